@@ -1,0 +1,77 @@
+"""The standard fixture: two organisations, each with one user per role, and an
+outsider who belongs to none. Every view test starts with who must be refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from haki.core import crypto
+from haki.core.models import Area, Membership, Organisation
+from haki.core.roles import Role
+from haki.crisis.models import Responder
+from haki.members.models import Member
+
+
+@dataclass
+class OrgWorld:
+    org: Organisation
+    central: Area
+    users: dict[str, object] = field(default_factory=dict)
+    member: Member | None = None
+    responder: Responder | None = None
+
+
+def make_org(slug: str, country: str, phone_prefix: str) -> OrgWorld:
+    org = Organisation.objects.create(slug=slug, name=f"{slug} network", country=country,
+                                      timezone="Africa/Nairobi", languages=["en", "sw"])
+    root = Area.objects.create(organisation=org, code="ROOT", name="Root")
+    central = Area.objects.create(organisation=org, code="CEN", name="Central", parent=root)
+    world = OrgWorld(org=org, central=central)
+    for role in Role.values:
+        user = get_user_model().objects.create_user(f"{slug}-{role}", password="x" * 16)
+        Membership.objects.create(user=user, organisation=org, role=role)
+        world.users[role] = user
+    member = Member(organisation=org, alias=f"{slug}-alias", area=central, language="sw")
+    member.phone = f"{phone_prefix}100001"
+    member.codewords = ["BLUEGIRAFFE"]
+    member.save()
+    responder = Responder(organisation=org, tier="paralegal", language="en", on_duty=True)
+    responder.name = f"{slug} responder"
+    responder.phone = f"{phone_prefix}000001"
+    responder.save()
+    responder.areas.set([central])
+    world.member, world.responder = member, responder
+    return world
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keyrings():
+    crypto.forget_keyrings()
+    yield
+    crypto.forget_keyrings()
+
+
+@pytest.fixture
+def world(db):
+    """Organisation ``a`` (Kenya) and ``b`` (Kyrgyzstan), plus an outsider."""
+    a = make_org("org-a", "KE", "+254190")
+    b = make_org("org-b", "KG", "+996900")
+    outsider = get_user_model().objects.create_user("outsider", password="x" * 16)
+    return {"a": a, "b": b, "outsider": outsider}
+
+
+def verified_client(user) -> Client:
+    """A client signed in with both factors, as after a real 2FA login."""
+    client = Client()
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="test",
+                                                 defaults={"confirmed": True})
+    client.force_login(user)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client

@@ -1,0 +1,21 @@
+"""The ``haki`` command: Django's manage.py under the project's name, defaulting to
+the local development settings. ``haki help`` lists every subcommand."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haki.settings.dev")
+    from django.core.management import execute_from_command_line
+
+    args = list(sys.argv if argv is None else argv)
+    args[0] = "haki"
+    execute_from_command_line(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""Envelope encryption for personal data.
+
+Each organisation has its own data keys (Fernet, newest first in a MultiFernet so
+older ciphertext stays readable after rotation) and one HMAC key for lookup indexes.
+Those keys are stored only wrapped by the master key, which comes from the
+environment (``HAKI_MASTER_KEY`` / ``HAKI_MASTER_KEY_FILE``) and never from the
+database. Deleting an organisation's wrapped keys makes its ciphertext unreadable
+(crypto-shredding).
+
+Nothing here is a cipher of our own: Fernet is AES-128-CBC + HMAC-SHA256 from the
+``cryptography`` package, indexes are HMAC-SHA256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json as jsonlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from haki.core.models import Organisation
+
+
+class KeysUnavailable(Exception):
+    """The organisation's keys are gone (crypto-shredded) or cannot be unwrapped."""
+
+
+def generate_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+@lru_cache(maxsize=1)
+def master() -> MultiFernet:
+    keys = settings.HAKI_MASTER_KEYS
+    if not keys:
+        raise ImproperlyConfigured("HAKI_MASTER_KEY (or HAKI_MASTER_KEY_FILE) is not set.")
+    try:
+        return MultiFernet([Fernet(key) for key in keys])
+    except ValueError:
+        raise ImproperlyConfigured(
+            "HAKI_MASTER_KEY must hold Fernet keys (32 url-safe base64-encoded bytes); "
+            "create one with `haki generate-master-key`."
+        ) from None
+
+
+def wrap(key: str | bytes) -> str:
+    raw = key.encode() if isinstance(key, str) else key
+    return master().encrypt(raw).decode()
+
+
+def unwrap(wrapped: str) -> bytes:
+    try:
+        return master().decrypt(wrapped.encode())
+    except InvalidToken:
+        raise KeysUnavailable(
+            "A data key cannot be unwrapped with the configured master key(s)."
+        ) from None
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """An organisation's unwrapped keys, held in memory only."""
+
+    data: MultiFernet
+    index_key: bytes
+
+    def seal(self, plaintext: str) -> str:
+        return self.data.encrypt(plaintext.encode()).decode()
+
+    def open(self, token: str) -> str:
+        try:
+            return self.data.decrypt(token.encode()).decode()
+        except InvalidToken:
+            raise KeysUnavailable("This value cannot be decrypted with the organisation's keys.") from None
+
+    def rotate(self, token: str) -> str:
+        return self.data.rotate(token.encode()).decode()
+
+    def index(self, value: str) -> str:
+        return hmac.new(self.index_key, value.encode(), hashlib.sha256).hexdigest()
+
+
+_keyrings: dict[tuple[int, int], Keyring] = {}
+
+
+def keyring_for(organisation: Organisation) -> Keyring:
+    cache_key = (organisation.pk, organisation.key_version)
+    ring = _keyrings.get(cache_key)
+    if ring is None:
+        ring = organisation.load_keyring()
+        _keyrings[cache_key] = ring
+    return ring
+
+
+def forget_keyrings() -> None:
+    """Drop unwrapped keys held in memory (after rotation, shredding, or in tests)."""
+    _keyrings.clear()
+    master.cache_clear()
+
+
+class Sealed:
+    """A model attribute stored encrypted with its organisation's keys.
+
+    ``Member.phone = Sealed("phone_sealed", index="phone_index", normalise=...)`` keeps
+    the ciphertext in ``phone_sealed`` and, when ``index`` is given, a keyed HMAC of the
+    normalised value in ``phone_index`` so the row can be found without decrypting.
+    ``json=list`` (or ``dict``) stores structured values, such as codewords, as JSON.
+    """
+
+    def __init__(self, column: str, index: str | None = None, normalise=None,
+                 json: type[list] | type[dict] | None = None):
+        self.column = column
+        self.index = index
+        self.normalise = normalise
+        self.json = json
+        self.empty = json or str
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.cache = f"_sealed_{name}"
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        if self.cache in instance.__dict__:
+            return instance.__dict__[self.cache]
+        token = getattr(instance, self.column)
+        if not token:
+            value: Any = self.empty()
+        else:
+            plaintext = keyring_for(instance.organisation).open(token)
+            value = jsonlib.loads(plaintext) if self.json else plaintext
+        instance.__dict__[self.cache] = value
+        return value
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        if self.normalise and value:
+            value = self.normalise(instance, value)
+        ring = keyring_for(instance.organisation)
+        if value:
+            setattr(instance, self.column, ring.seal(jsonlib.dumps(value, ensure_ascii=False) if self.json else value))
+        else:
+            setattr(instance, self.column, "")
+        if self.index:
+            setattr(instance, self.index, ring.index(value) if value else None)
+        instance.__dict__[self.cache] = value if value else self.empty()

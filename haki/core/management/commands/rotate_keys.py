@@ -1,0 +1,28 @@
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from haki.core import keys
+from haki.core.models import Organisation
+
+
+class Command(BaseCommand):
+    help = (
+        "Give an organisation (or all) a new data key, re-encrypt its data with it, and "
+        "re-wrap every key with the first master key in HAKI_MASTER_KEY. To retire a "
+        "master key: put the new key first, keep the old one second, run this, then "
+        "remove the old one."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        target = parser.add_mutually_exclusive_group(required=True)
+        target.add_argument("--org", dest="slug")
+        target.add_argument("--all", action="store_true")
+
+    def handle(self, *args, slug: str | None, all: bool, **options) -> None:
+        organisations = Organisation.objects.filter(shredded_on__isnull=True)
+        if slug:
+            organisations = organisations.filter(slug=slug)
+            if not organisations.exists():
+                raise CommandError(f"no organisation {slug!r} with keys")
+        for org in organisations:
+            count = keys.rotate(org)
+            self.stdout.write(f"{org.slug}: new data key, {count} values re-encrypted")

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+from django.views.generic import ListView, TemplateView
+from rules.contrib.views import PermissionRequiredMixin
+
+from haki.core.models import AuditEvent, Membership
+
+
+class OrganisationPermissionMixin(PermissionRequiredMixin):
+    """Checks ``permission_required`` against the request's organisation; a signed-in
+    user without it gets 403, never another organisation's data."""
+
+    raise_exception = True
+
+    def get_permission_object(self) -> Any:
+        return self.request.organisation
+
+
+class HomeView(OrganisationPermissionMixin, TemplateView):
+    permission_required = "core.view_home"
+    template_name = "core/home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from haki.crisis.models import Responder
+        from haki.members.models import Member
+
+        org = self.request.organisation
+        user = self.request.user
+        context = super().get_context_data(**kwargs)
+        if user.has_perm("core.view_people", org):
+            context["counts"] = {
+                "members": Member.objects.filter(organisation=org).reachable().count(),
+                "responders_on_duty": Responder.objects.filter(organisation=org).on_duty().count(),
+                "areas": org.areas.count(),
+            }
+        return context
+
+
+class AuditLogView(OrganisationPermissionMixin, ListView):
+    permission_required = "core.view_audit"
+    template_name = "core/audit_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return AuditEvent.objects.filter(organisation=self.request.organisation).order_by("-seq")
+
+
+@require_POST
+def switch_organisation(request: HttpRequest) -> HttpResponse:
+    membership = get_object_or_404(
+        Membership, user=request.user, organisation__uuid=request.POST.get("organisation")
+    )
+    request.session["organisation"] = membership.organisation.uuid.hex
+    return redirect("core:home")
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    connection.ensure_connection()
+    return JsonResponse({"status": "ok"})

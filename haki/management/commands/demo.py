@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from importlib import resources
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from haki import provisioning
+
+DEMO_FILE = resources.files("haki.demo") / "kisumu-demo.yaml"
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed on purpose, local demo only
+
+
+class Command(BaseCommand):
+    help = "Load the fictional demo organisation with ready-to-use staff logins (local only)."
+
+    def handle(self, *args, **options) -> None:
+        if not getattr(settings, "HAKI_DEMO_ALLOWED", False):
+            raise CommandError("the demo has known passwords and is refused outside local settings")
+        call_command("migrate", interactive=False, verbosity=0)
+        spec = provisioning.load(DEMO_FILE.read_text(encoding="utf-8"))
+        org, summary = provisioning.apply(spec)
+        self.stdout.write(f"Demo organisation {org.name!r}: {summary}")
+        key_path = getattr(settings, "HAKI_MASTER_KEY_PATH", None)
+        if key_path:
+            self.stdout.write(f"Development master key: {key_path} (outside the repository)")
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+        for staff in spec.staff:
+            user = get_user_model().objects.get(username=staff.username)
+            if not user.has_usable_password():
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            device, _ = TOTPDevice.objects.get_or_create(
+                user=user, name="demo", defaults={"confirmed": True}
+            )
+            secret = device.bin_key
+            code = totp(secret, step=device.step, t0=device.t0, digits=device.digits)
+            self.stdout.write(
+                f"  {staff.username:<12} {staff.role:<12} authenticator secret "
+                f"{_base32(secret)}  (code now: {code:06d})"
+            )
+        self.stdout.write(
+            "\nAdd a secret to any authenticator app, or print a fresh code with "
+            "`.venv/bin/haki demo_code USERNAME`."
+        )
+
+
+def _base32(secret: bytes) -> str:
+    from base64 import b32encode
+
+    return b32encode(secret).decode().rstrip("=")

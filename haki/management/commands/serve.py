@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+# Paths only: query strings may carry search words, which stay out of the logs.
+ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+
+
+class Command(BaseCommand):
+    help = "Migrate, then run the web server and the background worker until stopped."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HAKI_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=2,
+                            help="Background worker threads (one consumer, one scheduler).")
+        parser.add_argument("--web-workers", type=int, default=2,
+                            help="Web server processes.")
+
+    def handle(self, *args, host: str, port: int, workers: int, web_workers: int, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        processes = {
+            "web": subprocess.Popen([
+                sys.executable, "-m", "gunicorn", "haki.wsgi:application",
+                "--bind", f"{host}:{port}", "--workers", str(web_workers),
+                "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT,
+            ]),
+            "worker": subprocess.Popen([
+                sys.executable, "-m", "haki.cli", "run_huey",
+                "--workers", str(workers), "--worker-type", "thread",
+            ]),
+        }
+        self.stdout.write(f"Haki is running at http://{host}:{port}/ (Ctrl+C stops it)")
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        exit_code = 0
+        while not stopping:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    self.stderr.write(f"the {name} process stopped (exit {process.returncode})")
+                    exit_code, stopping = process.returncode or 1, True
+            time.sleep(0.5)
+        for process in processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if exit_code:
+            sys.exit(exit_code)

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from haki.core.crypto import Sealed
+from haki.core.models import Area, AuditEvent, Organisation
+from haki.core.phones import mask_phone, normalise_phone
+
+
+def phone_in_org_region(instance: Any, raw: str) -> str:
+    return normalise_phone(raw, instance.organisation.country)
+
+
+def normalise_codewords(instance: Any, words: list[str]) -> list[str]:
+    return sorted({" ".join(word.upper().split()) for word in words if word.strip()})
+
+
+class MemberQuerySet(models.QuerySet):
+    def with_phone(self, organisation: Organisation, raw: str) -> MemberQuerySet:
+        """Members of ``organisation`` whose number is ``raw`` (any national format)."""
+        e164 = normalise_phone(raw, organisation.country)
+        return self.filter(organisation=organisation, phone_index=organisation.keyring.index(e164))
+
+    def reachable(self) -> MemberQuerySet:
+        return self.filter(opted_out_on__isnull=True, erased_on__isnull=True)
+
+
+class Member(models.Model):
+    """A member of the network, known by an alias they chose. Their number and
+    codewords are encrypted; the number is found through a keyed HMAC index."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="members")
+    alias = models.CharField(
+        _("alias"), max_length=64,
+        help_text=_("A name the member chose for the network; never their legal name."),
+    )
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="members")
+    language = models.CharField(_("language"), max_length=8)
+    phone_sealed = models.TextField(blank=True, editable=False)
+    phone_index = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    codewords_sealed = models.TextField(blank=True, editable=False)
+    share_number_with_responders = models.BooleanField(
+        _("share my number with responders"), default=False)
+    allow_police_referral = models.BooleanField(
+        _("allow referral to police allies"), default=False)
+    opted_out_on = models.DateTimeField(null=True, blank=True, editable=False)
+    erased_on = models.DateTimeField(null=True, blank=True, editable=False)
+    created_on = models.DateTimeField(auto_now_add=True)
+    modified_on = models.DateTimeField(auto_now=True)
+
+    phone = Sealed("phone_sealed", index="phone_index", normalise=phone_in_org_region)
+    codewords = Sealed("codewords_sealed", normalise=normalise_codewords, json=list)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["alias"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "phone_index"],
+                                    name="member_phone_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.alias
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone) if self.phone_sealed else ""
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_on is not None
+
+    def erase(self, actor: Any) -> None:
+        """Remove everything that identifies the member; keep area, language and dates
+        so that counts stay right. Irreversible."""
+        with transaction.atomic():
+            self.phone = ""
+            self.codewords = []
+            self.alias = f"erased-{str(self.uuid)[:8]}"
+            self.share_number_with_responders = False
+            self.allow_police_referral = False
+            self.erased_on = timezone.now()
+            self.opted_out_on = self.opted_out_on or self.erased_on
+            self.save()
+            AuditEvent.record(actor, AuditEvent.Action.ERASE, self)

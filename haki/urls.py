@@ -1,0 +1,15 @@
+from django.contrib.auth.views import LogoutView
+from django.urls import include, path
+from two_factor.urls import urlpatterns as two_factor_urls
+
+from haki.core.views import healthz
+
+urlpatterns = [
+    path("", include("haki.core.urls")),
+    path("members/", include("haki.members.urls")),
+    path("crisis/", include("haki.crisis.urls")),
+    path("", include(two_factor_urls)),
+    path("account/logout/", LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", healthz, name="healthz"),
+]
