@@ -68,7 +68,7 @@ def world(db):
 def verified_client(user) -> Client:
     """A client signed in with both factors, as after a real 2FA login."""
     client = Client()
-    device, _ = TOTPDevice.objects.get_or_create(user=user, name="test",
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="default",
                                                  defaults={"confirmed": True})
     client.force_login(user)
     session = client.session

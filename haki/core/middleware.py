@@ -12,6 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from two_factor.utils import default_device
 
 # Reachable without a verified second factor. Everything else needs one.
 PUBLIC_PREFIXES = ("/account/login/", "/healthz", "/i18n/", "/static/", "/c/")
@@ -33,7 +34,7 @@ class StaffAccessMiddleware:
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         if not user.is_verified():
-            if user.totpdevice_set.filter(confirmed=True).exists():
+            if default_device(user) is not None:
                 # Signed in without the second factor: start again from the login.
                 logout(request)
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)

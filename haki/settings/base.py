@@ -202,7 +202,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("HAKI_LOG_LEVEL") or "INFO"},
     "loggers": {
-        "django.db.backends": {"level": "INFO"},
+        # SQL with its parameters, only when asked for: ciphertext and indexes, never plaintext.
+        "django.db.backends": {"level": "DEBUG" if env_bool("HAKI_LOG_SQL") else "INFO"},
         "axes": {"level": "WARNING"},
     },
 }

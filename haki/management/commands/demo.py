@@ -35,7 +35,7 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
             device, _ = TOTPDevice.objects.get_or_create(
-                user=user, name="demo", defaults={"confirmed": True}
+                user=user, name="default", defaults={"confirmed": True}
             )
             secret = device.bin_key
             code = totp(secret, step=device.step, t0=device.t0, digits=device.digits)

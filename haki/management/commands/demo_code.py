@@ -13,7 +13,7 @@ class Command(BaseCommand):
     def handle(self, *args, username: str, **options) -> None:
         if not getattr(settings, "HAKI_DEMO_ALLOWED", False):
             raise CommandError("only available with the local demo settings")
-        device = TOTPDevice.objects.filter(user__username=username, name="demo").first()
+        device = TOTPDevice.objects.filter(user__username=username, name="default").first()
         if device is None:
             raise CommandError(f"no demo authenticator for {username!r}; run `haki demo` first")
         self.stdout.write(f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}")

@@ -1,0 +1,120 @@
+"""Every URL of the project, walked as every kind of user who must be refused.
+
+ACCESS is the specification: which roles may use which page. A new URL pattern that
+is not listed here fails the first test until someone decides who may see it."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from conftest import verified_client
+from haki.core.roles import MANAGERS, PEOPLE_WORKERS, Role
+
+EVERYONE = tuple(Role.values)
+ACCESS = {
+    "core:home": ("get", EVERYONE),
+    "core:audit": ("get", (Role.OWNER,)),
+    "members:list": ("get", PEOPLE_WORKERS),
+    "members:detail": ("get", PEOPLE_WORKERS),
+    "crisis:responders": ("get", PEOPLE_WORKERS),
+    "crisis:duty": ("post", MANAGERS),
+}
+# Reachable before or without an organisation: sign-in, enrolment, language, health.
+NOT_ORGANISATION_DATA = {"healthz", "set_language", "logout", "core:switch_organisation"}
+
+
+def named_patterns(resolver: URLResolver | None = None, namespace: str = "") -> set[str]:
+    names = set()
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            names |= named_patterns(entry, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(f"{namespace}{entry.name}")
+    return names
+
+
+def url_for(name: str, world: dict, org_key: str) -> str:
+    target = world[org_key]
+    kwargs = {
+        "members:detail": {"member": target.member.uuid},
+        "crisis:duty": {"responder": target.responder.uuid},
+    }.get(name, {})
+    return reverse(name, kwargs=kwargs)
+
+
+def call(client, name: str, url: str):
+    method = ACCESS[name][0]
+    return client.post(url, {"on_duty": "0"}) if method == "post" else client.get(url)
+
+
+def test_every_url_pattern_has_an_access_rule():
+    unlisted = {n for n in named_patterns() if not n.startswith("two_factor:")}
+    unlisted -= set(ACCESS) | NOT_ORGANISATION_DATA
+    assert not unlisted, f"decide who may use these URLs and add them to ACCESS: {unlisted}"
+
+
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_anonymous_visitors_are_sent_to_sign_in(world, client, name):
+    response = call(client, name, url_for(name, world, "a"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("two_factor:login"))
+
+
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_a_user_of_no_organisation_is_refused(world, name):
+    response = call(verified_client(world["outsider"]), name, url_for(name, world, "a"))
+    assert response.status_code in (403, 404)
+
+
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_the_owner_of_another_organisation_never_sees_this_ones_data(world, name):
+    client = verified_client(world["b"].users[Role.OWNER])
+    response = call(client, name, url_for(name, world, "a"))
+    assert response.status_code in (200, 302, 403, 404)
+    body = response.content.decode()
+    for secret in (world["a"].member.alias, world["a"].org.name, world["a"].responder.name):
+        assert secret not in body
+    world["a"].responder.refresh_from_db()
+    assert world["a"].responder.on_duty  # a POST never reaches org A's responder
+
+
+@pytest.mark.parametrize("name", sorted(ACCESS))
+@pytest.mark.parametrize("role", Role.values)
+def test_each_role_gets_exactly_the_pages_it_is_allowed(world, name, role):
+    allowed = role in ACCESS[name][1]
+    response = call(verified_client(world["a"].users[role]), name, url_for(name, world, "a"))
+    if allowed:
+        assert response.status_code in (200, 302)
+        if response.status_code == 302:
+            assert not response["Location"].startswith(reverse("two_factor:login"))
+    else:
+        assert response.status_code == 403
+
+
+def test_object_pages_of_another_organisation_are_not_found(world):
+    client = verified_client(world["b"].users[Role.OWNER])
+    assert client.get(url_for("members:detail", world, "a")).status_code == 404
+    assert client.post(url_for("crisis:duty", world, "a"), {"on_duty": "0"}).status_code == 404
+    assert client.get(url_for("members:detail", world, "b")).status_code == 200
+
+
+def test_switching_to_an_organisation_one_does_not_belong_to_is_refused(world):
+    client = verified_client(world["a"].users[Role.OWNER])
+    response = client.post(reverse("core:switch_organisation"),
+                           {"organisation": world["b"].org.uuid})
+    assert response.status_code == 404
+    assert world["b"].org.name not in client.get(reverse("core:home")).content.decode()
+
+
+def test_a_person_in_two_organisations_sees_the_one_chosen(world):
+    from haki.core.models import Membership
+
+    user = world["a"].users[Role.COORDINATOR]
+    Membership.objects.create(user=user, organisation=world["b"].org, role=Role.ANALYST)
+    client = verified_client(user)
+    assert world["a"].member.alias in client.get(reverse("members:list")).content.decode()
+    client.post(reverse("core:switch_organisation"), {"organisation": world["b"].org.uuid})
+    assert client.get(reverse("members:list")).status_code == 403  # analyst there
+    assert world["b"].org.name in client.get(reverse("core:home")).content.decode()

@@ -1,0 +1,106 @@
+"""A leaked database file or log must not name anyone: provision people with the
+real command, then search the raw bytes for their numbers (in every usual format),
+codewords, names and the gateway password."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROVISION = """
+organisation: {slug: scan-test, name: Scan Test, country: KE, timezone: Africa/Nairobi,
+               languages: [en, sw]}
+areas: [{code: A1, name: Area One}]
+channels:
+  - {uuid: 3b8d7a52-9f61-4d1c-8e2a-5f4b3c2d1e0f, type: kn, name: Main, address: "20999",
+     send_url: "http://127.0.0.1:1/cgi-bin/sendsms", username: gw, password: Tr0ub4dor-and-3, tps: 5}
+responders:
+  - {name: Wekesa Quillfeather, phone: "+254 190 555 731", tier: paralegal, areas: [A1], on_duty: true}
+members:
+  - {alias: Sunflower, phone: "0190 888 462", area: A1, codewords: [OBSIDIANHERON, velvet moth]}
+  - {alias: Marigold, phone: "+254190777384", area: A1}
+"""
+NUMBERS = ["+254190555731", "+254190888462", "+254190777384"]
+WORDS = ["OBSIDIANHERON", "VELVET MOTH", "Wekesa", "Quillfeather", "Tr0ub4dor-and-3"]
+
+
+def spellings(e164: str) -> list[str]:
+    """The ways the same number is written: international, national, grouped."""
+    local = e164.removeprefix("+254")
+    return [e164, e164[1:], "0" + local, local, f"{local[:3]} {local[3:6]} {local[6:]}",
+            f"0{local[:3]} {local[3:6]} {local[6:]}", f"{local[:3]}-{local[3:6]}-{local[6:]}"]
+
+
+def assert_nothing_readable(blob: bytes, where: str) -> None:
+    text = blob.decode("utf-8", errors="replace")
+    for number in NUMBERS:
+        for spelling in spellings(number):
+            assert spelling not in text, f"a phone number is readable in {where}"
+    for word in WORDS:
+        assert not re.search(re.escape(word), text, re.IGNORECASE), f"{word!r} is readable in {where}"
+
+
+def run_provision(tmp_path: Path, database_url: str) -> bytes:
+    spec = tmp_path / "org.yaml"
+    spec.write_text(PROVISION)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "haki.settings.dev",
+        "HAKI_DATABASE_URL": database_url,
+        "HAKI_MASTER_KEY": Fernet.generate_key().decode(),
+        "HAKI_SECRET_KEY": "scan-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "HAKI_VAR_DIR": str(tmp_path),
+        "HAKI_DEBUG": "1",
+        "HAKI_LOG_LEVEL": "DEBUG",
+        "HAKI_LOG_SQL": "1",
+    }
+    commands = [["migrate", "--no-input"], ["provision", str(spec)], ["provision", str(spec)]]
+    output = b""
+    for command in commands:
+        done = subprocess.run([sys.executable, "-m", "haki.cli", *command], cwd=ROOT, env=env,
+                              capture_output=True, timeout=240, check=False)
+        assert done.returncode == 0, done.stderr.decode()[-2000:]
+        output += done.stdout + done.stderr
+    assert b"SELECT" in output or b"INSERT" in output  # the SQL really was logged
+    return output
+
+
+def test_sqlite_file_and_logs_hold_no_plaintext(tmp_path):
+    database = tmp_path / "scan.sqlite3"
+    logs = run_provision(tmp_path, f"sqlite:///{database}")
+    assert_nothing_readable(logs, "the log output")
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("scan.sqlite3*"))
+    assert b"Sunflower" in raw  # the scan reads real data: aliases are pseudonyms, stored as is
+    assert_nothing_readable(raw, "the database file")
+
+
+@pytest.mark.skipif(not os.environ.get("HAKI_TEST_DATABASE_URL", "").startswith("postgres"),
+                    reason="runs when the suite runs on PostgreSQL")
+def test_postgresql_dump_and_logs_hold_no_plaintext(tmp_path):
+    import psycopg
+
+    base = os.environ["HAKI_TEST_DATABASE_URL"]
+    name = f"haki_scan_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = base.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        logs = run_provision(tmp_path, url)
+        assert_nothing_readable(logs, "the log output")
+        assert shutil.which("pg_dump"), "pg_dump is needed to read the raw database"
+        dump = subprocess.run(["pg_dump", "--data-only", url], capture_output=True, check=True).stdout
+        assert b"Sunflower" in dump
+        assert_nothing_readable(dump, "the database dump")
+    finally:
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,0 +1,149 @@
+from importlib import resources
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from haki import provisioning
+from haki.core.models import Area, AuditEvent, Membership, Organisation
+from haki.crisis.models import Responder
+from haki.members.models import Member
+from haki.messaging.models import Channel
+
+DEMO = (resources.files("haki.demo") / "kisumu-demo.yaml").read_text()
+
+
+def table_snapshot() -> dict[str, list[tuple]]:
+    """Every row of every project table, to compare two states of the database."""
+    tables = [t for t in connection.introspection.table_names()
+              if t.split("_")[0] in {"core", "members", "crisis", "messaging", "auth"}]
+    snapshot = {}
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)} ORDER BY 1")  # noqa: S608
+            snapshot[table] = cursor.fetchall()
+    return snapshot
+
+
+@pytest.mark.django_db
+def test_provisioning_the_demo_creates_the_whole_organisation():
+    org, summary = provisioning.apply(provisioning.load(DEMO))
+    assert org.slug == "kisumu-demo" and org.languages == ["en", "sw"]
+    assert org.ack_timeout_seconds == 600 and org.tiers[0] == "paralegal"
+    assert Area.objects.get(organisation=org, code="KSM-C").parent.code == "KSM"
+    rose = Member.objects.with_phone(org, "0190100001").get()
+    assert rose.alias == "Rose" and rose.codewords == ["MAMA"] and rose.language == "sw"
+    assert rose.share_number_with_responders and not rose.allow_police_referral
+    paralegal = Responder.objects.with_phone(org, "+254190000002").get()
+    assert paralegal.name == "Demo Paralegal Baraka" and paralegal.language == "en"
+    assert sorted(a.code for a in paralegal.areas.all()) == ["KSM-C", "KSM-E"]
+    channel = Channel.objects.get(organisation=org)
+    assert channel.secrets == {"password": "change-me"}
+    assert channel.config["send_url"].endswith("/cgi-bin/sendsms")
+    assert Membership.objects.get(organisation=org, user__username="coordinator").role == "coordinator"
+    assert summary.created > 0
+
+
+@pytest.mark.django_db
+def test_provisioning_twice_changes_nothing():
+    provisioning.apply(provisioning.load(DEMO))
+    before = table_snapshot()
+    _, summary = provisioning.apply(provisioning.load(DEMO))
+    assert summary.created == 0 and summary.updated == 0
+    assert table_snapshot() == before
+
+
+@pytest.mark.django_db
+def test_a_changed_file_updates_in_place_without_duplicating():
+    org, _ = provisioning.apply(provisioning.load(DEMO))
+    events = AuditEvent.objects.count()
+    changed = DEMO.replace(
+        'phone: "+254190000001", tier: paralegal, areas: [KSM-C], on_duty: true',
+        'phone: "+254190000001", tier: paralegal, areas: [KSM-E], on_duty: false',
+    )
+    _, summary = provisioning.apply(provisioning.load(changed))
+    amani = Responder.objects.with_phone(org, "+254190000001").get()
+    assert not amani.on_duty and [a.code for a in amani.areas.all()] == ["KSM-E"]
+    assert Responder.objects.filter(organisation=org).count() == 5
+    assert summary.updated == 1
+    assert AuditEvent.objects.count() == events + 1
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(provisioning.ProvisioningError) as caught:
+        provisioning.load(text)
+    return [str(p) for p in caught.value.problems]
+
+
+@pytest.mark.django_db
+def test_a_bad_file_names_the_line_and_field_and_never_the_number():
+    bad = DEMO.replace("tier: lawyer", "tier: judge").replace(
+        'phone: "+254190100003"', 'phone: "12"')
+    problems = problems_of(bad)
+    lines = DEMO.splitlines()
+    judge_line = next(i for i, line in enumerate(lines, 1) if "tier: lawyer" in line)
+    phone_line = next(i for i, line in enumerate(lines, 1) if "+254190100003" in line)
+    assert f"line {judge_line}: responders[2].tier: 'judge' is not one of the escalation tiers" in problems[0]
+    assert any(p.startswith(f"line {phone_line}: members[2].phone: not a") for p in problems)
+    assert not any("12" in p.split(":", 2)[2] for p in problems if "phone" in p)
+
+
+@pytest.mark.django_db
+def test_unknown_fields_and_missing_areas_are_reported_together():
+    bad = DEMO.replace("on_duty: true, language: sw", "on_dutty: true, language: sw").replace(
+        "area: KSM-E, language: en", "area: NOWHERE, language: en")
+    problems = problems_of(bad)
+    assert any("responders[0].on_dutty: Extra inputs are not permitted" in p for p in problems)
+    assert not any("NOWHERE" in p for p in problems)  # reported only once the shape is right
+    fixed_shape = bad.replace("on_dutty", "on_duty")
+    assert any("members[1].area: no area with code 'NOWHERE'" in p for p in problems_of(fixed_shape))
+
+
+@pytest.mark.django_db
+def test_a_rejected_file_writes_nothing_at_all():
+    bad = DEMO.replace("area: KSM-E, language: en", "area: NOWHERE, language: en")
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("provision", _write(bad))
+    assert not Organisation.objects.exists() and not Member.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_failure_while_writing_rolls_everything_back(monkeypatch):
+    spec = provisioning.load(DEMO)
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Member, "save", explode)
+    with pytest.raises(RuntimeError):
+        provisioning.apply(spec)
+    assert not Organisation.objects.exists() and not Responder.objects.exists()
+
+
+@pytest.mark.django_db
+def test_invalid_yaml_is_reported_with_its_line():
+    problems = problems_of("organisation: {slug: x\nareas: [")
+    assert problems[0].startswith("line ")
+
+
+@pytest.mark.django_db
+def test_areas_may_not_form_a_cycle():
+    bad = DEMO.replace("- {code: KSM, name: Kisumu}", "- {code: KSM, name: Kisumu, parent: KSM-C}")
+    assert any("their own ancestors" in p for p in problems_of(bad))
+
+
+@pytest.mark.django_db
+def test_a_channel_of_another_organisation_cannot_be_taken_over():
+    provisioning.apply(provisioning.load(DEMO))
+    other = DEMO.replace("slug: kisumu-demo", "slug: other-org")
+    assert any("belongs to another organisation" in p for p in problems_of(other))
+
+
+def _write(text: str) -> str:
+    import tempfile
+
+    handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
+    handle.write(text)
+    handle.close()
+    return handle.name
