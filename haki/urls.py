@@ -1,8 +1,8 @@
 from django.contrib.auth.views import LogoutView
-from django.urls import include, path
+from django.urls import include, path, re_path
 from two_factor.urls import urlpatterns as two_factor_urls
 
-from haki.core.views import healthz
+from haki.core.views import browser_probe, healthz
 
 urlpatterns = [
     path("", include("haki.core.urls")),
@@ -12,4 +12,5 @@ urlpatterns = [
     path("account/logout/", LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
+    re_path(r"^(?:favicon\.ico|apple-touch-icon[\w-]*\.png|robots\.txt)$", browser_probe),
 ]

@@ -60,6 +60,14 @@ def switch_organisation(request: HttpRequest) -> HttpResponse:
     return redirect("core:home")
 
 
+def browser_probe(request: HttpRequest) -> HttpResponse:
+    """Icons and robots.txt that browsers ask for unprompted: nothing to see, nothing
+    to index."""
+    if request.path == "/robots.txt":
+        return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")
+    return HttpResponse(status=204)
+
+
 def healthz(request: HttpRequest) -> HttpResponse:
     connection.ensure_connection()
     return JsonResponse({"status": "ok"})

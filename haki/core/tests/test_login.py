@@ -107,3 +107,11 @@ def test_the_login_page_says_nothing_about_what_the_service_is_for(client):
 def test_pages_load_no_third_party_resource(world):
     body = verified_client(world["a"].users[Role.OWNER]).get(reverse("core:home")).content
     assert b"//cdn" not in body and b"http://" not in body and b"https://" not in body
+
+
+def test_a_browser_asking_for_its_icon_does_not_restart_a_half_done_sign_in(coordinator, client):
+    user, device = coordinator
+    password_step(client, user.username)
+    assert client.get("/favicon.ico").status_code == 204
+    assert token_step(client, device).status_code == 302
+    assert client.get(reverse("core:home")).status_code == 200
