@@ -27,8 +27,13 @@ class OrgWorld:
 
 
 def make_org(slug: str, country: str, phone_prefix: str) -> OrgWorld:
-    org = Organisation.objects.create(slug=slug, name=f"{slug} network", country=country,
-                                      timezone="Africa/Nairobi", languages=["en", "sw"])
+    org = Organisation.objects.create(
+        slug=slug,
+        name=f"{slug} network",
+        country=country,
+        timezone="Africa/Nairobi",
+        languages=["en", "sw"],
+    )
     root = Area.objects.create(organisation=org, code="ROOT", name="Root")
     central = Area.objects.create(organisation=org, code="CEN", name="Central", parent=root)
     world = OrgWorld(org=org, central=central)
@@ -68,8 +73,9 @@ def world(db):
 def verified_client(user) -> Client:
     """A client signed in with both factors, as after a real 2FA login."""
     client = Client()
-    device, _ = TOTPDevice.objects.get_or_create(user=user, name="default",
-                                                 defaults={"confirmed": True})
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="default", defaults={"confirmed": True}
+    )
     client.force_login(user)
     session = client.session
     session["otp_device_id"] = device.persistent_id

@@ -204,7 +204,9 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
             child = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
             if child is None:  # an unexpected key: point at the key itself
                 child = next((k for k, _ in node.value if getattr(k, "value", None) == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             child = node.value[part]
         if child is None:
             break
@@ -219,9 +221,13 @@ def parse(text: str) -> tuple[ProvisionSpec, yaml.Node]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise ProvisioningError([Problem(mark.line + 1 if mark else None, "(yaml)", problem)]) from None
+        raise ProvisioningError(
+            [Problem(mark.line + 1 if mark else None, "(yaml)", problem)]
+        ) from None
     if not isinstance(data, dict):
-        raise ProvisioningError([Problem(1, "(top level)", "must be a mapping with an 'organisation'")])
+        raise ProvisioningError(
+            [Problem(1, "(top level)", "must be a mapping with an 'organisation'")]
+        )
     try:
         spec = ProvisionSpec.model_validate(data)
     except ValidationError as exc:
@@ -243,7 +249,9 @@ def check(spec: ProvisionSpec, node: yaml.Node) -> None:
     org = spec.organisation
     codes = [a.code for a in spec.areas]
     existing = Organisation.objects.filter(slug=org.slug).first()
-    known_areas = set(codes) | set(existing.areas.values_list("code", flat=True) if existing else [])
+    known_areas = set(codes) | set(
+        existing.areas.values_list("code", flat=True) if existing else []
+    )
     parents = {a.code: a.parent for a in spec.areas}
     for i, area in enumerate(spec.areas):
         if codes.count(area.code) > 1 and codes.index(area.code) != i:
@@ -284,8 +292,10 @@ def check(spec: ProvisionSpec, node: yaml.Node) -> None:
     for i, responder in enumerate(spec.responders):
         check_phone(("responders", i, "phone"), responder.phone, responder_phones)
         if responder.tier not in spec.escalation.tiers:
-            problem(("responders", i, "tier"),
-                    f"{responder.tier!r} is not one of the escalation tiers {spec.escalation.tiers}")
+            problem(
+                ("responders", i, "tier"),
+                f"{responder.tier!r} is not one of the escalation tiers {spec.escalation.tiers}",
+            )
         for j, code in enumerate(responder.areas):
             if code not in known_areas:
                 problem(("responders", i, "areas", j), f"no area with code {code!r}")
@@ -326,7 +336,9 @@ def _update(obj: Any, **values: Any) -> bool:
 def _save(obj: Any, created: bool, changed: bool, summary: Summary) -> None:
     if created or changed:
         obj.save()
-        AuditEvent.record(ACTOR, AuditEvent.Action.CREATE if created else AuditEvent.Action.CHANGE, obj)
+        AuditEvent.record(
+            ACTOR, AuditEvent.Action.CREATE if created else AuditEvent.Action.CHANGE, obj
+        )
     summary.count(created, changed)
 
 
@@ -337,10 +349,15 @@ def apply(spec: ProvisionSpec) -> tuple[Organisation, Summary]:
     org = Organisation.objects.filter(slug=o.slug).first()
     created = org is None
     org = org or Organisation(slug=o.slug)
-    changed = _update(org, name=o.name, country=o.country, timezone=o.timezone,
-                      languages=o.languages,
-                      ack_timeout_seconds=spec.escalation.ack_timeout_seconds,
-                      escalation_tiers=spec.escalation.tiers)
+    changed = _update(
+        org,
+        name=o.name,
+        country=o.country,
+        timezone=o.timezone,
+        languages=o.languages,
+        ack_timeout_seconds=spec.escalation.ack_timeout_seconds,
+        escalation_tiers=spec.escalation.tiers,
+    )
     _save(org, created, changed, summary)
 
     # Areas in two passes so that a parent may be listed after its children.
@@ -364,8 +381,9 @@ def apply(spec: ProvisionSpec) -> tuple[Organisation, Summary]:
         channel = Channel.objects.filter(uuid=item.uuid).first()
         created = channel is None
         channel = channel or Channel(uuid=item.uuid, organisation=org)
-        changed = _update(channel, type=item.type, name=item.name, address=item.address,
-                          tps=item.tps)
+        changed = _update(
+            channel, type=item.type, name=item.name, address=item.address, tps=item.tps
+        )
         settings_ = item.model_dump(exclude={"uuid", "type", "name", "address", "tps"})
         if created or (channel.config, channel.secrets) != Channel.split_settings(settings_):
             channel.configure(settings_)
@@ -378,8 +396,12 @@ def apply(spec: ProvisionSpec) -> tuple[Organisation, Summary]:
         if created:
             responder = Responder(organisation=org)
             responder.phone = item.phone
-        changed = _update(responder, tier=item.tier, on_duty=item.on_duty,
-                          language=item.language or org.default_language)
+        changed = _update(
+            responder,
+            tier=item.tier,
+            on_duty=item.on_duty,
+            language=item.language or org.default_language,
+        )
         if responder.name != item.name:
             responder.name = item.name
             changed = True
@@ -410,7 +432,9 @@ def apply(spec: ProvisionSpec) -> tuple[Organisation, Summary]:
             member = Member(organisation=org)
             member.phone = item.phone
         changed = _update(
-            member, alias=item.alias, area_id=areas[item.area].pk,
+            member,
+            alias=item.alias,
+            area_id=areas[item.area].pk,
             language=item.language or org.default_language,
             share_number_with_responders=item.consents.share_number_with_responders,
             allow_police_referral=item.consents.allow_police_referral,

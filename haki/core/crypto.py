@@ -78,7 +78,9 @@ class Keyring:
         try:
             return self.data.decrypt(token.encode()).decode()
         except InvalidToken:
-            raise KeysUnavailable("This value cannot be decrypted with the organisation's keys.") from None
+            raise KeysUnavailable(
+                "This value cannot be decrypted with the organisation's keys."
+            ) from None
 
     def rotate(self, token: str) -> str:
         return self.data.rotate(token.encode()).decode()
@@ -114,8 +116,13 @@ class Sealed:
     ``json=list`` (or ``dict``) stores structured values, such as codewords, as JSON.
     """
 
-    def __init__(self, column: str, index: str | None = None, normalise=None,
-                 json: type[list] | type[dict] | None = None):
+    def __init__(
+        self,
+        column: str,
+        index: str | None = None,
+        normalise=None,
+        json: type[list] | type[dict] | None = None,
+    ):
         self.column = column
         self.index = index
         self.normalise = normalise
@@ -145,7 +152,11 @@ class Sealed:
             value = self.normalise(instance, value)
         ring = keyring_for(instance.organisation)
         if value:
-            setattr(instance, self.column, ring.seal(jsonlib.dumps(value, ensure_ascii=False) if self.json else value))
+            setattr(
+                instance,
+                self.column,
+                ring.seal(jsonlib.dumps(value, ensure_ascii=False) if self.json else value),
+            )
         else:
             setattr(instance, self.column, "")
         if self.index:

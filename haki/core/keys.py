@@ -15,9 +15,7 @@ from haki.core.models import AuditEvent, DataKey, Organisation
 def sealed_columns() -> Iterator[tuple[type[models.Model], list[str]]]:
     """Every model holding encrypted values, with the columns that hold them."""
     for model in apps.get_models():
-        columns = [
-            attr.column for attr in vars(model).values() if isinstance(attr, crypto.Sealed)
-        ]
+        columns = [attr.column for attr in vars(model).values() if isinstance(attr, crypto.Sealed)]
         if columns:
             yield model, columns
 
@@ -32,8 +30,9 @@ def rotate(org: Organisation) -> int:
         key.wrapped = crypto.wrap(crypto.unwrap(key.wrapped))
         key.save(update_fields=["wrapped"])
     old = list(org.data_keys.filter(purpose=DataKey.DATA).values_list("pk", flat=True))
-    DataKey.objects.create(organisation=org, purpose=DataKey.DATA,
-                           wrapped=crypto.wrap(crypto.generate_key()))
+    DataKey.objects.create(
+        organisation=org, purpose=DataKey.DATA, wrapped=crypto.wrap(crypto.generate_key())
+    )
     org.key_version += 1
     org.save(update_fields=["key_version", "modified_on"])
     ring = crypto.keyring_for(org)

@@ -17,10 +17,21 @@ from two_factor.utils import default_device
 # Reachable without a verified second factor. Everything else needs one. Browsers
 # fetch icons on their own in the background; sending those to the login page would
 # restart a sign-in that is half done.
-PUBLIC_PREFIXES = ("/account/login/", "/healthz", "/i18n/", "/static/", "/c/",
-                   "/favicon.ico", "/apple-touch-icon", "/robots.txt")
-ENROLMENT_PREFIXES = ("/account/two_factor/setup/", "/account/two_factor/qrcode/",
-                      "/account/logout/")
+PUBLIC_PREFIXES = (
+    "/account/login/",
+    "/healthz",
+    "/i18n/",
+    "/static/",
+    "/c/",
+    "/favicon.ico",
+    "/apple-touch-icon",
+    "/robots.txt",
+)
+ENROLMENT_PREFIXES = (
+    "/account/two_factor/setup/",
+    "/account/two_factor/qrcode/",
+    "/account/logout/",
+)
 
 
 class StaffAccessMiddleware:

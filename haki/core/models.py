@@ -68,10 +68,16 @@ class Organisation(models.Model):
                 keys = list(locked.data_keys.order_by("-created_on", "-pk"))
                 if not keys:
                     keys = [
-                        DataKey.objects.create(organisation=self, purpose=DataKey.INDEX,
-                                               wrapped=crypto.wrap(crypto.generate_key())),
-                        DataKey.objects.create(organisation=self, purpose=DataKey.DATA,
-                                               wrapped=crypto.wrap(crypto.generate_key())),
+                        DataKey.objects.create(
+                            organisation=self,
+                            purpose=DataKey.INDEX,
+                            wrapped=crypto.wrap(crypto.generate_key()),
+                        ),
+                        DataKey.objects.create(
+                            organisation=self,
+                            purpose=DataKey.DATA,
+                            wrapped=crypto.wrap(crypto.generate_key()),
+                        ),
                     ]
         data = [crypto.unwrap(k.wrapped) for k in keys if k.purpose == DataKey.DATA]
         index = [crypto.unwrap(k.wrapped) for k in keys if k.purpose == DataKey.INDEX]
@@ -84,8 +90,9 @@ class DataKey(models.Model):
     """An organisation's key, stored only wrapped by the master key."""
 
     DATA, INDEX = "data", "index"
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="data_keys")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="data_keys"
+    )
     purpose = models.CharField(max_length=8, choices=[(DATA, "data"), (INDEX, "index")])
     wrapped = models.TextField()
     created_on = models.DateTimeField(default=timezone.now)
@@ -100,8 +107,9 @@ class Area(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="areas")
     code = models.CharField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=200)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     created_on = models.DateTimeField(auto_now_add=True)
     modified_on = models.DateTimeField(auto_now=True)
 
@@ -127,10 +135,12 @@ class Area(models.Model):
 class Membership(models.Model):
     """A staff user's role in one organisation."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="memberships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     created_on = models.DateTimeField(auto_now_add=True)
     modified_on = models.DateTimeField(auto_now=True)
@@ -169,8 +179,14 @@ class AuditEvent(models.Model):
     seq = models.PositiveBigIntegerField(unique=True, editable=False)
     created_on = models.DateTimeField(editable=False)
     # No database constraint and no cascade: the trail outlives what it describes.
-    organisation = models.ForeignKey(Organisation, null=True, on_delete=models.DO_NOTHING,
-                                     db_constraint=False, related_name="+", editable=False)
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        editable=False,
+    )
     actor = models.CharField(max_length=150, editable=False)
     action = models.CharField(max_length=8, choices=Action.choices, editable=False)
     object_type = models.CharField(max_length=64, blank=True, editable=False)
@@ -209,14 +225,18 @@ class AuditEvent(models.Model):
         return hashlib.sha256(encoded).hexdigest()
 
     @classmethod
-    def record(cls, actor: Any, action: str, obj: Any = None, organisation: Any = None) -> AuditEvent:
+    def record(
+        cls, actor: Any, action: str, obj: Any = None, organisation: Any = None
+    ) -> AuditEvent:
         """Append one event. ``actor`` is a user, a name ("provisioning", "sms"), or None."""
         if organisation is None and obj is not None:
             organisation = getattr(obj, "organisation", None)
         if hasattr(actor, "get_username"):
             actor = actor.get_username()
         object_type = obj._meta.label_lower if obj is not None else ""
-        object_ref = str(getattr(obj, "uuid", None) or getattr(obj, "pk", "")) if obj is not None else ""
+        object_ref = (
+            str(getattr(obj, "uuid", None) or getattr(obj, "pk", "")) if obj is not None else ""
+        )
         with transaction.atomic():
             head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
             event = cls(

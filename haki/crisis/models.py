@@ -28,8 +28,9 @@ class Responder(models.Model):
     Names and numbers are encrypted like members' data."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="responders")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="responders"
+    )
     name_sealed = models.TextField(editable=False)
     phone_sealed = models.TextField(editable=False)
     phone_index = models.CharField(max_length=64, editable=False)
@@ -37,8 +38,13 @@ class Responder(models.Model):
     areas = models.ManyToManyField(Area, related_name="responders")
     on_duty = models.BooleanField(_("on duty"), default=False)
     language = models.CharField(_("language"), max_length=8)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="responder_profiles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responder_profiles",
+    )
     created_on = models.DateTimeField(auto_now_add=True)
     modified_on = models.DateTimeField(auto_now=True)
 
@@ -50,8 +56,9 @@ class Responder(models.Model):
     class Meta:
         ordering = ["tier", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "phone_index"],
-                                    name="responder_phone_unique"),
+            models.UniqueConstraint(
+                fields=["organisation", "phone_index"], name="responder_phone_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -22,8 +22,9 @@ class ResponderListView(OrganisationPermissionMixin, ListView):
     template_name = "crisis/responder_list.html"
 
     def get_queryset(self) -> QuerySet[Responder]:
-        return (Responder.objects.filter(organisation=self.request.organisation)
-                .prefetch_related("areas"))
+        return Responder.objects.filter(organisation=self.request.organisation).prefetch_related(
+            "areas"
+        )
 
     def get_context_data(self, **kwargs):
         can_manage = self.request.user.has_perm("core.manage_people", self.request.organisation)

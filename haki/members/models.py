@@ -37,18 +37,20 @@ class Member(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="members")
     alias = models.CharField(
-        _("alias"), max_length=64,
+        _("alias"),
+        max_length=64,
         help_text=_("A name the member chose for the network; never their legal name."),
     )
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="members")
     language = models.CharField(_("language"), max_length=8)
     phone_sealed = models.TextField(blank=True, editable=False)
-    phone_index = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    # NULL rather than "" once erased: NULLs never collide in the unique constraint.
+    phone_index = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
     codewords_sealed = models.TextField(blank=True, editable=False)
     share_number_with_responders = models.BooleanField(
-        _("share my number with responders"), default=False)
-    allow_police_referral = models.BooleanField(
-        _("allow referral to police allies"), default=False)
+        _("share my number with responders"), default=False
+    )
+    allow_police_referral = models.BooleanField(_("allow referral to police allies"), default=False)
     opted_out_on = models.DateTimeField(null=True, blank=True, editable=False)
     erased_on = models.DateTimeField(null=True, blank=True, editable=False)
     created_on = models.DateTimeField(auto_now_add=True)
@@ -62,8 +64,9 @@ class Member(models.Model):
     class Meta:
         ordering = ["alias"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "phone_index"],
-                                    name="member_phone_unique"),
+            models.UniqueConstraint(
+                fields=["organisation", "phone_index"], name="member_phone_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -26,7 +26,9 @@ class MemberListView(OrganisationPermissionMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self) -> QuerySet[Member]:
-        members = Member.objects.filter(organisation=self.request.organisation).select_related("area")
+        members = Member.objects.filter(organisation=self.request.organisation).select_related(
+            "area"
+        )
         alias = self.request.GET.get("alias", "").strip()
         if alias:
             members = members.filter(alias__icontains=alias)

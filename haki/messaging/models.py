@@ -24,12 +24,14 @@ class Channel(models.Model):
     SECRET_KEYS = {"password", "api_key", "auth_token", "secret"}
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True)
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="channels")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="channels"
+    )
     type = models.CharField(_("type"), max_length=4, choices=Type.choices)
     name = models.CharField(_("name"), max_length=100)
-    address = models.CharField(_("address"), max_length=64,
-                               help_text=_("The number or short code members text."))
+    address = models.CharField(
+        _("address"), max_length=64, help_text=_("The number or short code members text.")
+    )
     config = models.JSONField(default=dict, blank=True)
     secrets_sealed = models.TextField(blank=True, editable=False)
     tps = models.PositiveIntegerField(_("messages per second"), default=10)

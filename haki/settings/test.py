@@ -14,11 +14,15 @@ SECRET_KEY = "test-only-secret-key-not-for-any-deployment-0123456789"  # noqa: S
 HAKI_MASTER_KEYS = [os.environ.get("HAKI_TEST_MASTER_KEY") or Fernet.generate_key().decode()]
 
 _url = os.environ.get("HAKI_TEST_DATABASE_URL")
-DATABASES = {"default": database_from_url(_url) if _url else {
-    "ENGINE": "django.db.backends.sqlite3",
-    "NAME": ":memory:",
-    "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30},
-}}
+DATABASES = {
+    "default": database_from_url(_url)
+    if _url
+    else {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": ":memory:",
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30},
+    }
+}
 
 HUEY = {"name": "haki-test", "immediate": True, "immediate_use_memory": True}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -11,10 +11,19 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("HAKI_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("HAKI_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
+ARTIFACTS = Path(
+    os.environ.get("HAKI_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")
+)
 # Chromium's own background traffic would be refused by a closed network; turn it off.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PHONE = {"width": 360, "height": 740}
 
 
@@ -30,8 +39,9 @@ def phone_page() -> Iterator:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                                      has_touch=True, locale="en")
+        context = browser.new_context(
+            viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="en"
+        )
         try:
             yield context.new_page()
         finally:

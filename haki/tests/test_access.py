@@ -102,8 +102,9 @@ def test_object_pages_of_another_organisation_are_not_found(world):
 
 def test_switching_to_an_organisation_one_does_not_belong_to_is_refused(world):
     client = verified_client(world["a"].users[Role.OWNER])
-    response = client.post(reverse("core:switch_organisation"),
-                           {"organisation": world["b"].org.uuid})
+    response = client.post(
+        reverse("core:switch_organisation"), {"organisation": world["b"].org.uuid}
+    )
     assert response.status_code == 404
     assert world["b"].org.name not in client.get(reverse("core:home")).content.decode()
 

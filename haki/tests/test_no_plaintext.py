@@ -23,9 +23,11 @@ organisation: {slug: scan-test, name: Scan Test, country: KE, timezone: Africa/N
 areas: [{code: A1, name: Area One}]
 channels:
   - {uuid: 3b8d7a52-9f61-4d1c-8e2a-5f4b3c2d1e0f, type: kn, name: Main, address: "20999",
-     send_url: "http://127.0.0.1:1/cgi-bin/sendsms", username: gw, password: Tr0ub4dor-and-3, tps: 5}
+     send_url: "http://127.0.0.1:1/cgi-bin/sendsms", username: gw,
+     password: Tr0ub4dor-and-3, tps: 5}
 responders:
-  - {name: Wekesa Quillfeather, phone: "+254 190 555 731", tier: paralegal, areas: [A1], on_duty: true}
+  - {name: Wekesa Quillfeather, phone: "+254 190 555 731", tier: paralegal, areas: [A1],
+     on_duty: true}
 members:
   - {alias: Sunflower, phone: "0190 888 462", area: A1, codewords: [OBSIDIANHERON, velvet moth]}
   - {alias: Marigold, phone: "+254190777384", area: A1}
@@ -37,8 +39,15 @@ WORDS = ["OBSIDIANHERON", "VELVET MOTH", "Wekesa", "Quillfeather", "Tr0ub4dor-an
 def spellings(e164: str) -> list[str]:
     """The ways the same number is written: international, national, grouped."""
     local = e164.removeprefix("+254")
-    return [e164, e164[1:], "0" + local, local, f"{local[:3]} {local[3:6]} {local[6:]}",
-            f"0{local[:3]} {local[3:6]} {local[6:]}", f"{local[:3]}-{local[3:6]}-{local[6:]}"]
+    return [
+        e164,
+        e164[1:],
+        "0" + local,
+        local,
+        f"{local[:3]} {local[3:6]} {local[6:]}",
+        f"0{local[:3]} {local[3:6]} {local[6:]}",
+        f"{local[:3]}-{local[3:6]}-{local[6:]}",
+    ]
 
 
 def assert_nothing_readable(blob: bytes, where: str) -> None:
@@ -47,7 +56,9 @@ def assert_nothing_readable(blob: bytes, where: str) -> None:
         for spelling in spellings(number):
             assert spelling not in text, f"a phone number is readable in {where}"
     for word in WORDS:
-        assert not re.search(re.escape(word), text, re.IGNORECASE), f"{word!r} is readable in {where}"
+        assert not re.search(re.escape(word), text, re.IGNORECASE), (
+            f"{word!r} is readable in {where}"
+        )
 
 
 def run_provision(tmp_path: Path, database_url: str) -> bytes:
@@ -67,8 +78,14 @@ def run_provision(tmp_path: Path, database_url: str) -> bytes:
     commands = [["migrate", "--no-input"], ["provision", str(spec)], ["provision", str(spec)]]
     output = b""
     for command in commands:
-        done = subprocess.run([sys.executable, "-m", "haki.cli", *command], cwd=ROOT, env=env,
-                              capture_output=True, timeout=240, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "haki.cli", *command],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            timeout=240,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr.decode()[-2000:]
         output += done.stdout + done.stderr
     assert b"SELECT" in output or b"INSERT" in output  # the SQL really was logged
@@ -84,8 +101,10 @@ def test_sqlite_file_and_logs_hold_no_plaintext(tmp_path):
     assert_nothing_readable(raw, "the database file")
 
 
-@pytest.mark.skipif(not os.environ.get("HAKI_TEST_DATABASE_URL", "").startswith("postgres"),
-                    reason="runs when the suite runs on PostgreSQL")
+@pytest.mark.skipif(
+    not os.environ.get("HAKI_TEST_DATABASE_URL", "").startswith("postgres"),
+    reason="runs when the suite runs on PostgreSQL",
+)
 def test_postgresql_dump_and_logs_hold_no_plaintext(tmp_path):
     import psycopg
 
@@ -98,7 +117,9 @@ def test_postgresql_dump_and_logs_hold_no_plaintext(tmp_path):
         logs = run_provision(tmp_path, url)
         assert_nothing_readable(logs, "the log output")
         assert shutil.which("pg_dump"), "pg_dump is needed to read the raw database"
-        dump = subprocess.run(["pg_dump", "--data-only", url], capture_output=True, check=True).stdout
+        dump = subprocess.run(
+            ["pg_dump", "--data-only", url], capture_output=True, check=True
+        ).stdout
         assert b"Sunflower" in dump
         assert_nothing_readable(dump, "the database dump")
     finally:

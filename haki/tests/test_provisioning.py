@@ -16,8 +16,11 @@ DEMO = (resources.files("haki.demo") / "kisumu-demo.yaml").read_text()
 
 def table_snapshot() -> dict[str, list[tuple]]:
     """Every row of every project table, to compare two states of the database."""
-    tables = [t for t in connection.introspection.table_names()
-              if t.split("_")[0] in {"core", "members", "crisis", "messaging", "auth"}]
+    tables = [
+        t
+        for t in connection.introspection.table_names()
+        if t.split("_")[0] in {"core", "members", "crisis", "messaging", "auth"}
+    ]
     snapshot = {}
     with connection.cursor() as cursor:
         for table in tables:
@@ -41,7 +44,9 @@ def test_provisioning_the_demo_creates_the_whole_organisation():
     channel = Channel.objects.get(organisation=org)
     assert channel.secrets == {"password": "change-me"}
     assert channel.config["send_url"].endswith("/cgi-bin/sendsms")
-    assert Membership.objects.get(organisation=org, user__username="coordinator").role == "coordinator"
+    assert (
+        Membership.objects.get(organisation=org, user__username="coordinator").role == "coordinator"
+    )
     assert summary.created > 0
 
 
@@ -79,12 +84,16 @@ def problems_of(text: str) -> list[str]:
 @pytest.mark.django_db
 def test_a_bad_file_names_the_line_and_field_and_never_the_number():
     bad = DEMO.replace("tier: lawyer", "tier: judge").replace(
-        'phone: "+254190100003"', 'phone: "12"')
+        'phone: "+254190100003"', 'phone: "12"'
+    )
     problems = problems_of(bad)
     lines = DEMO.splitlines()
     judge_line = next(i for i, line in enumerate(lines, 1) if "tier: lawyer" in line)
     phone_line = next(i for i, line in enumerate(lines, 1) if "+254190100003" in line)
-    assert f"line {judge_line}: responders[2].tier: 'judge' is not one of the escalation tiers" in problems[0]
+    assert (
+        f"line {judge_line}: responders[2].tier: 'judge' is not one of the escalation tiers"
+        in problems[0]
+    )
     assert any(p.startswith(f"line {phone_line}: members[2].phone: not a") for p in problems)
     assert not any("12" in p.split(":", 2)[2] for p in problems if "phone" in p)
 
@@ -92,12 +101,15 @@ def test_a_bad_file_names_the_line_and_field_and_never_the_number():
 @pytest.mark.django_db
 def test_unknown_fields_and_missing_areas_are_reported_together():
     bad = DEMO.replace("on_duty: true, language: sw", "on_dutty: true, language: sw").replace(
-        "area: KSM-E, language: en", "area: NOWHERE, language: en")
+        "area: KSM-E, language: en", "area: NOWHERE, language: en"
+    )
     problems = problems_of(bad)
     assert any("responders[0].on_dutty: Extra inputs are not permitted" in p for p in problems)
     assert not any("NOWHERE" in p for p in problems)  # reported only once the shape is right
     fixed_shape = bad.replace("on_dutty", "on_duty")
-    assert any("members[1].area: no area with code 'NOWHERE'" in p for p in problems_of(fixed_shape))
+    assert any(
+        "members[1].area: no area with code 'NOWHERE'" in p for p in problems_of(fixed_shape)
+    )
 
 
 @pytest.mark.django_db
@@ -143,7 +155,6 @@ def test_a_channel_of_another_organisation_cannot_be_taken_over():
 def _write(text: str) -> str:
     import tempfile
 
-    handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
-    handle.write(text)
-    handle.close()
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as handle:
+        handle.write(text)
     return handle.name

@@ -8,7 +8,7 @@ from haki.core.models import AuditEvent
 
 @pytest.fixture
 def trail(world):
-    for i in range(5):
+    for _ in range(5):
         AuditEvent.record(world["a"].users["owner"], AuditEvent.Action.VIEW, world["a"].member)
     return AuditEvent.objects.order_by("seq")
 
@@ -21,7 +21,9 @@ def test_verify_audit_passes_on_an_untouched_trail(trail, capsys):
 def test_verify_audit_names_the_first_edited_record(trail):
     third = trail[2]
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE core_auditevent SET actor = 'someone-else' WHERE id = %s", [third.pk])
+        cursor.execute(
+            "UPDATE core_auditevent SET actor = 'someone-else' WHERE id = %s", [third.pk]
+        )
     with pytest.raises(CommandError, match=f"record #{third.seq} was altered"):
         call_command("verify_audit")
 
@@ -55,6 +57,8 @@ def test_the_trail_refuses_updates_and_deletes_through_the_orm(trail):
 def test_audit_records_name_the_record_but_never_its_content(world):
     member = world["a"].member
     event = AuditEvent.record("sms", AuditEvent.Action.CHANGE, member)
-    stored = " ".join(str(v) for v in AuditEvent.objects.filter(pk=event.pk).values().first().values())
+    stored = " ".join(
+        str(v) for v in AuditEvent.objects.filter(pk=event.pk).values().first().values()
+    )
     assert str(member.uuid) in stored
     assert member.alias not in stored and "190100001" not in stored

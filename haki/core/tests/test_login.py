@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from datetime import timedelta
 
 import pytest
@@ -21,13 +20,17 @@ LOGIN = "/account/login/"
 
 
 def password_step(client: Client, username: str, password: str = "x" * 16):
-    return client.post(LOGIN, {"login_view-current_step": "auth",
-                               "auth-username": username, "auth-password": password})
+    return client.post(
+        LOGIN,
+        {"login_view-current_step": "auth", "auth-username": username, "auth-password": password},
+    )
 
 
 def token_step(client: Client, device: TOTPDevice, code: int | None = None):
     code = code if code is not None else totp(device.bin_key, step=device.step, t0=device.t0)
-    return client.post(LOGIN, {"login_view-current_step": "token", "token-otp_token": f"{code:06d}"})
+    return client.post(
+        LOGIN, {"login_view-current_step": "token", "token-otp_token": f"{code:06d}"}
+    )
 
 
 @pytest.fixture
@@ -115,3 +118,20 @@ def test_a_browser_asking_for_its_icon_does_not_restart_a_half_done_sign_in(coor
     assert client.get("/favicon.ico").status_code == 204
     assert token_step(client, device).status_code == 302
     assert client.get(reverse("core:home")).status_code == 200
+
+
+def test_new_staff_enrol_an_authenticator_and_are_then_let_in(world, client):
+    from base64 import b32decode
+
+    user = world["a"].users[Role.CASEWORKER]
+    password_step(client, user.username)
+    setup = reverse("two_factor:setup")
+    client.post(setup, {"setup_view-current_step": "welcome"})
+    secret = client.session["django_two_factor-qr_secret_key"]
+    key = b32decode(secret + "=" * (-len(secret) % 8))
+    response = client.post(
+        setup, {"setup_view-current_step": "generator", "generator-token": f"{totp(key):06d}"}
+    )
+    assert response.status_code == 302
+    assert TOTPDevice.objects.filter(user=user, name="default", confirmed=True).exists()
+    assert client.get(reverse("members:list")).status_code == 200

@@ -16,4 +16,6 @@ class Command(BaseCommand):
         device = TOTPDevice.objects.filter(user__username=username, name="default").first()
         if device is None:
             raise CommandError(f"no demo authenticator for {username!r}; run `haki demo` first")
-        self.stdout.write(f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}")
+        self.stdout.write(
+            f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+        )

@@ -19,24 +19,46 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HAKI_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--workers", type=int, default=2,
-                            help="Background worker threads (one consumer, one scheduler).")
-        parser.add_argument("--web-workers", type=int, default=2,
-                            help="Web server processes.")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=2,
+            help="Background worker threads (one consumer, one scheduler).",
+        )
+        parser.add_argument("--web-workers", type=int, default=2, help="Web server processes.")
 
     def handle(self, *args, host: str, port: int, workers: int, web_workers: int, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         processes = {
-            "web": subprocess.Popen([
-                sys.executable, "-m", "gunicorn", "haki.wsgi:application",
-                "--bind", f"{host}:{port}", "--workers", str(web_workers),
-                "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT,
-            ]),
-            "worker": subprocess.Popen([
-                sys.executable, "-m", "haki.cli", "run_huey",
-                "--workers", str(workers), "--worker-type", "thread",
-            ]),
+            "web": subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "haki.wsgi:application",
+                    "--bind",
+                    f"{host}:{port}",
+                    "--workers",
+                    str(web_workers),
+                    "--access-logfile",
+                    "-",
+                    "--access-logformat",
+                    ACCESS_LOG_FORMAT,
+                ]
+            ),
+            "worker": subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "haki.cli",
+                    "run_huey",
+                    "--workers",
+                    str(workers),
+                    "--worker-type",
+                    "thread",
+                ]
+            ),
         }
         self.stdout.write(f"Haki is running at http://{host}:{port}/ (Ctrl+C stops it)")
         stopping = False

@@ -13,7 +13,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug")
-        parser.add_argument("--yes-destroy-all-personal-data", dest="confirmed", action="store_true")
+        parser.add_argument(
+            "--yes-destroy-all-personal-data", dest="confirmed", action="store_true"
+        )
 
     def handle(self, *args, slug: str, confirmed: bool, **options) -> None:
         org = Organisation.objects.filter(slug=slug).first()
