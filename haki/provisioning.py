@@ -333,6 +333,16 @@ def _update(obj: Any, **values: Any) -> bool:
     return changed
 
 
+def _by_phone(model: Any, org: Organisation, phone: str) -> tuple[Any, bool]:
+    """The person of ``org`` with this number, or a new unsaved one (and True)."""
+    existing = model.objects.with_phone(org, phone).first()
+    if existing is not None:
+        return existing, False
+    person = model(organisation=org)
+    person.phone = phone
+    return person, True
+
+
 def _save(obj: Any, created: bool, changed: bool, summary: Summary) -> None:
     if created or changed:
         obj.save()
@@ -391,11 +401,7 @@ def apply(spec: ProvisionSpec) -> tuple[Organisation, Summary]:
         _save(channel, created, changed, summary)
 
     for item in spec.responders:
-        responder = Responder.objects.with_phone(org, item.phone).first()
-        created = responder is None
-        if created:
-            responder = Responder(organisation=org)
-            responder.phone = item.phone
+        responder, created = _by_phone(Responder, org, item.phone)
         changed = _update(
             responder,
             tier=item.tier,
@@ -426,11 +432,7 @@ def apply(spec: ProvisionSpec) -> tuple[Organisation, Summary]:
         _save(membership, created, changed, summary)
 
     for item in spec.members:
-        member = Member.objects.with_phone(org, item.phone).first()
-        created = member is None
-        if created:
-            member = Member(organisation=org)
-            member.phone = item.phone
+        member, created = _by_phone(Member, org, item.phone)
         changed = _update(
             member,
             alias=item.alias,

@@ -3,7 +3,10 @@ form for screens where the full number is not needed."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import phonenumbers
+from django.db import models
 
 
 class InvalidPhoneNumber(ValueError):
@@ -31,3 +34,17 @@ def mask_phone(e164: str) -> str:
     if not e164:
         return ""
     return "•••" + e164[-3:]
+
+
+def normalise_for_organisation(instance: Any, raw: str) -> str:
+    """``Sealed`` normaliser: read the number in the owning organisation's country."""
+    return normalise_phone(raw, instance.organisation.country)
+
+
+class PhoneIndexedQuerySet(models.QuerySet):
+    """For models that keep an encrypted phone with a ``phone_index`` HMAC column."""
+
+    def with_phone(self, organisation: Any, raw: str) -> PhoneIndexedQuerySet:
+        """Rows of ``organisation`` whose number is ``raw``, written in any format."""
+        e164 = normalise_phone(raw, organisation.country)
+        return self.filter(organisation=organisation, phone_index=organisation.keyring.index(e164))

@@ -8,17 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from haki.core.crypto import Sealed
 from haki.core.models import Area, Organisation
-from haki.core.phones import mask_phone
-from haki.members.models import phone_in_org_region
+from haki.core.phones import PhoneIndexedQuerySet, mask_phone, normalise_for_organisation
 
 
-class ResponderQuerySet(models.QuerySet):
-    def with_phone(self, organisation: Organisation, raw: str) -> ResponderQuerySet:
-        from haki.core.phones import normalise_phone
-
-        e164 = normalise_phone(raw, organisation.country)
-        return self.filter(organisation=organisation, phone_index=organisation.keyring.index(e164))
-
+class ResponderQuerySet(PhoneIndexedQuerySet):
     def on_duty(self) -> ResponderQuerySet:
         return self.filter(on_duty=True)
 
@@ -49,7 +42,7 @@ class Responder(models.Model):
     modified_on = models.DateTimeField(auto_now=True)
 
     name = Sealed("name_sealed")
-    phone = Sealed("phone_sealed", index="phone_index", normalise=phone_in_org_region)
+    phone = Sealed("phone_sealed", index="phone_index", normalise=normalise_for_organisation)
 
     objects = ResponderQuerySet.as_manager()
 

@@ -9,23 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from haki.core.crypto import Sealed
 from haki.core.models import Area, AuditEvent, Organisation
-from haki.core.phones import mask_phone, normalise_phone
-
-
-def phone_in_org_region(instance: Any, raw: str) -> str:
-    return normalise_phone(raw, instance.organisation.country)
+from haki.core.phones import PhoneIndexedQuerySet, mask_phone, normalise_for_organisation
 
 
 def normalise_codewords(instance: Any, words: list[str]) -> list[str]:
     return sorted({" ".join(word.upper().split()) for word in words if word.strip()})
 
 
-class MemberQuerySet(models.QuerySet):
-    def with_phone(self, organisation: Organisation, raw: str) -> MemberQuerySet:
-        """Members of ``organisation`` whose number is ``raw`` (any national format)."""
-        e164 = normalise_phone(raw, organisation.country)
-        return self.filter(organisation=organisation, phone_index=organisation.keyring.index(e164))
-
+class MemberQuerySet(PhoneIndexedQuerySet):
     def reachable(self) -> MemberQuerySet:
         return self.filter(opted_out_on__isnull=True, erased_on__isnull=True)
 
@@ -56,7 +47,7 @@ class Member(models.Model):
     created_on = models.DateTimeField(auto_now_add=True)
     modified_on = models.DateTimeField(auto_now=True)
 
-    phone = Sealed("phone_sealed", index="phone_index", normalise=phone_in_org_region)
+    phone = Sealed("phone_sealed", index="phone_index", normalise=normalise_for_organisation)
     codewords = Sealed("codewords_sealed", normalise=normalise_codewords, json=list)
 
     objects = MemberQuerySet.as_manager()
