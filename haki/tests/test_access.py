@@ -119,3 +119,11 @@ def test_a_person_in_two_organisations_sees_the_one_chosen(world):
     client.post(reverse("core:switch_organisation"), {"organisation": world["b"].org.uuid})
     assert client.get(reverse("members:list")).status_code == 403  # analyst there
     assert world["b"].org.name in client.get(reverse("core:home")).content.decode()
+
+
+def test_refusals_are_explained_in_the_users_words(world):
+    client = verified_client(world["a"].users[Role.ANALYST])
+    response = client.get(reverse("members:list"))
+    assert response.status_code == 403
+    assert b"Your role does not give access to this page." in response.content
+    assert world["a"].member.alias.encode() not in response.content

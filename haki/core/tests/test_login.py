@@ -135,3 +135,12 @@ def test_new_staff_enrol_an_authenticator_and_are_then_let_in(world, client):
     assert response.status_code == 302
     assert TOTPDevice.objects.filter(user=user, name="default", confirmed=True).exists()
     assert client.get(reverse("members:list")).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "sign_in"), [("sw", "Ingia"), ("ru", "Войти"), ("ky", "Кирүү")]
+)
+def test_the_sign_in_page_speaks_the_browsers_language(client, language, sign_in):
+    body = client.get(LOGIN, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f"<h1>{sign_in}</h1>" in body
