@@ -15,6 +15,7 @@ from haki.core.models import Area, Membership, Organisation
 from haki.core.roles import Role
 from haki.crisis.models import Responder
 from haki.members.models import Member
+from haki.messaging.models import Channel, Msg
 
 
 @dataclass
@@ -24,6 +25,8 @@ class OrgWorld:
     users: dict[str, object] = field(default_factory=dict)
     member: Member | None = None
     responder: Responder | None = None
+    channel: Channel | None = None
+    inbox_msg: Msg | None = None
 
 
 def make_org(slug: str, country: str, phone_prefix: str) -> OrgWorld:
@@ -51,6 +54,26 @@ def make_org(slug: str, country: str, phone_prefix: str) -> OrgWorld:
     responder.save()
     responder.areas.set([central])
     world.member, world.responder = member, responder
+    world.channel = Channel(organisation=org, type="kn", name="Shortcode", address="20100")
+    world.channel.configure(
+        {
+            "send_url": "http://127.0.0.1:9/cgi-bin/sendsms",
+            "username": "haki",
+            "password": "kannel-password",
+        }
+    )
+    world.channel.save()
+    world.inbox_msg = Msg(
+        organisation=org,
+        channel=world.channel,
+        direction=Msg.Direction.IN,
+        status=Msg.Status.INBOX,
+        external_id=f"{slug}-1",
+        member=member,
+    )
+    world.inbox_msg.phone = member.phone
+    world.inbox_msg.text = f"{slug} needs a call back"
+    world.inbox_msg.save()
     return world
 
 

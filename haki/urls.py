@@ -3,11 +3,14 @@ from django.urls import include, path, re_path
 from two_factor.urls import urlpatterns as two_factor_urls
 
 from haki.core.views import browser_probe, healthz
+from haki.messaging.views import gateway
 
 urlpatterns = [
     path("", include("haki.core.urls")),
     path("members/", include("haki.members.urls")),
     path("crisis/", include("haki.crisis.urls")),
+    path("", include("haki.messaging.urls")),
+    path("c/<str:channel_type>/<uuid:channel_uuid>/<str:action>", gateway, name="gateway"),
     path("", include(two_factor_urls)),
     path("account/logout/", LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

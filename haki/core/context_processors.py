@@ -12,6 +12,8 @@ NAVIGATION = [
     ("core:home", _("Home"), "core.view_home"),
     ("members:list", _("Members"), "core.view_people"),
     ("crisis:responders", _("Responders"), "core.view_people"),
+    ("messaging:inbox", _("Inbox"), "messaging.view_inbox"),
+    ("messaging:log", _("Messages"), "messaging.view_log"),
     ("core:audit", _("Audit trail"), "core.view_audit"),
 ]
 

@@ -8,9 +8,10 @@ import re
 
 # Seven to fifteen digits, optionally led by + and broken by spaces, dots, dashes or
 # brackets: every way a phone number is commonly written. A run that starts like an
-# ISO date (2026-11-21) is a timestamp and is kept.
+# ISO date (2026-11-21) is a timestamp and is kept, and so are digits inside a word
+# (the hex groups of a UUID).
 PHONE_LIKE = re.compile(
-    r"(?<![\d:])(?!\d{4}-\d\d-\d\d)(?:%2B|[+(])?\d(?:[\s.\-()]{0,2}\d){6,14}(?!\d)"
+    r"(?<![\w:])(?!\d{4}-\d\d-\d\d)(?:%2B|[+(])?\d(?:[\s.\-()]{0,2}\d){6,14}(?![\w])"
 )
 
 

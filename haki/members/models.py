@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from haki.core.crypto import Sealed
 from haki.core.models import Area, AuditEvent, Organisation
 from haki.core.phones import PhoneIndexedQuerySet, mask_phone, normalise_for_organisation
+from haki.members.signals import member_erased
 
 
 def normalise_codewords(instance: Any, words: list[str]) -> list[str]:
@@ -18,6 +19,7 @@ def normalise_codewords(instance: Any, words: list[str]) -> list[str]:
 
 class MemberQuerySet(PhoneIndexedQuerySet):
     def reachable(self) -> MemberQuerySet:
+        """Members who may be sent texts: not opted out, not erased."""
         return self.filter(opted_out_on__isnull=True, erased_on__isnull=True)
 
 
@@ -71,10 +73,19 @@ class Member(models.Model):
     def is_erased(self) -> bool:
         return self.erased_on is not None
 
+    def opt_out(self) -> None:
+        self.opted_out_on = timezone.now()
+        self.save(update_fields=["opted_out_on", "modified_on"])
+
+    def opt_in(self) -> None:
+        self.opted_out_on = None
+        self.save(update_fields=["opted_out_on", "modified_on"])
+
     def erase(self, actor: Any) -> None:
         """Remove everything that identifies the member; keep area, language and dates
         so that counts stay right. Irreversible."""
         with transaction.atomic():
+            phone_index = self.phone_index
             self.phone = ""
             self.codewords = []
             self.alias = f"erased-{str(self.uuid)[:8]}"
@@ -84,3 +95,4 @@ class Member(models.Model):
             self.opted_out_on = self.opted_out_on or self.erased_on
             self.save()
             AuditEvent.record(actor, AuditEvent.Action.ERASE, self)
+            member_erased.send(sender=Member, member=self, phone_index=phone_index)

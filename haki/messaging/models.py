@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import ipaddress
 import uuid
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haki.core.crypto import Sealed
 from haki.core.models import Organisation
+from haki.core.phones import mask_phone
 
 
 class Channel(models.Model):
@@ -20,7 +26,7 @@ class Channel(models.Model):
         TWILIO = "t", "Twilio"
         ANDROID = "ex", _("Android gateway app")
 
-    # Which configuration keys are secrets (stored encrypted), per gateway type.
+    # Configuration keys that are secrets, stored encrypted.
     SECRET_KEYS = {"password", "api_key", "auth_token", "secret"}
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True)
@@ -36,6 +42,9 @@ class Channel(models.Model):
     secrets_sealed = models.TextField(blank=True, editable=False)
     tps = models.PositiveIntegerField(_("messages per second"), default=10)
     is_active = models.BooleanField(default=True)
+    # The earliest moment the next message may go out: the per-channel rate limit,
+    # shared by every worker process through the database.
+    next_send_on = models.DateTimeField(null=True, blank=True, editable=False)
     created_on = models.DateTimeField(auto_now_add=True)
     modified_on = models.DateTimeField(auto_now=True)
 
@@ -58,3 +67,161 @@ class Channel(models.Model):
 
     def configure(self, values: dict[str, Any]) -> None:
         self.config, self.secrets = self.split_settings(values)
+
+    def allows_address(self, address: str | None) -> bool:
+        """True when no allowlist is configured or ``address`` is inside it."""
+        allowed = self.config.get("allowed_ips") or []
+        if not allowed:
+            return True
+        try:
+            ip = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(ip in ipaddress.ip_network(net, strict=False) for net in allowed)
+
+    def reserve_send_slot(self) -> float:
+        """Take the next free sending slot; return how many seconds to wait for it.
+
+        Runs in its own short transaction with the row locked, so that any number of
+        workers together never exceed ``tps``.
+        """
+        from django.db import transaction
+
+        interval = timedelta(seconds=1 / max(self.tps, 1))
+        with transaction.atomic():
+            row = Channel.objects.select_for_update().only("next_send_on").get(pk=self.pk)
+            now = timezone.now()
+            slot = max(row.next_send_on or now, now)
+            Channel.objects.filter(pk=self.pk).update(next_send_on=slot + interval)
+        return max((slot - now).total_seconds(), 0.0)
+
+
+class MsgQuerySet(models.QuerySet):
+    def due(self) -> MsgQuerySet:
+        return self.filter(
+            direction=Msg.Direction.OUT,
+            status=Msg.Status.QUEUED,
+            next_attempt_on__lte=timezone.now(),
+        )
+
+
+class Msg(models.Model):
+    """One SMS, in or out. Its text and number are encrypted; the number is indexed
+    with the organisation's HMAC key, like members' numbers, to find the sender."""
+
+    class Direction(models.TextChoices):
+        IN = "in", _("incoming")
+        OUT = "out", _("outgoing")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("received")  # stored, not yet routed
+        HANDLED = "handled", _("handled")  # routed to a keyword
+        INBOX = "inbox", _("in the inbox")  # waits for an operator
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        WIRED = "wired", _("handed to the gateway")
+        SENT = "sent", _("sent")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="msgs")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="msgs")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    external_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    phone_sealed = models.TextField(editable=False)
+    phone_index = models.CharField(max_length=64, db_index=True, editable=False)
+    text_sealed = models.TextField(blank=True, editable=False)
+    member = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="msgs"
+    )
+    language = models.CharField(max_length=8, blank=True)
+    template = models.CharField(max_length=64, blank=True)
+    in_reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    received_on = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_on = models.DateTimeField(null=True, blank=True)
+    claimed_on = models.DateTimeField(null=True, blank=True)
+    sent_on = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+    handled_on = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_on = models.DateTimeField(default=timezone.now, db_index=True)
+    modified_on = models.DateTimeField(auto_now=True)
+
+    phone = Sealed("phone_sealed", index="phone_index")
+    text = Sealed("text_sealed")
+
+    objects = MsgQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_on", "-pk"]
+        constraints = [
+            # A gateway retrying a delivery must never create a second message.
+            models.UniqueConstraint(
+                fields=["channel", "direction", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="msg_external_id_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_on"], name="msg_due_idx"),
+            models.Index(
+                fields=["organisation", "status", "created_on"], name="msg_org_status_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.uuid}"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class MessageTemplate(models.Model):
+    """An organisation's own wording for one outgoing text in one language; without
+    one, the neutral default of ``haki.messaging.texts`` is used."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="message_templates"
+    )
+    key = models.CharField(_("message"), max_length=64)
+    language = models.CharField(_("language"), max_length=8)
+    text = models.TextField(_("text"), max_length=480)
+    modified_on = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "key", "language"], name="template_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} [{self.language}]"
+
+
+class Keyword(models.Model):
+    """A word that triggers an action, added by an organisation for any language on
+    top of the shipped ones (``haki.messaging.keywords``)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="keywords"
+    )
+    language = models.CharField(_("language"), max_length=8)
+    word = models.CharField(_("word"), max_length=64)
+    action = models.CharField(_("action"), max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "word"], name="keyword_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.word} → {self.action}"

@@ -119,6 +119,14 @@ def huey_from_url(url: str | None, name: str = "haki") -> dict:
 
 HUEY = huey_from_url(env_secret("HAKI_HUEY_URL"))
 
+# Messaging. Gateways are told to report deliveries to HAKI_CALLBACK_BASE_URL.
+HAKI_CALLBACK_BASE_URL = env_str("HAKI_CALLBACK_BASE_URL") or "http://127.0.0.1:8000"
+HAKI_TRUSTED_PROXIES = env_int("HAKI_TRUSTED_PROXIES", 0, minimum=0)
+HAKI_SPOOL_DIR = Path(env_str("HAKI_SPOOL_DIR") or VAR_DIR / "spool")
+HAKI_SEND_ATTEMPTS = env_int("HAKI_SEND_ATTEMPTS", 6, minimum=1)
+HAKI_SEND_LEASE_SECONDS = env_int("HAKI_SEND_LEASE_SECONDS", 120, minimum=1)
+HAKI_AUTO_REPLY_HOURS = env_int("HAKI_AUTO_REPLY_HOURS", 24, minimum=1)
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",

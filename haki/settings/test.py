@@ -4,6 +4,8 @@ HAKI_TEST_DATABASE_URL is set (as CI does), a fresh master key per run."""
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 from cryptography.fernet import Fernet
 
@@ -24,6 +26,8 @@ DATABASES = {
     }
 }
 
+HAKI_SPOOL_DIR = Path(tempfile.mkdtemp(prefix="haki-test-spool-"))
+HAKI_CALLBACK_BASE_URL = "http://testserver"
 HUEY = {"name": "haki-test", "immediate": True, "immediate_use_memory": True}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

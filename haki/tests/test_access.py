@@ -19,9 +19,14 @@ ACCESS = {
     "members:detail": ("get", PEOPLE_WORKERS),
     "crisis:responders": ("get", PEOPLE_WORKERS),
     "crisis:duty": ("post", MANAGERS),
+    "messaging:log": ("get", MANAGERS),
+    "messaging:inbox": ("get", PEOPLE_WORKERS),
+    "messaging:inbox_done": ("post", PEOPLE_WORKERS),
 }
 # Reachable before or without an organisation: sign-in, enrolment, language, health.
 NOT_ORGANISATION_DATA = {"healthz", "set_language", "logout", "core:switch_organisation"}
+# Gateways authenticate with the channel's own credentials: see messaging's tests.
+GATEWAYS = {"gateway"}
 
 
 def named_patterns(resolver: URLResolver | None = None, namespace: str = "") -> set[str]:
@@ -40,6 +45,7 @@ def url_for(name: str, world: dict, org_key: str) -> str:
     kwargs = {
         "members:detail": {"member": target.member.uuid},
         "crisis:duty": {"responder": target.responder.uuid},
+        "messaging:inbox_done": {"msg": target.inbox_msg.uuid},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
@@ -51,7 +57,7 @@ def call(client, name: str, url: str):
 
 def test_every_url_pattern_has_an_access_rule():
     unlisted = {n for n in named_patterns() if not n.startswith("two_factor:")}
-    unlisted -= set(ACCESS) | NOT_ORGANISATION_DATA
+    unlisted -= set(ACCESS) | NOT_ORGANISATION_DATA | GATEWAYS
     assert not unlisted, f"decide who may use these URLs and add them to ACCESS: {unlisted}"
 
 
@@ -74,10 +80,13 @@ def test_the_owner_of_another_organisation_never_sees_this_ones_data(world, name
     response = call(client, name, url_for(name, world, "a"))
     assert response.status_code in (200, 302, 403, 404)
     body = response.content.decode()
-    for secret in (world["a"].member.alias, world["a"].org.name, world["a"].responder.name):
+    a = world["a"]
+    for secret in (a.member.alias, a.org.name, a.responder.name, a.inbox_msg.text):
         assert secret not in body
     world["a"].responder.refresh_from_db()
-    assert world["a"].responder.on_duty  # a POST never reaches org A's responder
+    assert world["a"].responder.on_duty  # a POST never reaches org A's data
+    world["a"].inbox_msg.refresh_from_db()
+    assert world["a"].inbox_msg.handled_on is None
 
 
 @pytest.mark.parametrize("name", sorted(ACCESS))

@@ -1,0 +1,37 @@
+"""SMS gateways, one module each. Nothing outside ``haki.messaging`` knows what a
+gateway is; each module turns its gateway's HTTP requests into ``Incoming`` texts and
+``StatusReport``s, and sends a text through the gateway's own API."""
+
+from __future__ import annotations
+
+from haki.messaging.channels.base import (
+    BadRequest,
+    Forbidden,
+    Gateway,
+    Incoming,
+    SendFailed,
+    StatusReport,
+)
+
+
+def gateway_for(channel_type: str) -> Gateway:
+    from haki.messaging.channels import africastalking, android, kannel, twilio
+
+    gateways: dict[str, Gateway] = {
+        "kn": kannel.Kannel(),
+        "at": africastalking.AfricasTalking(),
+        "t": twilio.Twilio(),
+        "ex": android.Android(),
+    }
+    return gateways[channel_type]
+
+
+__all__ = [
+    "BadRequest",
+    "Forbidden",
+    "Gateway",
+    "Incoming",
+    "SendFailed",
+    "StatusReport",
+    "gateway_for",
+]

@@ -1,0 +1,206 @@
+"""What members can do by SMS, whatever their phone: register, stop and restart
+messages, change language, erase themselves. Anything else goes to the operator
+inbox. Other apps add their own actions (the alert keyword, survey answers)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from haki.core.models import Organisation
+from haki.core.phones import InvalidPhoneNumber, normalise_phone
+from haki.members.models import Member
+from haki.messaging import keywords, outbox
+from haki.messaging.keywords import Match
+from haki.messaging.models import Keyword, Msg
+from haki.messaging.texts import render
+
+logger = logging.getLogger(__name__)
+LANGUAGE_NAMES = {
+    "en": ["ENGLISH", "KIINGEREZA", "АНГЛИЙСКИЙ"],
+    "sw": ["SWAHILI", "KISWAHILI", "СУАХИЛИ"],
+    "ru": ["RUSSIAN", "KIRUSI", "РУССКИЙ"],
+    "ky": ["KYRGYZ", "КЫРГЫЗЧА", "КИРГИЗСКИЙ", "КЫРГЫЗСКИЙ"],
+    "te": ["TELUGU", "తెలుగు"],
+    "my": ["BURMESE", "MYANMAR", "မြန်မာ"],
+}
+
+
+@dataclass
+class Context:
+    msg: Msg
+    organisation: Organisation
+    member: Member | None
+    match: Match | None
+
+    @property
+    def language(self) -> str:
+        """The member's language, else the language of the word they used."""
+        if self.member is not None:
+            return self.member.language
+        if self.match and self.match.language in self.organisation.languages:
+            return self.match.language
+        return self.organisation.default_language
+
+    def reply(self, key: str, language: str | None = None, **values: object) -> Msg | None:
+        language = language or self.language
+        return outbox.queue(
+            self.organisation,
+            self.msg.phone,
+            render(self.organisation, key, language, **values),
+            template=key,
+            member=self.member,
+            language=language,
+            channel=self.msg.channel,
+            in_reply_to=self.msg,
+        )
+
+
+def route(msg: Msg) -> str:
+    """Find who sent ``msg`` and what they asked for, and do it. Returns the action."""
+    org = msg.organisation
+    member = (
+        Member.objects.filter(organisation=org, phone_index=msg.phone_index).first()
+        if msg.phone_index
+        else None
+    )
+    custom = list(
+        Keyword.objects.filter(organisation=org).values_list("word", "action", "language")
+    )
+    found = keywords.match(msg.text, custom)
+    context = Context(msg=msg, organisation=org, member=member, match=found)
+    msg.member = member
+    action = keywords.ACTIONS.get(found.action) if found else None
+    if action is not None and action.handler(context) is not False:
+        msg.status = Msg.Status.HANDLED
+        msg.save(update_fields=["member", "status", "modified_on"])
+        return action.name
+    to_inbox(context)
+    return "inbox"
+
+
+def to_inbox(context: Context) -> None:
+    """Keep the text for an operator and send at most one courtesy reply a day, so that
+    two automated systems can never keep answering each other."""
+    msg = context.msg
+    msg.status = Msg.Status.INBOX
+    msg.save(update_fields=["member", "status", "modified_on"])
+    key = "unknown.member" if context.member else "unknown.number"
+    if not _is_phone_number(msg.phone, context.organisation.country):
+        return
+    since = timezone.now() - timedelta(hours=settings.HAKI_AUTO_REPLY_HOURS)
+    already = Msg.objects.filter(
+        organisation=context.organisation,
+        direction=Msg.Direction.OUT,
+        phone_index=msg.phone_index,
+        template__in=["unknown.member", "unknown.number"],
+        created_on__gte=since,
+    ).exists()
+    if not already:
+        context.reply(key)
+
+
+def _is_phone_number(value: str, country: str) -> bool:
+    try:
+        normalise_phone(value, country)
+    except InvalidPhoneNumber:
+        return False
+    return value.startswith("+")
+
+
+def join(context: Context) -> bool:
+    org, rest = context.organisation, context.match.rest if context.match else ""
+    if context.member is not None:
+        context.reply("join.already")
+        return True
+    code = rest.split(" ")[0] if rest else ""
+    area = next((a for a in org.areas.all() if keywords.normalise(a.code) == code), None)
+    if area is None:
+        example = org.areas.filter(children__isnull=True).order_by("code").first()
+        context.reply("join.area", example=example.code if example else "")
+        return True
+    language = context.language
+    member = Member(
+        organisation=org, area=area, language=language, alias=f"member-{context.msg.uuid.hex[:6]}"
+    )
+    member.phone = context.msg.phone
+    member.save()
+    context.member = member
+    context.msg.member = member
+    context.reply("join.welcome")
+    return True
+
+
+def stop(context: Context) -> bool:
+    if context.member is None:
+        return False
+    context.member.opt_out()
+    context.reply("stop.confirm")
+    return True
+
+
+def start(context: Context) -> bool:
+    if context.member is None:
+        return False
+    context.member.opt_in()
+    context.reply("start.confirm")
+    return True
+
+
+def lang(context: Context) -> bool:
+    if context.member is None:
+        return False
+    org = context.organisation
+    wanted = context.match.rest.split(" ")[0] if context.match and context.match.rest else ""
+    chosen = next(
+        (
+            code
+            for code in org.languages
+            if wanted == code.upper()
+            or wanted in {keywords.normalise(name) for name in LANGUAGE_NAMES.get(code, [])}
+        ),
+        None,
+    )
+    if chosen is None:
+        context.reply("lang.unknown", languages=", ".join(org.languages))
+        return True
+    context.member.language = chosen
+    context.member.save(update_fields=["language", "modified_on"])
+    context.reply("lang.confirm", language=chosen)
+    return True
+
+
+def delete(context: Context) -> bool:
+    member = context.member
+    if member is None:
+        return False
+    if not (context.match and keywords.is_yes(context.match.rest)):
+        context.reply("delete.confirm")
+        return True
+    context.reply("delete.done")
+    member.erase(actor="sms")
+    return True
+
+
+def register_member_actions() -> None:
+    keywords.register(
+        "join",
+        join,
+        {"en": ["JOIN", "REGISTER"], "sw": ["JIUNGE", "SAJILI"], "ru": ["ВСТУПИТЬ", "РЕГИСТРАЦИЯ"]},
+    )
+    keywords.register(
+        "stop",
+        stop,
+        {
+            "en": ["STOP", "UNSUBSCRIBE", "STOPALL"],
+            "sw": ["ACHA", "SIMAMISHA"],
+            "ru": ["СТОП", "ОТПИСАТЬСЯ"],
+        },
+    )
+    keywords.register("start", start, {"en": ["START", "UNSTOP"], "sw": ["ANZA"], "ru": ["СТАРТ"]})
+    keywords.register("lang", lang, {"en": ["LANG", "LANGUAGE"], "sw": ["LUGHA"], "ru": ["ЯЗЫК"]})
+    keywords.register("delete", delete, {"en": ["DELETE"], "sw": ["FUTA"], "ru": ["УДАЛИТЬ"]})

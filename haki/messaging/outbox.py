@@ -1,0 +1,160 @@
+"""Outgoing texts: a transactional outbox.
+
+A text is a row written in the same transaction as whatever caused it; the worker
+sends it after commit. Sending claims the row first (one UPDATE that only one worker
+can win), waits for the channel's next free slot, calls the gateway, and records the
+outcome. A worker killed mid-send leaves the row claimed; after a lease it is offered
+again, unless the gateway's delivery report has shown it was taken in the meantime."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from haki.core.models import Organisation
+from haki.messaging.channels import SendFailed, gateway_for
+from haki.messaging.models import Channel, Msg
+
+logger = logging.getLogger(__name__)
+
+# Texts an opted-out member still receives: the answers to STOP and START themselves.
+ALWAYS_SENT = {"stop.confirm", "start.confirm", "delete.done"}
+
+
+def default_channel(organisation: Organisation) -> Channel | None:
+    return organisation.channels.filter(is_active=True).order_by("pk").first()
+
+
+def queue(
+    organisation: Organisation,
+    to: str,
+    text: str,
+    *,
+    template: str = "",
+    member=None,
+    language: str = "",
+    channel: Channel | None = None,
+    in_reply_to: Msg | None = None,
+) -> Msg | None:
+    """Write one outgoing text; it is sent once the current transaction commits.
+
+    Returns None, and sends nothing, to a member who has opted out or been erased."""
+    from haki.messaging import tasks
+
+    unreachable = member is not None and (member.opted_out_on or member.erased_on)
+    if unreachable and template not in ALWAYS_SENT:
+        return None
+    channel = channel or default_channel(organisation)
+    if channel is None:
+        logger.error(
+            "organisation %s has no active channel; a text was not queued", organisation.pk
+        )
+        return None
+    msg = Msg(
+        organisation=organisation,
+        channel=channel,
+        direction=Msg.Direction.OUT,
+        status=Msg.Status.QUEUED,
+        member=member,
+        language=language,
+        template=template,
+        in_reply_to=in_reply_to,
+        next_attempt_on=timezone.now(),
+    )
+    msg.phone = to
+    msg.text = text
+    msg.save()
+    transaction.on_commit(lambda: tasks.send_msg(msg.pk))
+    return msg
+
+
+def backoff(attempt: int) -> timedelta:
+    """30 s, 1 min, 2 min, 4 min … capped at one hour."""
+    return timedelta(seconds=min(30 * 2 ** (attempt - 1), 3600))
+
+
+def send(msg_id: int) -> str:
+    """Send one queued text at most once. Returns what happened, for logs and tests."""
+    msg = Msg.objects.select_related("channel__organisation", "member").filter(pk=msg_id).first()
+    if msg is None or msg.status != Msg.Status.QUEUED:
+        return "not queued"
+    if msg.next_attempt_on and msg.next_attempt_on > timezone.now():
+        return "not due"
+    wait = msg.channel.reserve_send_slot()
+    if wait:
+        time.sleep(wait)
+    claimed = Msg.objects.filter(pk=msg.pk, status=Msg.Status.QUEUED).update(
+        status=Msg.Status.SENDING, attempts=F("attempts") + 1, claimed_on=timezone.now()
+    )
+    if not claimed:
+        return "claimed elsewhere"
+    attempt = msg.attempts + 1
+    gateway = gateway_for(msg.channel.type)
+    try:
+        external_id = gateway.send(msg.channel, msg, msg.phone, msg.text)
+    except SendFailed as failure:
+        return _record_failure(msg, attempt, failure)
+    sending = Msg.objects.filter(pk=msg.pk, status=Msg.Status.SENDING)
+    if not sending.update(
+        status=Msg.Status.WIRED, external_id=external_id, sent_on=timezone.now(), error=""
+    ):
+        # A delivery report got here first and already moved it on.
+        Msg.objects.filter(pk=msg.pk, external_id__isnull=True).update(external_id=external_id)
+    _scrub_if_erased(msg)
+    return "sent"
+
+
+def _record_failure(msg: Msg, attempt: int, failure: SendFailed) -> str:
+    from haki.messaging import tasks
+
+    sending = Msg.objects.filter(pk=msg.pk, status=Msg.Status.SENDING)
+    if failure.retry and attempt < settings.HAKI_SEND_ATTEMPTS:
+        delay = backoff(attempt)
+        sending.update(
+            status=Msg.Status.QUEUED,
+            next_attempt_on=timezone.now() + delay,
+            error=failure.reason[:200],
+        )
+        tasks.send_msg.schedule((msg.pk,), delay=delay.total_seconds())
+        logger.warning(
+            "send of %s failed (%s); retry %s in %s", msg.uuid, failure.reason, attempt, delay
+        )
+        return "retrying"
+    sending.update(status=Msg.Status.FAILED, error=failure.reason[:200])
+    logger.error("send of %s failed for good: %s", msg.uuid, failure.reason)
+    _scrub_if_erased(msg)
+    return "failed"
+
+
+def _scrub_if_erased(msg: Msg) -> None:
+    if msg.member_id and msg.member.erased_on:
+        from haki.messaging.erasure import scrub_msgs
+
+        scrub_msgs(Msg.objects.filter(pk=msg.pk))
+
+
+def recover_interrupted() -> int:
+    """Offer again the texts whose sender died mid-send (claimed longer than a lease).
+
+    Runs before any report could be missed: a text the gateway did take has been
+    moved on by its delivery report, which is why those are not touched."""
+    expired = timezone.now() - timedelta(seconds=settings.HAKI_SEND_LEASE_SECONDS)
+    stuck = Msg.objects.filter(status=Msg.Status.SENDING, claimed_on__lt=expired)
+    count = stuck.update(
+        status=Msg.Status.QUEUED,
+        next_attempt_on=timezone.now(),
+        error="interrupted while sending; offered again",
+    )
+    if count:
+        logger.warning("offered again %s texts interrupted while sending", count)
+    return count
+
+
+def due_ids(limit: int = 1000) -> list[int]:
+    return list(Msg.objects.due().order_by("next_attempt_on").values_list("pk", flat=True)[:limit])

@@ -1,0 +1,106 @@
+"""The durable spool: where an incoming text goes when the database cannot take it,
+so that the gateway still gets its 2xx and nothing is lost.
+
+Each text is one file, encrypted with the master key (the organisation's keys live in
+the database, which is down), written to a temporary name, flushed to disk, then
+renamed, so a crash never leaves half a file. ``replay`` moves the files into the
+database once it is back; the unique (channel, external id) makes replaying twice
+harmless."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError
+
+from haki.core import crypto
+from haki.messaging.channels import Incoming
+
+logger = logging.getLogger(__name__)
+SUFFIX = ".msg"
+
+
+def folder() -> Path:
+    return Path(settings.HAKI_SPOOL_DIR)
+
+
+def ensure_writable() -> None:
+    """Called at start-up: a spool that cannot be written would lose texts later."""
+    path = folder()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".probe-{uuid.uuid4().hex}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"HAKI_SPOOL_DIR={path} is not writable ({exc.strerror}); incoming texts "
+            "could be lost while the database is unavailable."
+        ) from None
+
+
+def write(channel_uuid: uuid.UUID, incoming: Incoming) -> Path:
+    record = {
+        "channel": str(channel_uuid),
+        "external_id": incoming.external_id,
+        "sender": incoming.sender,
+        "text": incoming.text,
+        "received_on": incoming.received_on.isoformat() if incoming.received_on else None,
+    }
+    token = crypto.master().encrypt(json.dumps(record).encode())
+    name = f"{datetime.now().strftime('%Y%m%d%H%M%S%f')}-{uuid.uuid4().hex}"
+    temporary, final = folder() / f".{name}.tmp", folder() / f"{name}{SUFFIX}"
+    with open(temporary, "wb") as handle:
+        handle.write(token)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, final)
+    directory = os.open(folder(), os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return final
+
+
+def pending() -> list[Path]:
+    return sorted(folder().glob(f"*{SUFFIX}"))
+
+
+def replay() -> int:
+    """Store every spooled text; stop at the first database error. Returns how many."""
+    from haki.messaging.inbound import store_incoming
+    from haki.messaging.models import Channel
+
+    count = 0
+    for path in pending():
+        record = json.loads(crypto.master().decrypt(path.read_bytes()))
+        received_on = record["received_on"]
+        incoming = Incoming(
+            external_id=record["external_id"],
+            sender=record["sender"],
+            text=record["text"],
+            received_on=datetime.fromisoformat(received_on) if received_on else None,
+        )
+        try:
+            channel = Channel.objects.select_related("organisation").get(uuid=record["channel"])
+            store_incoming(channel, incoming)
+        except Channel.DoesNotExist:
+            logger.error("spooled text for a channel that no longer exists: %s", path.name)
+            path.rename(path.with_suffix(".orphan"))
+            continue
+        except DatabaseError:
+            logger.warning("database still unavailable; %s texts wait in the spool", len(pending()))
+            break
+        path.unlink()
+        count += 1
+    if count:
+        logger.info("replayed %s spooled texts", count)
+    return count

@@ -1,0 +1,65 @@
+"""Background work of messaging. The database is the truth; these tasks are prompts,
+and the periodic sweep catches any prompt that was lost (a killed process)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from huey import crontab
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
+
+from haki.messaging import outbox, spool
+from haki.messaging.models import Msg
+
+logger = logging.getLogger(__name__)
+
+
+@db_task()
+def route_msg(msg_id: int) -> str:
+    """Route a received text once. The claim and everything the handler writes (a new
+    member, replies in the outbox) commit together: a router killed half-way leaves
+    the text received, and a second router finds it already taken."""
+    from haki.messaging.handlers import route
+
+    with transaction.atomic():
+        claimed = Msg.objects.filter(pk=msg_id, status=Msg.Status.RECEIVED).update(
+            status=Msg.Status.HANDLED
+        )
+        if not claimed:
+            return "already routed"
+        msg = Msg.objects.select_related("organisation", "channel").get(pk=msg_id)
+        return route(msg)
+
+
+@db_task()
+def send_msg(msg_id: int) -> str:
+    return outbox.send(msg_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep() -> None:
+    spool.replay()
+    outbox.recover_interrupted()
+    for msg_id in outbox.due_ids():
+        send_msg(msg_id)
+    for msg_id in Msg.objects.filter(status=Msg.Status.RECEIVED).values_list("pk", flat=True)[
+        :1000
+    ]:
+        route_msg(msg_id)
+
+
+@HUEY.on_startup()
+def catch_up_after_restart() -> None:
+    """A worker that starts (or restarts after being killed) first finishes what the
+    last one left: spooled texts, interrupted sends, texts due."""
+    from django.db import close_old_connections
+
+    close_old_connections()
+    try:
+        sweep.call_local()
+    finally:
+        close_old_connections()
+    # Sends cut short by the restart become offerable once their lease has run out.
+    sweep.schedule(delay=settings.HAKI_SEND_LEASE_SECONDS + 1)

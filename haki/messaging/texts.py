@@ -1,0 +1,39 @@
+"""Every text Haki sends, in neutral words by default: nothing on a seized phone
+should reveal what the number is for. An organisation may reword any of them per
+language (``MessageTemplate``); placeholders are written {like_this}."""
+
+from __future__ import annotations
+
+import re
+
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+DEFAULTS = {
+    "join.welcome": _("Welcome, you are registered. Send STOP at any time to stop messages."),
+    "join.already": _("This number is already registered."),
+    "join.area": _(
+        "To register, send JOIN followed by your area code, for example: JOIN {example}"
+    ),
+    "stop.confirm": _("You will receive no more messages. Send START to receive them again."),
+    "start.confirm": _("Welcome back, you will receive messages again."),
+    "lang.confirm": _("Your language is now English."),
+    "lang.unknown": _("Send LANG followed by one of: {languages}"),
+    "delete.confirm": _("Send DELETE YES to erase your number and details. This cannot be undone."),
+    "delete.done": _("Your details have been erased. Goodbye."),
+    "unknown.member": _("Thank you, your message was received."),
+    "unknown.number": _("This number is not registered. Send JOIN and your area code to register."),
+}
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def render(organisation, key: str, language: str, **values: object) -> str:
+    """The text for ``key`` in ``language``: the organisation's wording if it has one,
+    else the translated default. Unknown placeholders are left as they are."""
+    override = organisation.message_templates.filter(key=key, language=language).first()
+    if override is not None:
+        template = override.text
+    else:
+        with translation.override(language):
+            template = str(DEFAULTS[key])
+    return PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)

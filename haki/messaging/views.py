@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django import forms
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import ListView
+
+from haki.core.models import AuditEvent
+from haki.core.views import OrganisationPermissionMixin
+from haki.messaging import inbound
+from haki.messaging.models import Channel, Msg
+
+
+@csrf_exempt
+def gateway(
+    request: HttpRequest, channel_type: str, channel_uuid: UUID, action: str
+) -> HttpResponse:
+    """/c/<type>/<channel uuid>/<receive|status>: the courier-compatible gateway URL."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponse("method not allowed", status=405, content_type="text/plain")
+    return inbound.receive(request, channel_type, channel_uuid, action)
+
+
+class MessageFilter(forms.Form):
+    direction = forms.ChoiceField(
+        label=_("Direction"), required=False, choices=[("", _("All")), *Msg.Direction.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *Msg.Status.choices]
+    )
+    channel = forms.ModelChoiceField(
+        label=_("Channel"),
+        required=False,
+        queryset=Channel.objects.none(),
+        to_field_name="uuid",
+        empty_label=_("All"),
+    )
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, organisation: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = Channel.objects.filter(organisation=organisation)
+
+
+class MessageLogView(OrganisationPermissionMixin, ListView):
+    """Every text in and out: when, which way, which channel, what became of it. The
+    words are not shown here; numbers only in part unless the role may see them."""
+
+    permission_required = "messaging.view_log"
+    template_name = "messaging/log.html"
+    paginate_by = 50
+
+    def get_queryset(self) -> QuerySet[Msg]:
+        org = self.request.organisation
+        self.filter_form = MessageFilter(self.request.GET or None, organisation=org)
+        msgs = Msg.objects.filter(organisation=org).select_related("channel", "organisation")
+        if self.filter_form.is_valid():
+            data = self.filter_form.cleaned_data
+            if data["direction"]:
+                msgs = msgs.filter(direction=data["direction"])
+            if data["status"]:
+                msgs = msgs.filter(status=data["status"])
+            if data["channel"]:
+                msgs = msgs.filter(channel=data["channel"])
+            if data["since"]:
+                msgs = msgs.filter(created_on__date__gte=data["since"])
+            if data["until"]:
+                msgs = msgs.filter(created_on__date__lte=data["until"])
+        return msgs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        org = self.request.organisation
+        show_numbers = self.request.user.has_perm("messaging.view_numbers", org)
+        if show_numbers:
+            AuditEvent.record(self.request.user, AuditEvent.Action.VIEW, organisation=org)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(
+            filter_form=self.filter_form,
+            show_numbers=show_numbers,
+            query=query.urlencode(),
+            **kwargs,
+        )
+
+
+class InboxView(OrganisationPermissionMixin, ListView):
+    """Texts no keyword understood, for an operator to read and follow up."""
+
+    permission_required = "messaging.view_inbox"
+    template_name = "messaging/inbox.html"
+    paginate_by = 30
+
+    def get_queryset(self) -> QuerySet[Msg]:
+        return (
+            Msg.objects.filter(
+                organisation=self.request.organisation,
+                status=Msg.Status.INBOX,
+                handled_on__isnull=True,
+            )
+            .select_related("member", "organisation", "channel")
+            .order_by("created_on")
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        AuditEvent.record(
+            self.request.user, AuditEvent.Action.VIEW, organisation=self.request.organisation
+        )
+        return super().get_context_data(**kwargs)
+
+
+class InboxDoneView(OrganisationPermissionMixin, View):
+    permission_required = "messaging.view_inbox"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, msg: UUID) -> HttpResponse:
+        target = get_object_or_404(
+            Msg, organisation=request.organisation, uuid=msg, status=Msg.Status.INBOX
+        )
+        target.handled_on, target.handled_by = timezone.now(), request.user
+        target.save(update_fields=["handled_on", "handled_by", "modified_on"])
+        AuditEvent.record(request.user, AuditEvent.Action.CHANGE, target)
+        return redirect("messaging:inbox")
