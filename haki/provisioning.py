@@ -28,7 +28,7 @@ from haki.core.phones import InvalidPhoneNumber, normalise_phone
 from haki.core.roles import Role
 from haki.crisis.models import Responder
 from haki.members.models import Member, normalise_codewords
-from haki.messaging.models import Channel
+from haki.messaging.models import Channel, Keyword, MessageTemplate
 
 LANGUAGE_CODES = [code for code, _ in settings.LANGUAGES]
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
@@ -142,6 +142,9 @@ class MemberSpec(Spec):
 
 
 class ProvisionSpec(Spec):
+    """``templates`` rewords outgoing texts: {key: {language: text}}. ``keywords`` adds
+    words for actions in any language: {language: {action: [words]}}."""
+
     organisation: OrganisationSpec
     areas: list[AreaSpec] = Field(default_factory=list)
     escalation: EscalationSpec = Field(default_factory=EscalationSpec)
@@ -149,6 +152,8 @@ class ProvisionSpec(Spec):
     responders: list[ResponderSpec] = Field(default_factory=list)
     staff: list[StaffSpec] = Field(default_factory=list)
     members: list[MemberSpec] = Field(default_factory=list)
+    templates: dict[str, dict[str, str]] = Field(default_factory=dict)
+    keywords: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
 
 
 @dataclass
@@ -313,6 +318,26 @@ def check(spec: ProvisionSpec, node: yaml.Node) -> None:
             problem(("members", i, "area"), f"no area with code {member.area!r}")
         check_language(("members", i, "language"), member.language)
 
+    from haki.messaging.keywords import ACTIONS
+    from haki.messaging.texts import DEFAULTS
+
+    for key, texts in spec.templates.items():
+        if key not in DEFAULTS:
+            problem(("templates", key), f"no such message; known: {', '.join(sorted(DEFAULTS))}")
+        for language, text in texts.items():
+            check_language(("templates", key, language), language)
+            if not text.strip() or len(text) > 480:
+                problem(("templates", key, language), "must be 1 to 480 characters")
+    for language, actions in spec.keywords.items():
+        if language not in LANGUAGE_CODES:
+            problem(("keywords", language), f"unknown language code; known: {LANGUAGE_CODES}")
+        for action in actions:
+            if action not in ACTIONS:
+                problem(
+                    ("keywords", language, action),
+                    f"no such action; known: {', '.join(sorted(ACTIONS))}",
+                )
+
     if problems:
         raise ProvisioningError(problems)
 
@@ -446,5 +471,22 @@ def apply(spec: ProvisionSpec) -> tuple[Organisation, Summary]:
             member.codewords = codewords
             changed = True
         _save(member, created, changed, summary)
+
+    for key, texts in spec.templates.items():
+        for language, text in texts.items():
+            template = MessageTemplate.objects.filter(
+                organisation=org, key=key, language=language
+            ).first()
+            created = template is None
+            template = template or MessageTemplate(organisation=org, key=key, language=language)
+            _save(template, created, _update(template, text=text), summary)
+
+    for language, actions in spec.keywords.items():
+        for action, words in actions.items():
+            for word in words:
+                keyword = Keyword.objects.filter(organisation=org, word=word).first()
+                created = keyword is None
+                keyword = keyword or Keyword(organisation=org, word=word)
+                _save(keyword, created, _update(keyword, action=action, language=language), summary)
 
     return org, summary

@@ -117,8 +117,7 @@ def join(context: Context) -> bool:
     if context.member is not None:
         context.reply("join.already")
         return True
-    code = rest.split(" ")[0] if rest else ""
-    area = next((a for a in org.areas.all() if keywords.normalise(a.code) == code), None)
+    area = _area_named_in(org, rest)
     if area is None:
         example = org.areas.filter(children__isnull=True).order_by("code").first()
         context.reply("join.area", example=example.code if example else "")
@@ -133,6 +132,17 @@ def join(context: Context) -> bool:
     context.msg.member = member
     context.reply("join.welcome")
     return True
+
+
+def _area_named_in(org: Organisation, rest: str) -> Area | None:
+    """The area whose code the text starts with ("KSM-C" arrives as "KSM C");
+    the longest code wins, so KSM-C is not mistaken for KSM."""
+    named = [
+        area
+        for area in org.areas.all()
+        if rest == (code := keywords.normalise(area.code)) or rest.startswith(code + " ")
+    ]
+    return max(named, key=lambda area: len(area.code), default=None)
 
 
 def stop(context: Context) -> bool:

@@ -158,3 +158,34 @@ def _write(text: str) -> str:
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as handle:
         handle.write(text)
     return handle.name
+
+
+@pytest.mark.django_db
+def test_templates_and_keywords_in_any_language_are_provisioned_without_code():
+    from haki.messaging.models import Keyword, MessageTemplate
+
+    extra = (
+        DEMO.replace("languages: [en, sw]", "languages: [en, sw, ky]")
+        + """
+templates:
+  unknown.member: {ky: "Рахмат, билдирүүңүз алынды."}
+keywords:
+  ky: {stop: [ТОКТОТ], join: [КОШУЛУУ]}
+"""
+    )
+    org, _ = provisioning.apply(provisioning.load(extra))
+    assert MessageTemplate.objects.get(organisation=org, language="ky").text.startswith("Рахмат")
+    assert set(Keyword.objects.filter(organisation=org).values_list("word", "action")) == {
+        ("ТОКТОТ", "stop"),
+        ("КОШУЛУУ", "join"),
+    }
+    _, summary = provisioning.apply(provisioning.load(extra))
+    assert summary.created == summary.updated == 0
+
+
+@pytest.mark.django_db
+def test_unknown_template_keys_and_actions_are_reported():
+    bad = DEMO + "templates: {welcome.banner: {en: hi}}\nkeywords: {sw: {explode: [BOOM]}}\n"
+    problems = problems_of(bad)
+    assert any("templates.welcome.banner: no such message" in p for p in problems)
+    assert any("keywords.sw.explode: no such action" in p for p in problems)

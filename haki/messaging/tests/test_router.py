@@ -92,6 +92,16 @@ def test_an_unknown_number_joins_with_an_area_code_and_is_welcomed_in_swahili(ki
     assert reply.text != "Welcome, you are registered. Send STOP at any time to stop messages."
 
 
+def test_join_picks_the_whole_area_code_not_its_parents_prefix(kisumu, client):
+    from haki.core.models import Area
+
+    Area.objects.create(
+        organisation=kisumu.org, code="CEN-2", name="Central 2", parent=kisumu.central
+    )
+    text_in(client, kisumu.channel, NEW_NUMBER, "join cen-2")
+    assert Member.objects.with_phone(kisumu.org, NEW_NUMBER).get().area.code == "CEN-2"
+
+
 def test_join_without_a_known_area_asks_for_one_and_registers_nobody(kisumu, client):
     msg = text_in(client, kisumu.channel, NEW_NUMBER, "JOIN somewhere")
     assert not Member.objects.with_phone(kisumu.org, NEW_NUMBER).exists()

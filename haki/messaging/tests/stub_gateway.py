@@ -1,0 +1,106 @@
+"""A local HTTP server answering like each gateway's real sending API, for the
+third-party services tests cannot reach. It records every request it is sent."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Received:
+    at: float
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    form: dict[str, list[str]]
+    json: dict | None
+    headers: dict[str, str]
+
+
+@dataclass
+class StubGateway:
+    """``fail_next`` answers that many requests with ``fail_status`` first."""
+
+    kind: str = "kn"
+    fail_next: int = 0
+    fail_status: int = 503
+    requests: list[Received] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                stub._answer(self)
+
+            do_POST = do_GET
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _answer(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        parts = urlsplit(handler.path)
+        is_json = handler.headers.get("Content-Type", "").startswith("application/json")
+        self.requests.append(
+            Received(
+                at=time.monotonic(),
+                method=handler.command,
+                path=parts.path,
+                query=parse_qs(parts.query),
+                form={} if is_json else parse_qs(body.decode()),
+                json=json.loads(body) if is_json and body else None,
+                headers={k.lower(): v for k, v in handler.headers.items()},
+            )
+        )
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            return self._reply(handler, self.fail_status, b"unavailable", "text/plain")
+        number = len(self.requests)
+        if self.kind == "kn":
+            self._reply(handler, 202, b"0: Accepted for delivery", "text/plain")
+        elif self.kind == "at":
+            recipients = [
+                {
+                    "statusCode": 101,
+                    "number": "+254190555001",
+                    "status": "Success",
+                    "cost": "KES 0.8000",
+                    "messageId": f"ATXid_{number}",
+                }
+            ]
+            payload = {
+                "SMSMessageData": {
+                    "Message": "Sent to 1/1 Total Cost: KES 0.8000",
+                    "Recipients": recipients,
+                }
+            }
+            self._reply(handler, 201, json.dumps(payload).encode(), "application/json")
+        elif self.kind == "t":
+            payload = {"sid": f"SM{number:032d}", "status": "queued"}
+            self._reply(handler, 201, json.dumps(payload).encode(), "application/json")
+        else:
+            self._reply(handler, 200, b'{"status": "queued"}', "application/json")
+
+    @staticmethod
+    def _reply(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str):
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)

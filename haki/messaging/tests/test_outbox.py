@@ -1,0 +1,180 @@
+"""Sending: each gateway's real API request, retries, failures and recovery."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.test import TestCase
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import verified_client
+from haki.core.roles import Role
+from haki.messaging import outbox
+from haki.messaging.models import Channel, Msg
+from haki.messaging.tests.stub_gateway import StubGateway
+
+
+@pytest.fixture
+def stub(request):
+    gateway = StubGateway(kind=getattr(request, "param", "kn"))
+    yield gateway
+    gateway.close()
+
+
+def channel_for(org, stub: StubGateway) -> Channel:
+    settings = {
+        "kn": {"send_url": f"{stub.url}/cgi-bin/sendsms", "username": "haki", "password": "pw"},
+        "at": {"send_url": f"{stub.url}/version1/messaging", "username": "sandbox", "api_key": "k"},
+        "t": {"send_url": stub.url, "account_sid": "AC123", "auth_token": "tok"},
+        "ex": {"send_url": f"{stub.url}/send", "secret": "phone-token"},
+    }[stub.kind]
+    channel = Channel(organisation=org, type=stub.kind, name=stub.kind, address="20100", tps=50)
+    channel.configure(settings)
+    channel.save()
+    return channel
+
+
+def send_now(org, channel, to="+254190555001", text="hello", **kwargs) -> Msg:
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        msg = outbox.queue(org, to, text, channel=channel, **kwargs)
+    msg.refresh_from_db()
+    return msg
+
+
+def test_kannel_gets_a_sendsms_request_with_a_delivery_report_url(world, stub):
+    org = world["a"].org
+    msg = send_now(org, channel_for(org, stub), text="Habari yako")
+    (request,) = stub.requests
+    query = {k: v[0] for k, v in request.query.items()}
+    assert request.method == "GET" and request.path == "/cgi-bin/sendsms"
+    assert query["username"] == "haki" and query["password"] == "pw"
+    assert query["to"] == "+254190555001" and query["from"] == "20100"
+    assert query["text"] == "Habari yako" and "coding" not in query
+    dlr = urlsplit(query["dlr-url"])
+    assert parse_qs(dlr.query)["uuid"] == [str(msg.uuid)] and "%d" in query["dlr-url"]
+    assert msg.status == Msg.Status.WIRED and msg.attempts == 1
+
+
+def test_kannel_is_asked_for_ucs2_when_the_text_is_not_gsm(world, stub):
+    org = world["a"].org
+    send_now(org, channel_for(org, stub), text="Помощь идёт")
+    query = {k: v[0] for k, v in stub.requests[0].query.items()}
+    assert query["coding"] == "2" and query["charset"] == "utf-8"
+    assert query["text"] == "Помощь идёт"
+
+
+@pytest.mark.parametrize("stub", ["at"], indirect=True)
+def test_africas_talking_gets_its_form_and_its_message_id_is_kept(world, stub):
+    org = world["a"].org
+    msg = send_now(org, channel_for(org, stub))
+    (request,) = stub.requests
+    assert request.method == "POST" and request.headers["apikey"] == "k"
+    assert request.form["username"] == ["sandbox"] and request.form["message"] == ["hello"]
+    assert msg.external_id == "ATXid_1"
+
+
+@pytest.mark.parametrize("stub", ["t"], indirect=True)
+def test_twilio_gets_its_messages_api_call_and_its_sid_is_kept(world, stub):
+    org = world["a"].org
+    msg = send_now(org, channel_for(org, stub))
+    (request,) = stub.requests
+    assert request.path == "/2010-04-01/Accounts/AC123/Messages.json"
+    assert request.headers["authorization"] == "Basic " + base64.b64encode(b"AC123:tok").decode()
+    assert request.form["To"] == ["+254190555001"] and request.form["From"] == ["20100"]
+    assert str(msg.uuid) in request.form["StatusCallback"][0]
+    assert msg.external_id.startswith("SM")
+
+
+@pytest.mark.parametrize("stub", ["ex"], indirect=True)
+def test_the_android_gateway_gets_json_with_its_token(world, stub):
+    org = world["a"].org
+    msg = send_now(org, channel_for(org, stub))
+    (request,) = stub.requests
+    assert request.headers["authorization"] == "Token phone-token"
+    assert request.json == {
+        "id": str(msg.uuid),
+        "to": "+254190555001",
+        "text": "hello",
+        "from": "20100",
+    }
+
+
+def test_a_gateway_error_is_retried_later_with_backoff(world, stub):
+    org = world["a"].org
+    stub.fail_next = 1
+    msg = send_now(org, channel_for(org, stub))
+    assert msg.status == Msg.Status.QUEUED and msg.attempts == 1
+    assert "503" in msg.error
+    assert timedelta(seconds=25) < msg.next_attempt_on - timezone.now() <= timedelta(seconds=30)
+    assert outbox.send(msg.pk) == "not due"
+    Msg.objects.filter(pk=msg.pk).update(next_attempt_on=timezone.now())
+    assert outbox.send(msg.pk) == "sent"
+    msg.refresh_from_db()
+    assert msg.status == Msg.Status.WIRED and msg.attempts == 2 and len(stub.requests) == 2
+
+
+def test_the_last_retry_marks_the_message_failed_for_coordinators(world, stub, settings):
+    org = world["a"].org
+    settings.HAKI_SEND_ATTEMPTS = 2
+    stub.fail_next = 5
+    msg = send_now(org, channel_for(org, stub))
+    Msg.objects.filter(pk=msg.pk).update(next_attempt_on=timezone.now())
+    assert outbox.send(msg.pk) == "failed"
+    msg.refresh_from_db()
+    assert msg.status == Msg.Status.FAILED and len(stub.requests) == 2
+    page = verified_client(world["a"].users[Role.COORDINATOR]).get(
+        reverse("messaging:log"), {"status": "failed"}
+    )
+    assert page.status_code == 200 and b"gateway answered HTTP 503" in page.content
+
+
+def test_a_refusal_is_not_retried(world, stub):
+    org = world["a"].org
+    stub.fail_next, stub.fail_status = 1, 403
+    msg = send_now(org, channel_for(org, stub))
+    assert msg.status == Msg.Status.FAILED and len(stub.requests) == 1
+
+
+def test_a_message_is_never_sent_twice(world, stub):
+    org = world["a"].org
+    msg = send_now(org, channel_for(org, stub))
+    assert outbox.send(msg.pk) == "not queued"
+    Msg.objects.filter(pk=msg.pk).update(status=Msg.Status.SENDING)  # another worker has it
+    assert outbox.send(msg.pk) == "not queued"
+    assert len(stub.requests) == 1
+
+
+def test_an_interrupted_send_is_offered_again_unless_the_gateway_reported_it(world, stub, settings):
+    org = world["a"].org
+    channel = channel_for(org, stub)
+    stuck, reported = (send_now(org, channel, text=t) for t in ("a", "b"))
+    long_ago = timezone.now() - timedelta(seconds=settings.HAKI_SEND_LEASE_SECONDS + 5)
+    Msg.objects.filter(pk=stuck.pk).update(status=Msg.Status.SENDING, claimed_on=long_ago)
+    Msg.objects.filter(pk=reported.pk).update(status=Msg.Status.SENT, claimed_on=long_ago)
+    assert outbox.recover_interrupted() == 1
+    stuck.refresh_from_db()
+    reported.refresh_from_db()
+    assert stuck.status == Msg.Status.QUEUED and reported.status == Msg.Status.SENT
+    assert outbox.send(stuck.pk) == "sent"
+
+
+def test_a_fresh_claim_is_not_taken_from_a_live_worker(world, stub):
+    org = world["a"].org
+    msg = send_now(org, channel_for(org, stub))
+    Msg.objects.filter(pk=msg.pk).update(status=Msg.Status.SENDING, claimed_on=timezone.now())
+    assert outbox.recover_interrupted() == 0
+
+
+def test_the_rate_limit_spaces_sends_across_workers(world, stub):
+    org = world["a"].org
+    channel = channel_for(org, stub)
+    channel.tps = 4
+    channel.save()
+    waits = [Channel.objects.get(pk=channel.pk).reserve_send_slot() for _ in range(5)]
+    assert waits[0] == 0
+    for before, after in zip(waits, waits[1:], strict=False):
+        assert after - before == pytest.approx(0.255, abs=0.05)

@@ -1,0 +1,178 @@
+"""Haki as it runs for real: a web server and background workers as separate
+processes, on a database of their own (a SQLite file, or a fresh PostgreSQL database
+when the suite runs on PostgreSQL), so tests can kill and restart them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(condition, timeout: float, interval: float = 0.2, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class RunningHaki:
+    def __init__(self, folder: Path, **env: str):
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.logs: dict[str, Path] = {}
+        self._pg_name: str | None = None
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "haki.settings.dev",
+            "HAKI_DATABASE_URL": self._database_url(),
+            "HAKI_HUEY_URL": env.pop("HAKI_HUEY_URL", f"sqlite:///{folder / 'huey.sqlite3'}"),
+            "HAKI_MASTER_KEY": Fernet.generate_key().decode(),
+            "HAKI_SECRET_KEY": "harness-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+            "HAKI_VAR_DIR": str(folder / "var"),
+            "HAKI_SPOOL_DIR": str(folder / "spool"),
+            "HAKI_CALLBACK_BASE_URL": self.url,
+            "HAKI_LOG_LEVEL": "INFO",
+            **env,
+        }
+
+    def _database_url(self) -> str:
+        base = os.environ.get("HAKI_TEST_DATABASE_URL", "")
+        if not base.startswith("postgres"):
+            return f"sqlite:///{self.folder / 'haki.sqlite3'}"
+        import psycopg
+
+        self._pg_name = f"haki_run_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{self._pg_name}"')
+        return base.rsplit("/", 1)[0] + f"/{self._pg_name}"
+
+    def haki(self, *args: str, timeout: float = 180) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "haki.cli", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"haki {args[0]} failed:\n{done.stdout}\n{done.stderr}")
+        return done.stdout
+
+    def shell(self, code: str) -> str:
+        """Run Python inside Haki (its settings and database); returns what it prints."""
+        return self.haki("shell", "--no-imports", "-v", "0", "-c", code)
+
+    def provision(self, yaml_text: str) -> None:
+        spec = self.folder / "organisation.yaml"
+        spec.write_text(yaml_text)
+        self.haki("migrate", "--no-input")
+        self.haki("provision", str(spec))
+
+    def _start(self, name: str, args: list[str]) -> subprocess.Popen:
+        log = self.folder / f"{name}.log"
+        handle = open(log, "ab")  # noqa: SIM115 - the process owns it until it stops
+        process = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT
+        )
+        self.processes[name], self.logs[name] = process, log
+        return process
+
+    def start_web(self, workers: int = 2) -> None:
+        self._start(
+            "web",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "haki.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "/dev/null",
+            ],
+        )
+
+        def healthy() -> bool:
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as answer:  # noqa: S310
+                    return answer.status == 200
+            except OSError:
+                assert self.processes["web"].poll() is None, self.log("web")
+                return False
+
+        wait_until(healthy, 60, what="the web server")
+
+    def start_worker(self, name: str = "worker", threads: int = 2) -> subprocess.Popen:
+        return self._start(
+            name,
+            [
+                sys.executable,
+                "-m",
+                "haki.cli",
+                "run_huey",
+                "--workers",
+                str(threads),
+                "--worker-type",
+                "thread",
+            ],
+        )
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no clean-up, as when a machine loses power."""
+        process = self.processes.pop(name)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def log(self, name: str) -> str:
+        return self.logs[name].read_text(errors="replace") if name in self.logs else ""
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
+        if self._pg_name:
+            import psycopg
+
+            with psycopg.connect(os.environ["HAKI_TEST_DATABASE_URL"], autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{self._pg_name}" WITH (FORCE)')
+
+    def __enter__(self) -> RunningHaki:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
