@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from haki.core.models import Organisation
+from haki.core.models import Area, Organisation
 from haki.core.phones import InvalidPhoneNumber, normalise_phone
 from haki.members.models import Member
 from haki.messaging import keywords, outbox

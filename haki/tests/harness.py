@@ -123,7 +123,7 @@ class RunningHaki:
 
         def healthy() -> bool:
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as answer:  # noqa: S310
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as answer:
                     return answer.status == 200
             except OSError:
                 assert self.processes["web"].poll() is None, self.log("web")

@@ -62,7 +62,7 @@ def test_make_run_serves_a_login_the_demo_coordinator_can_pass(tmp_path):
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
                     assert response.status == 200
                     break
             except OSError:

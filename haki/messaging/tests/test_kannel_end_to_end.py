@@ -57,7 +57,8 @@ def running(tmp_path_factory):
 
 def stored_texts(haki: RunningHaki, sender: str) -> list[dict]:
     code = (
-        "import json; from haki.messaging.models import Msg; from haki.core.models import Organisation\n"
+        "import json\nfrom haki.messaging.models import Msg\n"
+        "from haki.core.models import Organisation\n"
         "org = Organisation.objects.get(slug='kannel-e2e')\n"
         f"rows = Msg.objects.filter(organisation=org, phone_index=org.keyring.index('{sender}'))\n"
         "print(json.dumps([{'direction': m.direction, 'text': m.text, 'status': m.status,"

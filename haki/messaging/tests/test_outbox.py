@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -176,5 +177,5 @@ def test_the_rate_limit_spaces_sends_across_workers(world, stub):
     channel.save()
     waits = [Channel.objects.get(pk=channel.pk).reserve_send_slot() for _ in range(5)]
     assert waits[0] == 0
-    for before, after in zip(waits, waits[1:], strict=False):
+    for before, after in itertools.pairwise(waits):
         assert after - before == pytest.approx(0.255, abs=0.05)
