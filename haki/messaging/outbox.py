@@ -156,5 +156,8 @@ def recover_interrupted() -> int:
     return count
 
 
-def due_ids(limit: int = 1000) -> list[int]:
-    return list(Msg.objects.due().order_by("next_attempt_on").values_list("pk", flat=True)[:limit])
+def overdue_ids(grace: timedelta = timedelta(seconds=60), limit: int = 1000) -> list[int]:
+    """Texts due for longer than ``grace``: their prompt to the worker was probably lost
+    (a killed process), so the sweep prompts again. Fresher ones have a task waiting."""
+    overdue = Msg.objects.due().filter(next_attempt_on__lte=timezone.now() - grace)
+    return list(overdue.order_by("next_attempt_on").values_list("pk", flat=True)[:limit])

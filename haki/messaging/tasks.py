@@ -4,9 +4,11 @@ and the periodic sweep catches any prompt that was lost (a killed process)."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
@@ -42,11 +44,12 @@ def send_msg(msg_id: int) -> str:
 def sweep() -> None:
     spool.replay()
     outbox.recover_interrupted()
-    for msg_id in outbox.due_ids():
+    for msg_id in outbox.overdue_ids():
         send_msg(msg_id)
-    for msg_id in Msg.objects.filter(status=Msg.Status.RECEIVED).values_list("pk", flat=True)[
-        :1000
-    ]:
+    waiting = Msg.objects.filter(
+        status=Msg.Status.RECEIVED, created_on__lte=timezone.now() - timedelta(seconds=60)
+    )
+    for msg_id in waiting.values_list("pk", flat=True)[:1000]:
         route_msg(msg_id)
 
 

@@ -110,9 +110,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 def huey_from_url(url: str | None, name: str = "haki") -> dict:
     """Huey on SQLite (embedded default) or on Redis (scale-out)."""
-    common = {"name": name, "immediate": False, "utc": True}
+    # An idle consumer polls at most every 0.25 s (Huey's default backs off to 10 s,
+    # far too long for an alert arriving at a quiet hour); on Redis it blocks instead.
+    consumer = {"initial_delay": 0.05, "backoff": 1.15, "max_delay": 0.25}
+    common = {"name": name, "immediate": False, "utc": True, "consumer": consumer}
     if url and url.startswith(("redis://", "rediss://", "unix://")):
-        return {**common, "huey_class": "huey.RedisHuey", "url": url}
+        return {**common, "huey_class": "huey.RedisHuey", "url": url, "blocking": True}
     filename = url.removeprefix("sqlite:///") if url else str(VAR_DIR / "huey.sqlite3")
     return {**common, "huey_class": "huey.SqliteHuey", "filename": filename}
 
@@ -219,5 +222,7 @@ LOGGING = {
         # SQL with its parameters, only when asked for: ciphertext and indexes, never plaintext.
         "django.db.backends": {"level": "DEBUG" if env_bool("HAKI_LOG_SQL") else "INFO"},
         "axes": {"level": "WARNING"},
+        # Given a handler here, the worker does not add its own and log everything twice.
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -37,8 +37,11 @@ def wait_until(condition, timeout: float, interval: float = 0.2, what: str = "co
 
 
 class RunningHaki:
-    def __init__(self, folder: Path, **env: str):
+    def __init__(self, folder: Path, database: str | None = None, **env: str):
+        """``database``: a PostgreSQL server URL to create a fresh database on, or
+        "sqlite"; by default the suite's own choice (HAKI_TEST_DATABASE_URL)."""
         self.folder = folder
+        self._database = database
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.processes: dict[str, subprocess.Popen] = {}
@@ -59,7 +62,8 @@ class RunningHaki:
         }
 
     def _database_url(self) -> str:
-        base = os.environ.get("HAKI_TEST_DATABASE_URL", "")
+        base = self._database or os.environ.get("HAKI_TEST_DATABASE_URL", "")
+        self._pg_server = base
         if not base.startswith("postgres"):
             return f"sqlite:///{self.folder / 'haki.sqlite3'}"
         import psycopg
@@ -168,7 +172,7 @@ class RunningHaki:
         if self._pg_name:
             import psycopg
 
-            with psycopg.connect(os.environ["HAKI_TEST_DATABASE_URL"], autocommit=True) as admin:
+            with psycopg.connect(self._pg_server, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{self._pg_name}" WITH (FORCE)')
 
     def __enter__(self) -> RunningHaki:

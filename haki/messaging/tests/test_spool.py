@@ -1,0 +1,104 @@
+"""When the database cannot take a text, it waits encrypted on disk and the gateway
+still gets its 200; the worker moves it into the database once it is back."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import OperationalError
+from django.test import TestCase
+
+from haki.messaging import inbound, spool
+from haki.messaging.models import Msg
+
+QUERY = "backend=fake&sender=%2B254190555001&message=x&ts=1795263728&id={id}&to=20100"
+
+
+@pytest.fixture
+def spool_dir(tmp_path, settings):
+    settings.HAKI_SPOOL_DIR = tmp_path / "spool"
+    spool.ensure_writable()
+    inbound.forget_channels()
+    yield settings.HAKI_SPOOL_DIR
+    inbound.forget_channels()
+
+
+def post(client, channel, ext_id: str, text: str):
+    return client.post(
+        f"/c/kn/{channel.uuid}/receive?{QUERY.format(id=ext_id)}",
+        data=text.encode(),
+        content_type="text/plain; charset=UTF-8",
+    )
+
+
+def database_down(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(Msg, "save", refuse)
+    monkeypatch.setattr(inbound.Channel.objects, "select_related", refuse)
+
+
+def test_a_text_is_spooled_encrypted_while_the_database_is_down_then_replayed(
+    world, client, spool_dir, monkeypatch
+):
+    channel = world["a"].channel
+    assert post(client, channel, "warm-up", "before the outage").status_code == 200
+    with monkeypatch.context() as patch:
+        database_down(patch)
+        response = post(client, channel, "during-1", "arrested near the market")
+        assert response.status_code == 200
+        assert post(client, channel, "during-1", "arrested near the market").status_code == 200
+    files = spool.pending()
+    assert len(files) == 2  # the gateway retry is spooled too: replay makes it harmless
+    assert all(
+        b"market" not in f.read_bytes() and b"190555001" not in f.read_bytes() for f in files
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert spool.replay() == 2
+    (msg,) = Msg.objects.filter(channel=channel, external_id="during-1")
+    assert msg.text == "arrested near the market" and msg.status != Msg.Status.RECEIVED
+    assert spool.pending() == []
+
+
+def test_an_unknown_channel_cannot_spool_while_the_database_is_down(
+    world, client, spool_dir, monkeypatch
+):
+    database_down(monkeypatch)
+    with pytest.raises(OperationalError):
+        post(client, world["a"].channel, "never-seen", "x")
+    assert spool.pending() == []
+
+
+def test_a_spool_folder_that_cannot_be_written_stops_start_up(settings, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    settings.HAKI_SPOOL_DIR = blocker / "spool"
+    with pytest.raises(ImproperlyConfigured, match="not writable"):
+        spool.ensure_writable()
+
+
+def test_the_haki_command_refuses_to_start_with_an_unwritable_spool(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    env = {
+        "HAKI_SPOOL_DIR": str(blocker / "spool"),
+        "HAKI_VAR_DIR": str(tmp_path),
+        "HAKI_DEV_SECRETS_DIR": str(tmp_path / "keys"),
+        "PATH": "/usr/bin:/bin",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "haki.cli", "check"],
+        env=env,
+        cwd=Path(__file__).resolve().parents[3],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "HAKI_SPOOL_DIR" in done.stderr and "not writable" in done.stderr
+    assert "Traceback" not in done.stderr
