@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from haki.core import crypto
 from haki.core.models import Area, Membership, Organisation
 from haki.core.roles import Role
-from haki.crisis.models import Responder
+from haki.crisis.models import Alert, Responder
 from haki.members.models import Member
 from haki.messaging.models import Channel, Msg
 
@@ -27,6 +27,7 @@ class OrgWorld:
     responder: Responder | None = None
     channel: Channel | None = None
     inbox_msg: Msg | None = None
+    alert: Alert | None = None
 
 
 def make_org(slug: str, country: str, phone_prefix: str) -> OrgWorld:
@@ -74,6 +75,9 @@ def make_org(slug: str, country: str, phone_prefix: str) -> OrgWorld:
     world.inbox_msg.phone = member.phone
     world.inbox_msg.text = f"{slug} needs a call back"
     world.inbox_msg.save()
+    world.alert = Alert(organisation=org, reference="K7Q2", member=member, area=central)
+    world.alert.words = f"{slug} is at the station"
+    world.alert.save()
     return world
 
 

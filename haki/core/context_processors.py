@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 # The main navigation: (url name, label, permission checked on the organisation).
 NAVIGATION = [
     ("core:home", _("Home"), "core.view_home"),
+    ("crisis:board", _("Hotline"), "crisis.view_board"),
     ("members:list", _("Members"), "core.view_people"),
     ("crisis:responders", _("Responders"), "core.view_people"),
     ("messaging:inbox", _("Inbox"), "messaging.view_inbox"),

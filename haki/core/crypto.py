@@ -136,15 +136,16 @@ class Sealed:
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         if instance is None:
             return self
-        if self.cache in instance.__dict__:
-            return instance.__dict__[self.cache]
         token = getattr(instance, self.column)
+        cached = instance.__dict__.get(self.cache)
+        if cached is not None and cached[0] == token:  # still the same ciphertext
+            return cached[1]
         if not token:
             value: Any = self.empty()
         else:
             plaintext = keyring_for(instance.organisation).open(token)
             value = jsonlib.loads(plaintext) if self.json else plaintext
-        instance.__dict__[self.cache] = value
+        instance.__dict__[self.cache] = (token, value)
         return value
 
     def __set__(self, instance: Any, value: Any) -> None:
@@ -152,13 +153,11 @@ class Sealed:
             value = self.normalise(instance, value)
         ring = keyring_for(instance.organisation)
         if value:
-            setattr(
-                instance,
-                self.column,
-                ring.seal(jsonlib.dumps(value, ensure_ascii=False) if self.json else value),
-            )
+            plaintext = jsonlib.dumps(value, ensure_ascii=False) if self.json else value
+            token = ring.seal(plaintext)
         else:
-            setattr(instance, self.column, "")
+            token, value = "", self.empty()
+        setattr(instance, self.column, token)
         if self.index:
             setattr(instance, self.index, ring.index(value) if value else None)
-        instance.__dict__[self.cache] = value if value else self.empty()
+        instance.__dict__[self.cache] = (token, value)

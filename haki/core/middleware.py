@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -46,6 +47,11 @@ class StaffAccessMiddleware:
             return self.get_response(request)
         user = request.user
         if not user.is_authenticated:
+            if request.headers.get("HX-Request"):
+                # A refreshing board whose session ended: send the page, not the fragment.
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = reverse(settings.LOGIN_URL)
+                return response
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         if not user.is_verified():
             if default_device(user) is not None:
@@ -84,5 +90,11 @@ class PrivatePageMiddleware:
         return response
 
 
-def login_path() -> str:
-    return reverse(settings.LOGIN_URL)
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except that a page refreshing itself (the hotline board's poll, marked
+    ``X-Haki-Poll``) does not count as activity: an unattended screen still times out."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if request.headers.get("X-Haki-Poll") and not request.session.modified:
+            return response
+        return super().process_response(request, response)

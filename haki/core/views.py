@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import ListView, TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
+from haki.core import home
 from haki.core.models import AuditEvent, Membership
 
 
@@ -27,19 +28,7 @@ class HomeView(OrganisationPermissionMixin, TemplateView):
     template_name = "core/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        from haki.crisis.models import Responder
-        from haki.members.models import Member
-
-        org = self.request.organisation
-        user = self.request.user
-        context = super().get_context_data(**kwargs)
-        if user.has_perm("core.view_people", org):
-            context["counts"] = {
-                "members": Member.objects.filter(organisation=org).reachable().count(),
-                "responders_on_duty": Responder.objects.filter(organisation=org).on_duty().count(),
-                "areas": org.areas.count(),
-            }
-        return context
+        return super().get_context_data(panels=home.panels_for(self.request), **kwargs)
 
 
 class AuditLogView(OrganisationPermissionMixin, ListView):

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import secrets
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haki.core.crypto import Sealed
@@ -60,3 +63,183 @@ class Responder(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, no 1/I
+
+
+class AlertQuerySet(models.QuerySet):
+    def open(self) -> AlertQuerySet:
+        return self.exclude(status=Alert.Status.CLOSED)
+
+
+class Alert(models.Model):
+    """A call for help: from a member's text or a hotline call, until it is closed."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("waiting for a responder")
+        ACKNOWLEDGED = "acknowledged", _("taken")
+        CLOSED = "closed", _("closed")
+
+    class Source(models.TextChoices):
+        SMS = "sms", _("text message")
+        HOTLINE = "hotline", _("hotline call")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="alerts")
+    reference = models.CharField(_("reference"), max_length=8)
+    member = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="alerts")
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.SMS)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    words_sealed = models.TextField(blank=True, editable=False)
+    caller_sealed = models.TextField(blank=True, editable=False)  # unknown hotline callers
+    tier_index = models.PositiveSmallIntegerField(default=0)
+    escalations = models.PositiveSmallIntegerField(default=0)
+    # The escalation timer lives here: a worker that restarts finds it and acts on it.
+    next_escalation_on = models.DateTimeField(null=True, blank=True, db_index=True)
+    raised_on = models.DateTimeField(default=timezone.now)
+    acknowledged_on = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        Responder, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_on = models.DateTimeField(null=True, blank=True)
+    outcome_sealed = models.TextField(blank=True, editable=False)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    modified_on = models.DateTimeField(auto_now=True)
+
+    words = Sealed("words_sealed")
+    caller = Sealed("caller_sealed")
+    outcome = Sealed("outcome_sealed")
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "reference"], name="alert_reference_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @staticmethod
+    def new_reference(organisation: Organisation) -> str:
+        while True:
+            reference = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(4))
+            if not Alert.objects.filter(organisation=organisation, reference=reference).exists():
+                return reference
+
+    @property
+    def tier(self) -> str:
+        tiers = self.organisation.tiers
+        return tiers[min(self.tier_index, len(tiers) - 1)]
+
+    @property
+    def who_took_it(self) -> str:
+        if self.acknowledged_by:
+            return self.acknowledged_by.name
+        if self.acknowledged_by_user:
+            return self.acknowledged_by_user.get_username()
+        return ""
+
+    @property
+    def first_text_on(self) -> datetime | None:
+        """When the first responder text was handed to the gateway."""
+        sent = [
+            r.msg.sent_on for r in self.recipients.select_related("msg") if r.msg and r.msg.sent_on
+        ]
+        return min(sent, default=None)
+
+    def seconds_to(self, moment: datetime | None) -> float | None:
+        return (moment - self.raised_on).total_seconds() if moment else None
+
+
+class AlertRecipient(models.Model):
+    """A responder texted about an alert. Only they may take it."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="recipients")
+    responder = models.ForeignKey(Responder, on_delete=models.CASCADE, related_name="+")
+    tier = models.CharField(max_length=32)
+    msg = models.ForeignKey("messaging.Msg", null=True, on_delete=models.SET_NULL, related_name="+")
+    alerted_on = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["alerted_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.alert} → {self.responder_id}"
+
+
+class AlertEvent(models.Model):
+    """One line of an alert's timeline. Never the words: who and what, with the time."""
+
+    class Kind(models.TextChoices):
+        RAISED = "raised", _("raised")
+        JOINED = "joined", _("the member wrote again")
+        TEXTED = "texted", _("responder texted")
+        NOBODY = "nobody", _("nobody on duty")
+        ESCALATED = "escalated", _("escalated")
+        ACKNOWLEDGED = "acknowledged", _("taken")
+        LATE = "late", _("late answer")
+        CLOSED = "closed", _("closed")
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    tier = models.CharField(max_length=32, blank=True)
+    responder = models.ForeignKey(
+        Responder, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.alert} {self.kind}"
+
+
+class RosterShift(models.Model):
+    """A weekly shift: the responder is put on duty at its start and off at its end."""
+
+    responder = models.ForeignKey(Responder, on_delete=models.CASCADE, related_name="shifts")
+    weekday = models.PositiveSmallIntegerField(
+        choices=[
+            (i, d)
+            for i, d in enumerate(
+                [
+                    _("Monday"),
+                    _("Tuesday"),
+                    _("Wednesday"),
+                    _("Thursday"),
+                    _("Friday"),
+                    _("Saturday"),
+                    _("Sunday"),
+                ]
+            )
+        ]
+    )
+    starts = models.TimeField(_("from"))
+    ends = models.TimeField(_("until"))
+
+    class Meta:
+        ordering = ["weekday", "starts"]
+
+    def __str__(self) -> str:
+        return f"{self.responder_id} {self.weekday} {self.starts}-{self.ends}"
+
+    def covers(self, local: datetime) -> bool:
+        """Within this shift at ``local`` time (a night shift is two shifts)."""
+        return local.weekday() == self.weekday and self.starts <= local.time() < self.ends

@@ -6,4 +6,11 @@ app_name = "crisis"
 urlpatterns = [
     path("responders/", views.ResponderListView.as_view(), name="responders"),
     path("responders/<uuid:responder>/duty/", views.ResponderDutyView.as_view(), name="duty"),
+    path("board/", views.BoardView.as_view(), name="board"),
+    path("board/alerts/", views.BoardAlertsView.as_view(), name="board_alerts"),
+    path("alerts/raise/", views.RaiseAlertView.as_view(), name="raise"),
+    path("alerts/closed/", views.ClosedAlertsView.as_view(), name="closed"),
+    path("alerts/<uuid:alert>/", views.AlertDetailView.as_view(), name="alert"),
+    path("alerts/<uuid:alert>/take/", views.AcknowledgeView.as_view(), name="acknowledge"),
+    path("alerts/<uuid:alert>/close/", views.CloseView.as_view(), name="close"),
 ]

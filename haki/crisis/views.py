@@ -1,20 +1,40 @@
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import ListView
+from django.views.generic import DetailView, ListView, TemplateView
 
 from haki.core.models import AuditEvent
 from haki.core.views import OrganisationPermissionMixin
-from haki.crisis.models import Responder
+from haki.crisis import alerts
+from haki.crisis.duty import uncovered_areas
+from haki.crisis.forms import CloseAlertForm, ClosedSearchForm, RaiseAlertForm
+from haki.crisis.models import Alert, Responder
 
 
 def get_responder_for_user(request: HttpRequest, responder_uuid: UUID) -> Responder:
     return get_object_or_404(Responder, organisation=request.organisation, uuid=responder_uuid)
+
+
+def get_alert_for_user(request: HttpRequest, alert_uuid: UUID) -> Alert:
+    """The one way views fetch an alert: in the user's organisation, and only if their
+    role (or, for a police ally, a consented referral) lets them see it."""
+    alert = get_object_or_404(
+        Alert.objects.select_related("organisation", "area", "member", "acknowledged_by"),
+        organisation=request.organisation,
+        uuid=alert_uuid,
+    )
+    if not request.user.has_perm("crisis.view_alert", alert):
+        raise PermissionDenied
+    return alert
 
 
 class ResponderListView(OrganisationPermissionMixin, ListView):
@@ -43,3 +63,143 @@ class ResponderDutyView(OrganisationPermissionMixin, View):
         target.save(update_fields=["on_duty", "modified_on"])
         AuditEvent.record(request.user, AuditEvent.Action.CHANGE, target)
         return redirect("crisis:responders")
+
+
+def open_alerts(organisation) -> QuerySet[Alert]:
+    return (
+        Alert.objects.open()
+        .filter(organisation=organisation)
+        .select_related("area", "member", "acknowledged_by", "acknowledged_by_user")
+        .prefetch_related("recipients__responder")
+        .order_by("raised_on")
+    )
+
+
+class BoardView(OrganisationPermissionMixin, TemplateView):
+    """The hotline board: open alerts, refreshed in place every few seconds."""
+
+    permission_required = "crisis.view_board"
+    template_name = "crisis/board.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        org = self.request.organisation
+        return super().get_context_data(
+            alerts=open_alerts(org),
+            uncovered=uncovered_areas(org),
+            raise_form=kwargs.pop("raise_form", None) or RaiseAlertForm(organisation=org),
+            close_form=CloseAlertForm(),
+            **kwargs,
+        )
+
+
+class BoardAlertsView(BoardView):
+    """Just the list of open alerts, for the board's periodic refresh."""
+
+    template_name = "crisis/board_alerts.html"
+
+
+class RaiseAlertView(OrganisationPermissionMixin, View):
+    permission_required = "crisis.view_board"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        org = request.organisation
+        form = RaiseAlertForm(request.POST, organisation=org)
+        if not form.is_valid():
+            board = BoardView.as_view()
+            request.method = "GET"
+            response = board(request, raise_form=form)
+            response.status_code = 400
+            return response
+        alert, opened = alerts.raise_alert(
+            org,
+            member=form.member,
+            area=form.cleaned_data["area"],
+            words=form.cleaned_data["words"],
+            source=Alert.Source.HOTLINE,
+            caller=form.cleaned_data["caller"],
+            user=request.user,
+        )
+        if opened:
+            messages.success(request, _("Alert %(ref)s raised.") % {"ref": alert.reference})
+        else:
+            messages.info(request, _("Added to the open alert %(ref)s.") % {"ref": alert.reference})
+        return redirect("crisis:board")
+
+
+class AcknowledgeView(OrganisationPermissionMixin, View):
+    permission_required = "crisis.view_board"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, alert: UUID) -> HttpResponse:
+        target = get_alert_for_user(request, alert)
+        if alerts.acknowledge(target, user=request.user) != "taken":
+            messages.warning(request, _("%(ref)s was already taken.") % {"ref": target.reference})
+        return redirect("crisis:board")
+
+
+class CloseView(OrganisationPermissionMixin, View):
+    permission_required = "crisis.view_board"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, alert: UUID) -> HttpResponse:
+        target = get_alert_for_user(request, alert)
+        form = CloseAlertForm(request.POST)
+        if not form.is_valid():
+            messages.error(
+                request, _("Write the outcome before closing %(ref)s.") % {"ref": target.reference}
+            )
+            return redirect("crisis:board")
+        alerts.close(target, form.cleaned_data["outcome"], user=request.user)
+        messages.success(request, _("%(ref)s closed.") % {"ref": target.reference})
+        return redirect("crisis:board")
+
+
+class AlertDetailView(OrganisationPermissionMixin, DetailView):
+    permission_required = "core.view_home"
+    template_name = "crisis/alert_detail.html"
+    context_object_name = "alert"
+
+    def get_object(self, queryset: Any = None) -> Alert:
+        alert = get_alert_for_user(self.request, self.kwargs["alert"])
+        AuditEvent.record(self.request.user, AuditEvent.Action.VIEW, alert)
+        return alert
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        alert = self.object
+        return super().get_context_data(
+            events=alert.events.select_related("responder", "user"),
+            to_first_text=alert.seconds_to(alert.first_text_on),
+            to_acknowledge=alert.seconds_to(alert.acknowledged_on),
+            to_close=alert.seconds_to(alert.closed_on),
+            **kwargs,
+        )
+
+
+class ClosedAlertsView(OrganisationPermissionMixin, ListView):
+    permission_required = "crisis.view_board"
+    template_name = "crisis/closed.html"
+    paginate_by = 30
+
+    def get_queryset(self) -> QuerySet[Alert]:
+        org = self.request.organisation
+        self.search = ClosedSearchForm(self.request.GET or None, organisation=org)
+        closed = (
+            Alert.objects.filter(organisation=org, status=Alert.Status.CLOSED)
+            .select_related("area", "member")
+            .order_by("-closed_on")
+        )
+        if self.search.is_valid():
+            data = self.search.cleaned_data
+            if data["reference"]:
+                closed = closed.filter(reference__iexact=data["reference"].strip())
+            if data["area"]:
+                closed = closed.filter(area=data["area"])
+            if data["since"]:
+                closed = closed.filter(raised_on__date__gte=data["since"])
+            if data["until"]:
+                closed = closed.filter(raised_on__date__lte=data["until"])
+        return closed
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(search=self.search, **kwargs)

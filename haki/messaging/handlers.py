@@ -79,6 +79,11 @@ def route(msg: Msg) -> str:
         msg.status = Msg.Status.HANDLED
         msg.save(update_fields=["member", "status", "modified_on"])
         return action.name
+    for fallback in keywords.FALLBACKS:
+        if fallback(context):
+            msg.status = Msg.Status.HANDLED
+            msg.save(update_fields=["member", "status", "modified_on"])
+            return fallback.__name__
     to_inbox(context)
     return "inbox"
 

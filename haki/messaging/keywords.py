@@ -43,6 +43,15 @@ class Action:
 
 
 ACTIONS: dict[str, Action] = {}
+# Tried in order when no keyword matched (or its handler declined), before the inbox:
+# a member's own codeword, say. Each takes the routing context and returns True if
+# it handled the text.
+FALLBACKS: list[Callable[[Any], bool]] = []
+
+
+def register_fallback(handler: Callable[[Any], bool]) -> None:
+    if handler not in FALLBACKS:
+        FALLBACKS.append(handler)
 
 
 def register(name: str, handler: Callable[[Any], Any], words: dict[str, list[str]]) -> None:

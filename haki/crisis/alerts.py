@@ -1,0 +1,294 @@
+"""The core loop: an alert is raised, texted to the right responders, taken by the
+first who answers, escalated tier by tier while nobody does, and closed with an
+outcome. Every step is one transaction; texts leave through the outbox after it."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from haki.core.models import Area, AuditEvent, Organisation
+from haki.crisis.models import Alert, AlertEvent, AlertRecipient, Responder
+from haki.members.models import Member
+from haki.messaging import outbox
+from haki.messaging.texts import render
+
+logger = logging.getLogger(__name__)
+JOIN_WINDOW = timedelta(minutes=10)
+POLICE_TIER = "police_ally"
+LAST_RESORT_TIER = "coordinator"
+
+
+def _text(
+    org: Organisation,
+    to: str,
+    key: str,
+    language: str,
+    *,
+    member=None,
+    channel=None,
+    **values: object,
+):
+    text = " ".join(render(org, key, language, **values).split())
+    return outbox.queue(
+        org, to, text, template=key, member=member, language=language, channel=channel
+    )
+
+
+def _member_details(alert: Alert) -> dict[str, str]:
+    member = alert.member
+    consent = member is not None and member.share_number_with_responders and member.phone
+    phone = f"{member.phone}. " if consent else ""
+    if alert.member is None and alert.caller:
+        phone = f"{alert.caller}. "  # a hotline caller who gave a number to call back
+    words = f'"{alert.words}". ' if alert.words else ""
+    alias = member.alias if member else "?"
+    return {
+        "ref": alert.reference,
+        "alias": alias,
+        "area": alert.area.name,
+        "words": words,
+        "phone": phone,
+    }
+
+
+def open_alert_of(member: Member) -> Alert | None:
+    since = timezone.now() - JOIN_WINDOW
+    return (
+        Alert.objects.open()
+        .filter(member=member, raised_on__gte=since)
+        .order_by("-raised_on")
+        .first()
+    )
+
+
+@transaction.atomic
+def raise_alert(
+    organisation: Organisation,
+    *,
+    member: Member | None = None,
+    area: Area | None = None,
+    words: str = "",
+    source: str = Alert.Source.SMS,
+    caller: str = "",
+    user=None,
+    channel=None,
+) -> tuple[Alert, bool]:
+    """Open an alert and text its first tier; a second call for help from the same
+    member within ten minutes joins the open alert. Returns (alert, newly opened)."""
+    if member is not None:
+        existing = open_alert_of(member)
+        if existing is not None:
+            if words:
+                existing.words = f"{existing.words} / {words}" if existing.words else words
+                existing.save(update_fields=["words_sealed", "modified_on"])
+            AlertEvent.objects.create(alert=existing, kind=AlertEvent.Kind.JOINED, user=user)
+            return existing, False
+    area = (
+        area
+        or (member.area if member else None)
+        or organisation.areas.filter(parent__isnull=True).order_by("pk").first()
+    )
+    alert = Alert(
+        organisation=organisation,
+        reference=Alert.new_reference(organisation),
+        member=member,
+        area=area,
+        source=source,
+        raised_by=user,
+    )
+    alert.words = words
+    alert.caller = caller
+    alert.next_escalation_on = timezone.now() + timedelta(seconds=organisation.ack_timeout_seconds)
+    alert.save()
+    AlertEvent.objects.create(alert=alert, kind=AlertEvent.Kind.RAISED, user=user)
+    if user is not None:
+        AuditEvent.record(user, AuditEvent.Action.CREATE, alert)
+    _alert_from_tier(alert, 0, channel=channel)
+    if member is not None and member.phone:
+        _text(
+            organisation,
+            member.phone,
+            "alert.member",
+            member.language,
+            member=member,
+            channel=channel,
+        )
+    _schedule_escalation(alert)
+    return alert, True
+
+
+def responders_for(alert: Alert, tier: str) -> list[Responder]:
+    """The on-duty responders of ``tier`` for the alert's area, or for the nearest
+    area above it that has any."""
+    for area in alert.area.lineage():
+        found = list(
+            Responder.objects.filter(
+                organisation=alert.organisation, tier=tier, on_duty=True, areas=area
+            ).distinct()
+        )
+        if found:
+            return found
+    return []
+
+
+def _allowed(alert: Alert, tier: str) -> bool:
+    """Police allies only with the member's consent, never for an unknown caller."""
+    if tier != POLICE_TIER:
+        return True
+    return alert.member is not None and alert.member.allow_police_referral
+
+
+def _alert_from_tier(alert: Alert, start: int, channel=None) -> None:
+    """Text the first tier from ``start`` that has somebody on duty. With every tier
+    empty, the coordinators are texted whether on duty or not: someone must know."""
+    tiers = alert.organisation.tiers
+    for index in range(start, len(tiers)):
+        tier = tiers[index]
+        if not _allowed(alert, tier):
+            continue
+        responders = responders_for(alert, tier)
+        if responders:
+            alert.tier_index = index
+            alert.save(update_fields=["tier_index", "modified_on"])
+            _text_responders(alert, tier, responders, channel)
+            return
+        AlertEvent.objects.create(alert=alert, kind=AlertEvent.Kind.NOBODY, tier=tier)
+    last_resort = list(
+        Responder.objects.filter(organisation=alert.organisation, tier=LAST_RESORT_TIER)
+    )
+    if LAST_RESORT_TIER in tiers:
+        alert.tier_index = tiers.index(LAST_RESORT_TIER)
+        alert.save(update_fields=["tier_index", "modified_on"])
+    if last_resort:
+        _text_responders(alert, LAST_RESORT_TIER, last_resort, channel)
+    else:
+        logger.error("alert %s: no responder of any tier can be reached", alert.reference)
+
+
+def _text_responders(alert: Alert, tier: str, responders: list[Responder], channel=None) -> None:
+    details = _member_details(alert)
+    for responder in responders:
+        msg = _text(
+            alert.organisation,
+            responder.phone,
+            "alert.responder",
+            responder.language,
+            channel=channel,
+            **details,
+        )
+        AlertRecipient.objects.create(alert=alert, responder=responder, tier=tier, msg=msg)
+        AlertEvent.objects.create(
+            alert=alert, kind=AlertEvent.Kind.TEXTED, tier=tier, responder=responder
+        )
+
+
+def _schedule_escalation(alert: Alert) -> None:
+    from haki.crisis import tasks
+
+    deadline = alert.next_escalation_on
+    transaction.on_commit(lambda: tasks.escalate.schedule((alert.pk,), eta=deadline))
+
+
+def escalate(alert_id: int) -> str:
+    """Called at the deadline: re-reads the alert, and if nobody has taken it yet,
+    texts the next tier (police allies only with consent; after the last tier, the
+    coordinators again) and sets the next deadline."""
+    with transaction.atomic():
+        alert = (
+            Alert.objects.select_for_update()
+            .select_related("organisation", "area", "member")
+            .filter(pk=alert_id)
+            .first()
+        )
+        if alert is None or alert.status != Alert.Status.OPEN or alert.next_escalation_on is None:
+            return "nothing to do"
+        if alert.next_escalation_on > timezone.now():
+            _schedule_escalation(alert)  # an early prompt: wait for the real deadline
+            return "not yet"
+        # Past the last tier, _alert_from_tier falls back to the coordinators again.
+        alert.escalations += 1
+        _alert_from_tier(alert, alert.tier_index + 1)
+        AlertEvent.objects.create(alert=alert, kind=AlertEvent.Kind.ESCALATED, tier=alert.tier)
+        alert.next_escalation_on = timezone.now() + timedelta(
+            seconds=alert.organisation.ack_timeout_seconds
+        )
+        alert.save(update_fields=["escalations", "next_escalation_on", "modified_on"])
+        _schedule_escalation(alert)
+    return "escalated"
+
+
+def overdue_alert_ids() -> list[int]:
+    return list(
+        Alert.objects.filter(
+            status=Alert.Status.OPEN, next_escalation_on__lte=timezone.now()
+        ).values_list("pk", flat=True)[:5000]
+    )
+
+
+def acknowledge(alert: Alert, *, responder: Responder | None = None, user=None) -> str:
+    """The first to answer takes the alert. Returns "taken", "already taken" or "closed"."""
+    with transaction.atomic():
+        alert = (
+            Alert.objects.select_for_update()
+            .select_related("organisation", "area", "member")
+            .get(pk=alert.pk)
+        )
+        if alert.status == Alert.Status.CLOSED:
+            return "closed"
+        if alert.status == Alert.Status.ACKNOWLEDGED:
+            AlertEvent.objects.create(
+                alert=alert, kind=AlertEvent.Kind.LATE, responder=responder, user=user
+            )
+            return "already taken"
+        alert.status = Alert.Status.ACKNOWLEDGED
+        alert.acknowledged_on = timezone.now()
+        alert.acknowledged_by, alert.acknowledged_by_user = responder, user
+        alert.next_escalation_on = None
+        alert.save()
+        AlertEvent.objects.create(
+            alert=alert, kind=AlertEvent.Kind.ACKNOWLEDGED, responder=responder, user=user
+        )
+        if user is not None:
+            AuditEvent.record(user, AuditEvent.Action.CHANGE, alert)
+        org, name = alert.organisation, alert.who_took_it
+        others = {r.responder for r in alert.recipients.select_related("responder")}
+        for other in others - {responder}:
+            _text(org, other.phone, "ack.others", other.language, ref=alert.reference, name=name)
+        if responder is not None:
+            _text(org, responder.phone, "ack.confirm", responder.language, **_member_details(alert))
+        member = alert.member
+        if member is not None and member.phone:
+            _text(org, member.phone, "ack.member", member.language, member=member)
+    return "taken"
+
+
+def close(alert: Alert, outcome: str, *, responder: Responder | None = None, user=None) -> bool:
+    with transaction.atomic():
+        alert = (
+            Alert.objects.select_for_update()
+            .select_related("organisation", "member")
+            .get(pk=alert.pk)
+        )
+        if alert.status == Alert.Status.CLOSED:
+            return False
+        if alert.status == Alert.Status.OPEN:  # closed without an ACK: whoever closes took it
+            alert.acknowledged_on = timezone.now()
+            alert.acknowledged_by, alert.acknowledged_by_user = responder, user
+        alert.status = Alert.Status.CLOSED
+        alert.closed_on = timezone.now()
+        alert.next_escalation_on = None
+        alert.outcome = outcome
+        alert.save()
+        AlertEvent.objects.create(
+            alert=alert, kind=AlertEvent.Kind.CLOSED, responder=responder, user=user
+        )
+        if user is not None:
+            AuditEvent.record(user, AuditEvent.Action.CHANGE, alert)
+        member = alert.member
+        if member is not None and member.phone:
+            _text(alert.organisation, member.phone, "done.member", member.language, member=member)
+    return True

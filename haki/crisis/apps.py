@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class CrisisConfig(AppConfig):
+    name = "haki.crisis"
+    label = "crisis"
+
+    def ready(self) -> None:
+        from haki.core import home
+        from haki.crisis import sms
+        from haki.crisis.panels import response
+        from haki.crisis.texts import TEXTS
+        from haki.messaging.texts import DEFAULTS
+
+        DEFAULTS.update(TEXTS)
+        sms.register()
+        home.register(response)

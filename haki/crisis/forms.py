@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from haki.core.phones import InvalidPhoneNumber, normalise_phone
+from haki.members.models import Member
+
+
+class RaiseAlertForm(forms.Form):
+    """A hotline call, logged as an alert: a known member by alias, or an unknown caller."""
+
+    alias = forms.CharField(
+        label=_("Member's alias"),
+        required=False,
+        max_length=64,
+        help_text=_("Leave empty for a caller who is not registered."),
+    )
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=None, required=False, empty_label=_("The member's own area")
+    )
+    words = forms.CharField(
+        label=_("What is happening"),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    caller = forms.CharField(
+        label=_("Number to call back"),
+        required=False,
+        max_length=32,
+        help_text=_("Only for a caller who is not registered."),
+    )
+
+    def __init__(self, *args: Any, organisation: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.fields["area"].queryset = organisation.areas.all()
+        self.member: Member | None = None
+
+    def clean_caller(self) -> str:
+        caller = self.cleaned_data["caller"].strip()
+        if not caller:
+            return ""
+        try:
+            return normalise_phone(caller, self.organisation.country)
+        except InvalidPhoneNumber:
+            raise forms.ValidationError(_("This is not a phone number.")) from None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        alias = (data.get("alias") or "").strip()
+        if alias:
+            found = list(
+                Member.objects.filter(
+                    organisation=self.organisation, alias__iexact=alias, erased_on__isnull=True
+                )[:2]
+            )
+            if not found:
+                self.add_error("alias", _("No member has this alias."))
+            elif len(found) > 1:
+                self.add_error(
+                    "alias", _("Several members have this alias; ask for another detail.")
+                )
+            else:
+                self.member = found[0]
+        elif not data.get("area"):
+            self.add_error("area", _("Choose the area of a caller who is not registered."))
+        return data
+
+
+class CloseAlertForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("Outcome"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. released on bond")}),
+    )
+
+
+class ClosedSearchForm(forms.Form):
+    reference = forms.CharField(label=_("Reference"), required=False, max_length=8)
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=None, required=False, empty_label=_("All")
+    )
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, organisation: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = organisation.areas.all()

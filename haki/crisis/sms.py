@@ -1,0 +1,160 @@
+"""What members and responders text to the crisis line.
+
+Members: the alert word (HELP, MSAADA, ПОМОЩЬ) or one of their own codewords, with
+optional words. Responders: ACK <ref> (or OK for the last alert sent to them),
+DONE <ref> <outcome>, ON and OFF."""
+
+from __future__ import annotations
+
+from haki.crisis import alerts
+from haki.crisis.models import Alert, AlertRecipient, Responder
+from haki.messaging import keywords
+from haki.messaging.handlers import Context
+
+
+def responder_of(context: Context) -> Responder | None:
+    if not context.msg.phone_index:
+        return None
+    return Responder.objects.filter(
+        organisation=context.organisation, phone_index=context.msg.phone_index
+    ).first()
+
+
+def help_(context: Context) -> bool:
+    words = context.match.rest if context.match else ""
+    original = _original_words(context.msg.text, len(words))
+    alerts.raise_alert(
+        context.organisation,
+        member=context.member,
+        words=original,
+        caller="" if context.member else context.msg.phone,
+        channel=context.msg.channel,
+    )
+    return True
+
+
+def codeword(context: Context) -> bool:
+    """A member's discreet codeword raises an alert like the alert word does."""
+    member = context.member
+    if member is None or not member.codewords:
+        return False
+    text = keywords.normalise(context.msg.text)
+    for word in sorted(member.codewords, key=len, reverse=True):
+        key = keywords.normalise(word)
+        if text == key or text.startswith(key + " "):
+            rest = text[len(key) :].strip()
+            alerts.raise_alert(
+                context.organisation,
+                member=member,
+                words=_original_words(context.msg.text, len(rest)),
+                channel=context.msg.channel,
+            )
+            return True
+    return False
+
+
+def _original_words(text: str, length: int) -> str:
+    """The words after the keyword as the member wrote them, not upper-cased."""
+    if length == 0:
+        return ""
+    words = text.split()
+    return " ".join(words[1:]) if len(words) > 1 else ""
+
+
+def _reply(context: Context, responder: Responder, key: str, **values: object) -> None:
+    alerts._text(
+        context.organisation,
+        responder.phone,
+        key,
+        responder.language,
+        channel=context.msg.channel,
+        **values,
+    )
+
+
+def _alert_named(context: Context, responder: Responder) -> Alert | bool | None:
+    """The alert a responder's ACK or DONE is about; False when they named none."""
+    rest = context.match.rest if context.match else ""
+    reference = rest.split(" ")[0] if rest else ""
+    if reference:
+        return Alert.objects.filter(organisation=context.organisation, reference=reference).first()
+    latest = (
+        AlertRecipient.objects.filter(
+            responder=responder, alert__status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED]
+        )
+        .select_related("alert")
+        .order_by("-alerted_on")
+        .first()
+    )
+    return latest.alert if latest else False
+
+
+def ack(context: Context) -> bool:
+    responder = responder_of(context)
+    if responder is None:
+        return False
+    alert = _alert_named(context, responder)
+    reference = context.match.rest.split(" ")[0] if context.match and context.match.rest else ""
+    if not alert:
+        _reply(context, responder, "ack.unknown", ref=reference or "-")
+        return True
+    if not alert.recipients.filter(responder=responder).exists():
+        _reply(context, responder, "ack.not_alerted", ref=alert.reference)
+        return True
+    outcome = alerts.acknowledge(alert, responder=responder)
+    if outcome != "taken":
+        alert.refresh_from_db()
+        _reply(context, responder, "ack.taken", ref=alert.reference, name=alert.who_took_it)
+    return True
+
+
+def done(context: Context) -> bool:
+    responder = responder_of(context)
+    if responder is None:
+        return False
+    alert = _alert_named(context, responder)
+    if not alert or alert.status == Alert.Status.CLOSED:
+        _reply(context, responder, "ack.unknown", ref=alert.reference if alert else "-")
+        return True
+    if not alert.recipients.filter(responder=responder).exists():
+        _reply(context, responder, "ack.not_alerted", ref=alert.reference)
+        return True
+    words = context.msg.text.split()
+    named = bool(context.match and context.match.rest)
+    outcome = " ".join(words[2:] if named else words[1:])
+    alerts.close(alert, outcome, responder=responder)
+    _reply(context, responder, "done.confirm", ref=alert.reference)
+    return True
+
+
+def duty(on: bool):
+    def handler(context: Context) -> bool:
+        responder = responder_of(context)
+        if responder is None:
+            return False
+        responder.on_duty = on
+        responder.save(update_fields=["on_duty", "modified_on"])
+        _reply(context, responder, "duty.on" if on else "duty.off")
+        return True
+
+    handler.__name__ = "on" if on else "off"
+    return handler
+
+
+def register() -> None:
+    keywords.register(
+        "help",
+        help_,
+        {"en": ["HELP", "SOS"], "sw": ["MSAADA", "SAIDIA"], "ru": ["ПОМОЩЬ", "ПОМОГИТЕ", "SOS"]},
+    )
+    keywords.register(
+        "ack",
+        ack,
+        {"en": ["ACK", "OK"], "sw": ["NIMEPOKEA", "POKEA"], "ru": ["ПРИНЯЛ", "ПРИНЯЛА", "ОК"]},
+    )
+    keywords.register(
+        "done", done, {"en": ["DONE"], "sw": ["IMEKWISHA", "MALIZA"], "ru": ["ГОТОВО", "ЗАКРЫТЬ"]}
+    )
+    keywords.register("on", duty(True), {"en": ["ON"], "sw": ["KAZINI"], "ru": ["ВКЛ"]})
+    keywords.register("off", duty(False), {"en": ["OFF"], "sw": ["NJE"], "ru": ["ВЫКЛ"]})
+    keywords.register_fallback(codeword)

@@ -1,0 +1,98 @@
+"""The hotline board and alert pages, as the people who use them."""
+
+from __future__ import annotations
+
+from django.contrib.sessions.models import Session
+from django.test import TestCase
+from django.urls import reverse
+
+from conftest import verified_client
+from haki.core.roles import Role
+from haki.crisis.models import Alert, AlertRecipient
+from haki.members.models import Member
+
+
+def test_an_operator_raises_an_alert_for_a_known_member_from_the_board(world):
+    a = world["a"]
+    other = Member(organisation=a.org, alias="Daisy", area=a.central, language="en")
+    other.phone = "+254190100077"
+    other.save()
+    client = verified_client(a.users[Role.OPERATOR])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("crisis:raise"), {"alias": "daisy", "words": "call her"})
+    assert response.status_code == 302
+    alert = Alert.objects.get(organisation=a.org, member=other)
+    assert alert.source == "hotline" and alert.raised_by == a.users[Role.OPERATOR]
+    assert [r.responder for r in alert.recipients.all()] == [a.responder]
+
+
+def test_a_call_about_a_member_with_an_open_alert_joins_it(world):
+    a = world["a"]
+    client = verified_client(a.users[Role.OPERATOR])
+    client.post(reverse("crisis:raise"), {"alias": "ORG-A-ALIAS", "words": "called again"})
+    assert Alert.objects.filter(organisation=a.org).count() == 1
+    a.alert.refresh_from_db()
+    assert "called again" in a.alert.words
+    assert a.alert.events.filter(kind="joined").exists()
+
+
+def test_an_unknown_caller_needs_an_area_and_a_real_number(world):
+    client = verified_client(world["a"].users[Role.OPERATOR])
+    response = client.post(reverse("crisis:raise"), {"words": "at the bridge", "caller": "12"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Choose the area of a caller who is not registered." in body
+    assert "This is not a phone number." in body
+
+
+def test_the_board_fragment_lists_open_alerts_and_a_poll_does_not_extend_the_session(world):
+    a = world["a"]
+    client = verified_client(a.users[Role.OPERATOR])
+    client.get(reverse("crisis:board"))
+    stored = Session.objects.get(session_key=client.session.session_key)
+    fragment = client.get(
+        reverse("crisis:board_alerts"), headers={"X-Haki-Poll": "1", "HX-Request": "true"}
+    )
+    assert a.alert.reference in fragment.content.decode()
+    assert "<html" not in fragment.content.decode()
+    assert Session.objects.get(pk=stored.pk).expire_date == stored.expire_date
+    client.get(reverse("crisis:board"))  # a person using the board does keep it alive
+    assert Session.objects.get(pk=stored.pk).expire_date > stored.expire_date
+
+
+def test_an_expired_session_sends_a_polling_board_to_sign_in(world, client):
+    response = client.get(reverse("crisis:board_alerts"), headers={"HX-Request": "true"})
+    assert response.status_code == 204 and response["HX-Redirect"] == reverse("two_factor:login")
+
+
+def test_a_police_ally_sees_only_alerts_referred_to_them(world):
+    a = world["a"]
+    police = a.users[Role.POLICE_ALLY]
+    a.responder.user = police
+    a.responder.save()
+    client = verified_client(police)
+    url = reverse("crisis:alert", kwargs={"alert": a.alert.uuid})
+    assert client.get(url).status_code == 403
+    AlertRecipient.objects.create(alert=a.alert, responder=a.responder, tier="police_ally")
+    page = client.get(url)
+    assert page.status_code == 200 and a.alert.words in page.content.decode()
+    assert client.get(reverse("crisis:board")).status_code == 403
+
+
+def test_closing_from_the_web_records_the_outcome_and_who(world):
+    a = world["a"]
+    client = verified_client(a.users[Role.COORDINATOR])
+    client.post(reverse("crisis:close", kwargs={"alert": a.alert.uuid}), {"outcome": "released"})
+    a.alert.refresh_from_db()
+    assert a.alert.status == "closed" and a.alert.outcome == "released"
+    assert a.alert.acknowledged_by_user == a.users[Role.COORDINATOR]
+    found = client.get(reverse("crisis:closed"), {"reference": "k7q2"}).content.decode()
+    assert "K7Q2" in found
+
+
+def test_the_coordinators_home_shows_the_response_figures(world):
+    a = world["a"]
+    body = verified_client(a.users[Role.COORDINATOR]).get(reverse("core:home")).content.decode()
+    assert "alerts this month" in body and "closed within 24 hours" in body
+    operator_home = verified_client(a.users[Role.OPERATOR]).get(reverse("core:home"))
+    assert "alerts this month" not in operator_home.content.decode()

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class MembersConfig(AppConfig):
+    name = "haki.members"
+    label = "members"
+
+    def ready(self) -> None:
+        from haki.core import home
+        from haki.members.panels import counts
+
+        home.register(counts)
