@@ -106,9 +106,7 @@ class RaiseAlertView(OrganisationPermissionMixin, View):
         org = request.organisation
         form = RaiseAlertForm(request.POST, organisation=org)
         if not form.is_valid():
-            board = BoardView.as_view()
-            request.method = "GET"
-            response = board(request, raise_form=form)
+            response = BoardView.as_view()(_as_get(request), raise_form=form)
             response.status_code = 400
             return response
         alert, opened = alerts.raise_alert(
@@ -127,6 +125,19 @@ class RaiseAlertView(OrganisationPermissionMixin, View):
         return redirect("crisis:board")
 
 
+def back_to_board(request: HttpRequest) -> HttpResponse:
+    """From the board's own buttons (htmx): the fresh list of open alerts, swapped in
+    place. From a plain form post, without JavaScript: the board page again."""
+    if request.htmx:
+        return BoardAlertsView.as_view()(_as_get(request))
+    return redirect("crisis:board")
+
+
+def _as_get(request: HttpRequest) -> HttpRequest:
+    request.method = "GET"
+    return request
+
+
 class AcknowledgeView(OrganisationPermissionMixin, View):
     permission_required = "crisis.view_board"
     http_method_names = ["post"]
@@ -135,7 +146,7 @@ class AcknowledgeView(OrganisationPermissionMixin, View):
         target = get_alert_for_user(request, alert)
         if alerts.acknowledge(target, user=request.user) != "taken":
             messages.warning(request, _("%(ref)s was already taken.") % {"ref": target.reference})
-        return redirect("crisis:board")
+        return back_to_board(request)
 
 
 class CloseView(OrganisationPermissionMixin, View):
@@ -149,10 +160,10 @@ class CloseView(OrganisationPermissionMixin, View):
             messages.error(
                 request, _("Write the outcome before closing %(ref)s.") % {"ref": target.reference}
             )
-            return redirect("crisis:board")
+            return back_to_board(request)
         alerts.close(target, form.cleaned_data["outcome"], user=request.user)
         messages.success(request, _("%(ref)s closed.") % {"ref": target.reference})
-        return redirect("crisis:board")
+        return back_to_board(request)
 
 
 class AlertDetailView(OrganisationPermissionMixin, DetailView):
