@@ -104,9 +104,7 @@ def raise_alert(
     alert.caller = caller
     alert.next_escalation_on = timezone.now() + timedelta(seconds=organisation.ack_timeout_seconds)
     alert.save()
-    AlertEvent.objects.create(alert=alert, kind=AlertEvent.Kind.RAISED, user=user)
-    if user is not None:
-        AuditEvent.record(user, AuditEvent.Action.CREATE, alert)
+    _log(alert, AlertEvent.Kind.RAISED, user=user, audit=AuditEvent.Action.CREATE)
     _alert_from_tier(alert, 0, channel=channel)
     if member is not None and member.phone:
         _text(
@@ -198,27 +196,48 @@ def escalate(alert_id: int) -> str:
     texts the next tier (police allies only with consent; after the last tier, the
     coordinators again) and sets the next deadline."""
     with transaction.atomic():
-        alert = (
-            Alert.objects.select_for_update()
-            .select_related("organisation", "area", "member")
-            .filter(pk=alert_id)
-            .first()
-        )
+        alert = locked(alert_id)
         if alert is None or alert.status != Alert.Status.OPEN or alert.next_escalation_on is None:
             return "nothing to do"
         if alert.next_escalation_on > timezone.now():
-            _schedule_escalation(alert)  # an early prompt: wait for the real deadline
+            # A stale or duplicate prompt: the current deadline has its own task.
             return "not yet"
         # Past the last tier, _alert_from_tier falls back to the coordinators again.
         alert.escalations += 1
         _alert_from_tier(alert, alert.tier_index + 1)
-        AlertEvent.objects.create(alert=alert, kind=AlertEvent.Kind.ESCALATED, tier=alert.tier)
+        _log(alert, AlertEvent.Kind.ESCALATED, tier=alert.tier)
         alert.next_escalation_on = timezone.now() + timedelta(
             seconds=alert.organisation.ack_timeout_seconds
         )
         alert.save(update_fields=["escalations", "next_escalation_on", "modified_on"])
         _schedule_escalation(alert)
     return "escalated"
+
+
+def locked(alert_id: int) -> Alert | None:
+    """The alert, its row locked until the transaction ends (only its own row: the
+    member join is nullable, which PostgreSQL will not lock)."""
+    return (
+        Alert.objects.select_for_update(of=("self",))
+        .select_related("organisation", "area", "member")
+        .filter(pk=alert_id)
+        .first()
+    )
+
+
+def _log(
+    alert: Alert,
+    kind: str,
+    *,
+    responder=None,
+    user=None,
+    tier: str = "",
+    audit: str = AuditEvent.Action.CHANGE,
+) -> None:
+    """A line of the alert's timeline; what staff did goes to the audit trail too."""
+    AlertEvent.objects.create(alert=alert, kind=kind, tier=tier, responder=responder, user=user)
+    if user is not None:
+        AuditEvent.record(user, audit, alert)
 
 
 def overdue_alert_ids() -> list[int]:
@@ -232,11 +251,7 @@ def overdue_alert_ids() -> list[int]:
 def acknowledge(alert: Alert, *, responder: Responder | None = None, user=None) -> str:
     """The first to answer takes the alert. Returns "taken", "already taken" or "closed"."""
     with transaction.atomic():
-        alert = (
-            Alert.objects.select_for_update()
-            .select_related("organisation", "area", "member")
-            .get(pk=alert.pk)
-        )
+        alert = locked(alert.pk)
         if alert.status == Alert.Status.CLOSED:
             return "closed"
         if alert.status == Alert.Status.ACKNOWLEDGED:
@@ -249,11 +264,7 @@ def acknowledge(alert: Alert, *, responder: Responder | None = None, user=None) 
         alert.acknowledged_by, alert.acknowledged_by_user = responder, user
         alert.next_escalation_on = None
         alert.save()
-        AlertEvent.objects.create(
-            alert=alert, kind=AlertEvent.Kind.ACKNOWLEDGED, responder=responder, user=user
-        )
-        if user is not None:
-            AuditEvent.record(user, AuditEvent.Action.CHANGE, alert)
+        _log(alert, AlertEvent.Kind.ACKNOWLEDGED, responder=responder, user=user)
         org, name = alert.organisation, alert.who_took_it
         others = {r.responder for r in alert.recipients.select_related("responder")}
         for other in others - {responder}:
@@ -268,11 +279,7 @@ def acknowledge(alert: Alert, *, responder: Responder | None = None, user=None) 
 
 def close(alert: Alert, outcome: str, *, responder: Responder | None = None, user=None) -> bool:
     with transaction.atomic():
-        alert = (
-            Alert.objects.select_for_update()
-            .select_related("organisation", "member")
-            .get(pk=alert.pk)
-        )
+        alert = locked(alert.pk)
         if alert.status == Alert.Status.CLOSED:
             return False
         if alert.status == Alert.Status.OPEN:  # closed without an ACK: whoever closes took it
@@ -283,11 +290,7 @@ def close(alert: Alert, outcome: str, *, responder: Responder | None = None, use
         alert.next_escalation_on = None
         alert.outcome = outcome
         alert.save()
-        AlertEvent.objects.create(
-            alert=alert, kind=AlertEvent.Kind.CLOSED, responder=responder, user=user
-        )
-        if user is not None:
-            AuditEvent.record(user, AuditEvent.Action.CHANGE, alert)
+        _log(alert, AlertEvent.Kind.CLOSED, responder=responder, user=user)
         member = alert.member
         if member is not None and member.phone:
             _text(alert.organisation, member.phone, "done.member", member.language, member=member)

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from haki.core.forms import DateRangeForm
 from haki.core.phones import InvalidPhoneNumber, normalise_phone
 from haki.members.models import Member
 
@@ -79,16 +80,10 @@ class CloseAlertForm(forms.Form):
     )
 
 
-class ClosedSearchForm(forms.Form):
+class ClosedSearchForm(DateRangeForm):
     reference = forms.CharField(label=_("Reference"), required=False, max_length=8)
     area = forms.ModelChoiceField(
         label=_("Area"), queryset=None, required=False, empty_label=_("All")
-    )
-    since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args: Any, organisation: Any, **kwargs: Any):

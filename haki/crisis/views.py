@@ -206,10 +206,7 @@ class ClosedAlertsView(OrganisationPermissionMixin, ListView):
                 closed = closed.filter(reference__iexact=data["reference"].strip())
             if data["area"]:
                 closed = closed.filter(area=data["area"])
-            if data["since"]:
-                closed = closed.filter(raised_on__date__gte=data["since"])
-            if data["until"]:
-                closed = closed.filter(raised_on__date__lte=data["until"])
+            closed = self.search.filter_dates(closed, "raised_on")
         return closed
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import ListView
 
+from haki.core.forms import DateRangeForm
 from haki.core.models import AuditEvent
 from haki.core.views import OrganisationPermissionMixin
 from haki.messaging import inbound
@@ -29,7 +30,7 @@ def gateway(
     return inbound.receive(request, channel_type, channel_uuid, action)
 
 
-class MessageFilter(forms.Form):
+class MessageFilter(DateRangeForm):
     direction = forms.ChoiceField(
         label=_("Direction"), required=False, choices=[("", _("All")), *Msg.Direction.choices]
     )
@@ -42,12 +43,6 @@ class MessageFilter(forms.Form):
         queryset=Channel.objects.none(),
         to_field_name="uuid",
         empty_label=_("All"),
-    )
-    since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args: Any, organisation: Any, **kwargs: Any):
@@ -75,10 +70,7 @@ class MessageLogView(OrganisationPermissionMixin, ListView):
                 msgs = msgs.filter(status=data["status"])
             if data["channel"]:
                 msgs = msgs.filter(channel=data["channel"])
-            if data["since"]:
-                msgs = msgs.filter(created_on__date__gte=data["since"])
-            if data["until"]:
-                msgs = msgs.filter(created_on__date__lte=data["until"])
+            msgs = self.filter_form.filter_dates(msgs, "created_on")
         return msgs
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

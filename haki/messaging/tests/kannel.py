@@ -172,6 +172,9 @@ omit-empty = true
             what=f"{count} text(s) delivered to a phone",
         )
 
+    def delivered_to(self, to: str) -> list[Delivered]:
+        return [d for d in self.delivered if d.to == to]
+
     def status(self) -> str:
         url = f"http://127.0.0.1:{self.admin_port}/status.txt?password=admin-pw"
         with urllib.request.urlopen(url, timeout=5) as answer:
