@@ -4,8 +4,8 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, ListView
 
 from haki.core.models import AuditEvent
@@ -25,17 +25,26 @@ class MemberListView(OrganisationPermissionMixin, ListView):
     template_name = "members/member_list.html"
     paginate_by = 50
 
+    # The search words are kept in the session, not the URL: an alias in a URL would
+    # stay in the browser's history and the proxies' logs.
+    SEARCH_KEY = "members.search"
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        request.session[self.SEARCH_KEY] = request.POST.get("alias", "").strip()[:64]
+        return redirect("members:list")
+
     def get_queryset(self) -> QuerySet[Member]:
         members = Member.objects.filter(organisation=self.request.organisation).select_related(
             "area"
         )
-        alias = self.request.GET.get("alias", "").strip()
+        alias = self.request.session.get(self.SEARCH_KEY, "")
         if alias:
             members = members.filter(alias__icontains=alias)
         return members
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(alias=self.request.GET.get("alias", ""), **kwargs)
+        alias = self.request.session.get(self.SEARCH_KEY, "")
+        return super().get_context_data(alias=alias, **kwargs)
 
 
 class MemberDetailView(OrganisationPermissionMixin, DetailView):

@@ -155,3 +155,13 @@ def test_refusals_are_explained_in_the_users_words(world):
     assert response.status_code == 403
     assert b"Your role does not give access to this page." in response.content
     assert world["a"].member.alias.encode() not in response.content
+
+
+def test_searching_members_keeps_the_alias_out_of_the_url(world):
+    client = verified_client(world["a"].users[Role.OPERATOR])
+    response = client.post(reverse("members:list"), {"alias": "org-a"})
+    assert response.status_code == 302 and "org-a" not in response["Location"]
+    page = client.get(response["Location"]).content.decode()
+    assert world["a"].member.alias in page
+    client.post(reverse("members:list"), {"alias": "nobody-by-that-name"})
+    assert world["a"].member.alias not in client.get(reverse("members:list")).content.decode()
