@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haki.core.forms import DateRangeForm
 from haki.core.phones import InvalidPhoneNumber, normalise_phone
+from haki.crisis.models import RosterShift
 from haki.members.models import Member
 
 
@@ -89,3 +90,21 @@ class ClosedSearchForm(DateRangeForm):
     def __init__(self, *args: Any, organisation: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = organisation.areas.all()
+
+
+class RosterShiftForm(forms.ModelForm):
+    class Meta:
+        model = RosterShift
+        fields = ["weekday", "starts", "ends"]
+        widgets = {
+            "starts": forms.TimeInput(attrs={"type": "time"}),
+            "ends": forms.TimeInput(attrs={"type": "time"}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("starts") and data.get("ends") and data["starts"] >= data["ends"]:
+            raise forms.ValidationError(
+                _("A shift ends after it starts; a night shift is two shifts, one each day.")
+            )
+        return data

@@ -6,6 +6,7 @@ app_name = "crisis"
 urlpatterns = [
     path("responders/", views.ResponderListView.as_view(), name="responders"),
     path("responders/<uuid:responder>/duty/", views.ResponderDutyView.as_view(), name="duty"),
+    path("responders/<uuid:responder>/roster/", views.RosterView.as_view(), name="roster"),
     path("board/", views.BoardView.as_view(), name="board"),
     path("board/alerts/", views.BoardAlertsView.as_view(), name="board_alerts"),
     path("alerts/raise/", views.RaiseAlertView.as_view(), name="raise"),

@@ -16,7 +16,7 @@ from haki.core.models import AuditEvent
 from haki.core.views import OrganisationPermissionMixin
 from haki.crisis import alerts
 from haki.crisis.duty import uncovered_areas
-from haki.crisis.forms import CloseAlertForm, ClosedSearchForm, RaiseAlertForm
+from haki.crisis.forms import CloseAlertForm, ClosedSearchForm, RaiseAlertForm, RosterShiftForm
 from haki.crisis.models import Alert, Responder
 
 
@@ -63,6 +63,38 @@ class ResponderDutyView(OrganisationPermissionMixin, View):
         target.save(update_fields=["on_duty", "modified_on"])
         AuditEvent.record(request.user, AuditEvent.Action.CHANGE, target)
         return redirect("crisis:responders")
+
+
+class RosterView(OrganisationPermissionMixin, TemplateView):
+    """A responder's weekly shifts: on duty at each start, off at each end."""
+
+    permission_required = "core.manage_people"
+    template_name = "crisis/roster.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs.pop("responder", None)  # the URL's uuid; the responder itself goes in below
+        responder = get_responder_for_user(self.request, self.kwargs["responder"])
+        return super().get_context_data(
+            responder=responder,
+            shifts=responder.shifts.all(),
+            form=kwargs.pop("form", None) or RosterShiftForm(),
+            **kwargs,
+        )
+
+    def post(self, request: HttpRequest, responder: UUID) -> HttpResponse:
+        target = get_responder_for_user(request, responder)
+        if "remove" in request.POST:
+            target.shifts.filter(pk=request.POST.get("remove")).delete()
+        else:
+            form = RosterShiftForm(request.POST)
+            if not form.is_valid():
+                response = self.render_to_response(self.get_context_data(form=form))
+                response.status_code = 400
+                return response
+            form.instance.responder = target
+            form.save()
+        AuditEvent.record(request.user, AuditEvent.Action.CHANGE, target)
+        return redirect("crisis:roster", responder=target.uuid)
 
 
 def open_alerts(organisation) -> QuerySet[Alert]:

@@ -20,6 +20,7 @@ ACCESS = {
     "members:detail": ("get", PEOPLE_WORKERS),
     "crisis:responders": ("get", PEOPLE_WORKERS),
     "crisis:duty": ("post", MANAGERS),
+    "crisis:roster": ("get", MANAGERS),
     "messaging:log": ("get", MANAGERS),
     "messaging:inbox": ("get", PEOPLE_WORKERS),
     "messaging:inbox_done": ("post", PEOPLE_WORKERS),
@@ -59,6 +60,7 @@ def url_for(name: str, world: dict, org_key: str) -> str:
     kwargs = {
         "members:detail": {"member": target.member.uuid},
         "crisis:duty": {"responder": target.responder.uuid},
+        "crisis:roster": {"responder": target.responder.uuid},
         "messaging:inbox_done": {"msg": target.inbox_msg.uuid},
         "crisis:alert": {"alert": target.alert.uuid},
         "crisis:acknowledge": {"alert": target.alert.uuid},

@@ -96,3 +96,26 @@ def test_the_coordinators_home_shows_the_response_figures(world):
     assert "alerts this month" in body and "closed within 24 hours" in body
     operator_home = verified_client(a.users[Role.OPERATOR]).get(reverse("core:home"))
     assert "alerts this month" not in operator_home.content.decode()
+
+
+def test_a_coordinator_sets_a_weekly_roster_that_applies_itself(world):
+    from datetime import datetime
+
+    from haki.crisis.duty import apply_rosters
+
+    a = world["a"]
+    client = verified_client(a.users[Role.COORDINATOR])
+    url = reverse("crisis:roster", kwargs={"responder": a.responder.uuid})
+    bad = client.post(url, {"weekday": "2", "starts": "22:00", "ends": "06:00"})
+    assert bad.status_code == 400 and "night shift is two shifts" in bad.content.decode()
+    assert client.post(url, {"weekday": "2", "starts": "08:00", "ends": "16:00"}).status_code == 302
+    wednesday_noon = datetime(2026, 11, 25, 12, 0, tzinfo=a.org.tzinfo)
+    apply_rosters(wednesday_noon.replace(hour=20))
+    a.responder.refresh_from_db()
+    assert not a.responder.on_duty
+    apply_rosters(wednesday_noon)
+    a.responder.refresh_from_db()
+    assert a.responder.on_duty
+    shift = a.responder.shifts.get()
+    client.post(url, {"remove": shift.pk})
+    assert not a.responder.shifts.exists()
