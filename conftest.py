@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haki.core import crypto
@@ -16,6 +17,7 @@ from haki.core.roles import Role
 from haki.crisis.models import Alert, Responder
 from haki.members.models import Member
 from haki.messaging.models import Channel, Msg
+from haki.surveys.models import Broadcast, FollowUp, Poll, PollSend, Reply
 
 
 @dataclass
@@ -28,6 +30,9 @@ class OrgWorld:
     channel: Channel | None = None
     inbox_msg: Msg | None = None
     alert: Alert | None = None
+    poll: Poll | None = None
+    broadcast: Broadcast | None = None
+    follow_up: FollowUp | None = None
 
 
 def make_org(slug: str, country: str, phone_prefix: str) -> OrgWorld:
@@ -78,6 +83,11 @@ def make_org(slug: str, country: str, phone_prefix: str) -> OrgWorld:
     world.alert = Alert(organisation=org, reference="K7Q2", member=member, area=central)
     world.alert.words = f"{slug} is at the station"
     world.alert.save()
+    world.poll = Poll.objects.create(organisation=org, name="pulse", question={"en": "Ok?"})
+    world.broadcast = Broadcast.objects.create(organisation=org, text={"en": "News"})
+    send = PollSend.objects.create(poll=world.poll, closes_on=timezone.now())
+    reply = Reply.objects.create(poll_send=send, member=member, answer="yes")
+    world.follow_up = FollowUp.objects.create(organisation=org, reply=reply, responder=responder)
     return world
 
 

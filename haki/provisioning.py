@@ -141,6 +141,39 @@ class MemberSpec(Spec):
     consents: ConsentsSpec = Field(default_factory=ConsentsSpec)
 
 
+class TargetSpec(Spec):
+    areas: list[str] = Field(default_factory=list)
+
+
+class PollSpec(Spec):
+    name: str = Field(pattern=SLUG, max_length=50)
+    question: dict[str, str] = Field(min_length=1)
+    target: TargetSpec = Field(default_factory=TargetSpec)
+    schedule: str = ""
+    window_hours: int = Field(48, ge=1, le=24 * 14)
+    follow_up_on: Literal["yes", "no", ""] | None = None
+
+    @field_validator("schedule")
+    @classmethod
+    def readable_schedule(cls, value: str) -> str:
+        from haki.surveys.models import SCHEDULE, WEEKDAYS
+
+        found = SCHEDULE.match(value.strip().lower()) if value.strip() else None
+        if value.strip() and (
+            not found
+            or any(day not in WEEKDAYS for day in found["days"].split(","))
+            or int(found["hour"]) > 23
+            or int(found["minute"]) > 59
+        ):
+            raise ValueError('must look like "mon,thu 10:00" (days: mon tue wed thu fri sat sun)')
+        return value.strip().lower()
+
+
+class InfoSpec(Spec):
+    keyword: str = Field(min_length=1, max_length=32)
+    text: dict[str, str] = Field(min_length=1)
+
+
 class ProvisionSpec(Spec):
     """``templates`` rewords outgoing texts: {key: {language: text}}. ``keywords`` adds
     words for actions in any language: {language: {action: [words]}}."""
@@ -152,6 +185,8 @@ class ProvisionSpec(Spec):
     responders: list[ResponderSpec] = Field(default_factory=list)
     staff: list[StaffSpec] = Field(default_factory=list)
     members: list[MemberSpec] = Field(default_factory=list)
+    polls: list[PollSpec] = Field(default_factory=list)
+    info: list[InfoSpec] = Field(default_factory=list)
     templates: dict[str, dict[str, str]] = Field(default_factory=dict)
     keywords: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
 
@@ -317,6 +352,16 @@ def check(spec: ProvisionSpec, node: yaml.Node) -> None:
         if member.area not in known_areas:
             problem(("members", i, "area"), f"no area with code {member.area!r}")
         check_language(("members", i, "language"), member.language)
+
+    for i, poll in enumerate(spec.polls):
+        for language in poll.question:
+            check_language(("polls", i, "question", language), language)
+        for j, code in enumerate(poll.target.areas):
+            if code not in known_areas:
+                problem(("polls", i, "target", "areas", j), f"no area with code {code!r}")
+    for i, info in enumerate(spec.info):
+        for language in info.text:
+            check_language(("info", i, "text", language), language)
 
     from haki.messaging.keywords import ACTIONS
     from haki.messaging.texts import DEFAULTS
@@ -488,5 +533,32 @@ def apply(spec: ProvisionSpec) -> tuple[Organisation, Summary]:
                 created = keyword is None
                 keyword = keyword or Keyword(organisation=org, word=word)
                 _save(keyword, created, _update(keyword, action=action, language=language), summary)
+
+    from haki.surveys.models import InfoText, Poll
+
+    for item in spec.polls:
+        poll = Poll.objects.filter(organisation=org, name=item.name).first()
+        created = poll is None
+        poll = poll or Poll(organisation=org, name=item.name)
+        changed = _update(
+            poll,
+            question=item.question,
+            schedule=item.schedule,
+            window_hours=item.window_hours,
+            follow_up_on=item.follow_up_on or "",
+        )
+        if created or changed:
+            poll.plan_next()
+        wanted_areas = {areas[code].pk for code in item.target.areas}
+        areas_changed = created or set(poll.areas.values_list("pk", flat=True)) != wanted_areas
+        _save(poll, created, changed or areas_changed, summary)
+        if areas_changed:
+            poll.areas.set(wanted_areas)
+
+    for item in spec.info:
+        info = InfoText.objects.filter(organisation=org, keyword=item.keyword).first()
+        created = info is None
+        info = info or InfoText(organisation=org, keyword=item.keyword)
+        _save(info, created, _update(info, text=item.text), summary)
 
     return org, summary

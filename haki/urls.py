@@ -10,6 +10,7 @@ urlpatterns = [
     path("members/", include("haki.members.urls")),
     path("crisis/", include("haki.crisis.urls")),
     path("", include("haki.messaging.urls")),
+    path("pulse/", include("haki.surveys.urls")),
     path("c/<str:channel_type>/<uuid:channel_uuid>/<str:action>", gateway, name="gateway"),
     path("", include(two_factor_urls)),
     path("account/logout/", LogoutView.as_view(), name="logout"),

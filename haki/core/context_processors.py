@@ -15,6 +15,9 @@ NAVIGATION = [
     ("crisis:responders", _("Responders"), "core.view_people"),
     ("messaging:inbox", _("Inbox"), "messaging.view_inbox"),
     ("messaging:log", _("Messages"), "messaging.view_log"),
+    ("surveys:polls", _("Polls"), "surveys.manage"),
+    ("surveys:broadcasts", _("Broadcasts"), "surveys.manage"),
+    ("surveys:follow_ups", _("Calls"), "surveys.follow_up"),
     ("core:audit", _("Audit trail"), "core.view_audit"),
 ]
 

@@ -13,29 +13,12 @@ from django.utils import timezone
 from haki.core.models import Area, AuditEvent, Organisation
 from haki.crisis.models import Alert, AlertEvent, AlertRecipient, Responder
 from haki.members.models import Member
-from haki.messaging import outbox
-from haki.messaging.texts import render
+from haki.messaging.texts import queue_text
 
 logger = logging.getLogger(__name__)
 JOIN_WINDOW = timedelta(minutes=10)
 POLICE_TIER = "police_ally"
 LAST_RESORT_TIER = "coordinator"
-
-
-def _text(
-    org: Organisation,
-    to: str,
-    key: str,
-    language: str,
-    *,
-    member=None,
-    channel=None,
-    **values: object,
-):
-    text = " ".join(render(org, key, language, **values).split())
-    return outbox.queue(
-        org, to, text, template=key, member=member, language=language, channel=channel
-    )
 
 
 def _member_details(alert: Alert) -> dict[str, str]:
@@ -107,7 +90,7 @@ def raise_alert(
     _log(alert, AlertEvent.Kind.RAISED, user=user, audit=AuditEvent.Action.CREATE)
     _alert_from_tier(alert, 0, channel=channel)
     if member is not None and member.phone:
-        _text(
+        queue_text(
             organisation,
             member.phone,
             "alert.member",
@@ -170,7 +153,7 @@ def _alert_from_tier(alert: Alert, start: int, channel=None) -> None:
 def _text_responders(alert: Alert, tier: str, responders: list[Responder], channel=None) -> None:
     details = _member_details(alert)
     for responder in responders:
-        msg = _text(
+        msg = queue_text(
             alert.organisation,
             responder.phone,
             "alert.responder",
@@ -268,12 +251,16 @@ def acknowledge(alert: Alert, *, responder: Responder | None = None, user=None) 
         org, name = alert.organisation, alert.who_took_it
         others = {r.responder for r in alert.recipients.select_related("responder")}
         for other in others - {responder}:
-            _text(org, other.phone, "ack.others", other.language, ref=alert.reference, name=name)
+            queue_text(
+                org, other.phone, "ack.others", other.language, ref=alert.reference, name=name
+            )
         if responder is not None:
-            _text(org, responder.phone, "ack.confirm", responder.language, **_member_details(alert))
+            queue_text(
+                org, responder.phone, "ack.confirm", responder.language, **_member_details(alert)
+            )
         member = alert.member
         if member is not None and member.phone:
-            _text(org, member.phone, "ack.member", member.language, member=member)
+            queue_text(org, member.phone, "ack.member", member.language, member=member)
     return "taken"
 
 
@@ -293,5 +280,7 @@ def close(alert: Alert, outcome: str, *, responder: Responder | None = None, use
         _log(alert, AlertEvent.Kind.CLOSED, responder=responder, user=user)
         member = alert.member
         if member is not None and member.phone:
-            _text(alert.organisation, member.phone, "done.member", member.language, member=member)
+            queue_text(
+                alert.organisation, member.phone, "done.member", member.language, member=member
+            )
     return True

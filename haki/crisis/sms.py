@@ -10,6 +10,7 @@ from haki.crisis import alerts
 from haki.crisis.models import Alert, AlertRecipient, Responder
 from haki.messaging import keywords
 from haki.messaging.handlers import Context
+from haki.messaging.texts import queue_text
 
 
 def responder_of(context: Context) -> Responder | None:
@@ -62,7 +63,7 @@ def _original_words(text: str, length: int) -> str:
 
 
 def _reply(context: Context, responder: Responder, key: str, **values: object) -> None:
-    alerts._text(
+    queue_text(
         context.organisation,
         responder.phone,
         key,

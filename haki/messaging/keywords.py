@@ -77,9 +77,17 @@ NO = {
 }
 
 
-def is_yes(words: str) -> bool:
+def _first_word_in(words: str, table: dict[str, list[str]]) -> bool:
     first = normalise(words).split(" ")[0] if words.strip() else ""
-    return any(first == normalise(word) for values in YES.values() for word in values)
+    return bool(first) and any(first == normalise(w) for values in table.values() for w in values)
+
+
+def is_yes(words: str) -> bool:
+    return _first_word_in(words, YES)
+
+
+def is_no(words: str) -> bool:
+    return _first_word_in(words, NO)
 
 
 @dataclass(frozen=True)

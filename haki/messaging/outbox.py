@@ -74,6 +74,64 @@ def queue(
     return msg
 
 
+def queue_many(
+    organisation: Organisation,
+    texts: list[tuple[str, str, object, str]],
+    *,
+    template: str,
+    channel: Channel | None = None,
+) -> list[Msg]:
+    """Write many texts at once ((to, text, member, language) each) for a broadcast or
+    a poll: one insert per thousand, and a few drain tasks instead of a task per text.
+    Callers pass only reachable members; this does not check opt-outs again."""
+    from haki.messaging import tasks
+
+    channel = channel or default_channel(organisation)
+    if channel is None or not texts:
+        return []
+    now = timezone.now()
+    ring = organisation.keyring
+    rows = []
+    for to, text, member, language in texts:
+        msg = Msg(
+            organisation=organisation,
+            channel=channel,
+            direction=Msg.Direction.OUT,
+            status=Msg.Status.QUEUED,
+            member=member,
+            language=language,
+            template=template,
+            next_attempt_on=now,
+            created_on=now,
+        )
+        msg.phone_sealed, msg.phone_index = ring.seal(to), ring.index(to)
+        msg.text_sealed = ring.seal(text)
+        rows.append(msg)
+    created = Msg.objects.bulk_create(rows, batch_size=1000)
+    transaction.on_commit(
+        lambda: [tasks.drain(channel.pk) for _ in range(settings.HAKI_DRAIN_TASKS)]
+    )
+    return created
+
+
+def drain(channel_id: int, batch: int = 50) -> int:
+    """Send the channel's due texts, oldest first, until none is left. Several drains
+    may run at once; each text is still claimed by exactly one."""
+    sent = 0
+    while True:
+        due = list(
+            Msg.objects.due()
+            .filter(channel_id=channel_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not due:
+            return sent
+        for msg_id in due:
+            if send(msg_id) == "sent":
+                sent += 1
+
+
 def backoff(attempt: int) -> timedelta:
     """30 s, 1 min, 2 min, 4 min … capped at one hour."""
     return timedelta(seconds=min(30 * 2 ** (attempt - 1), 3600))
@@ -86,14 +144,16 @@ def send(msg_id: int) -> str:
         return "not queued"
     if msg.next_attempt_on and msg.next_attempt_on > timezone.now():
         return "not due"
-    wait = msg.channel.reserve_send_slot()
-    if wait:
-        time.sleep(wait)
+    # Claim first, then wait for the channel's slot: a text another worker already
+    # holds never costs a slot.
     claimed = Msg.objects.filter(pk=msg.pk, status=Msg.Status.QUEUED).update(
         status=Msg.Status.SENDING, attempts=F("attempts") + 1, claimed_on=timezone.now()
     )
     if not claimed:
         return "claimed elsewhere"
+    wait = msg.channel.reserve_send_slot()
+    if wait:
+        time.sleep(wait)
     attempt = msg.attempts + 1
     gateway = gateway_for(msg.channel.type)
     try:

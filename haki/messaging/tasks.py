@@ -40,6 +40,11 @@ def send_msg(msg_id: int) -> str:
     return outbox.send(msg_id)
 
 
+@db_task()
+def drain(channel_id: int) -> int:
+    return outbox.drain(channel_id)
+
+
 @db_periodic_task(crontab(minute="*"))
 def sweep() -> None:
     spool.replay()

@@ -37,3 +37,30 @@ def render(organisation, key: str, language: str, **values: object) -> str:
         with translation.override(language):
             template = str(DEFAULTS[key])
     return PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
+
+
+def queue_text(
+    organisation,
+    to: str,
+    key: str,
+    language: str,
+    *,
+    member=None,
+    channel=None,
+    in_reply_to=None,
+    **values: object,
+):
+    """Render text ``key`` in ``language`` and put it in the outbox."""
+    from haki.messaging import outbox
+
+    text = " ".join(render(organisation, key, language, **values).split())
+    return outbox.queue(
+        organisation,
+        to,
+        text,
+        template=key,
+        member=member,
+        language=language,
+        channel=channel,
+        in_reply_to=in_reply_to,
+    )

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "haki.members",
     "haki.messaging",
     "haki.crisis",
+    "haki.surveys",
 ]
 
 MIDDLEWARE = [
@@ -130,6 +131,8 @@ HAKI_SPOOL_DIR = Path(env_str("HAKI_SPOOL_DIR") or VAR_DIR / "spool")
 HAKI_SEND_ATTEMPTS = env_int("HAKI_SEND_ATTEMPTS", 6, minimum=1)
 HAKI_SEND_LEASE_SECONDS = env_int("HAKI_SEND_LEASE_SECONDS", 120, minimum=1)
 HAKI_AUTO_REPLY_HOURS = env_int("HAKI_AUTO_REPLY_HOURS", 24, minimum=1)
+# How many drain tasks share a broadcast's sending (each a worker thread while it runs).
+HAKI_DRAIN_TASKS = env_int("HAKI_DRAIN_TASKS", 4, minimum=1)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

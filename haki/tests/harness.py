@@ -107,6 +107,7 @@ class RunningHaki:
         return process
 
     def start_web(self, workers: int = 2) -> None:
+        self.haki("collectstatic", "--no-input", "-v", "0")  # as `haki serve` does
         self._start(
             "web",
             [

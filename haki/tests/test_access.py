@@ -31,12 +31,20 @@ ACCESS = {
     "crisis:alert": ("get", HOTLINE),
     "crisis:acknowledge": ("post", HOTLINE),
     "crisis:close": ("post", HOTLINE),
+    "surveys:polls": ("get", MANAGERS),
+    "surveys:poll": ("get", MANAGERS),
+    "surveys:send_poll": ("post", MANAGERS),
+    "surveys:broadcasts": ("get", MANAGERS),
+    "surveys:broadcast": ("get", MANAGERS),
+    "surveys:follow_ups": ("get", PEOPLE_WORKERS),
+    "surveys:close_follow_up": ("post", PEOPLE_WORKERS),
 }
 # What each POST sends: enough to act, nothing naming another organisation's people.
 POST_DATA = {
     "crisis:duty": {"on_duty": "0"},
     "crisis:raise": {"words": "access check"},  # no area: refused by the form (400) if allowed
     "crisis:close": {"outcome": "access check"},
+    "surveys:close_follow_up": {"note": "access check"},
 }
 # Reachable before or without an organisation: sign-in, enrolment, language, health.
 NOT_ORGANISATION_DATA = {"healthz", "set_language", "logout", "core:switch_organisation"}
@@ -65,6 +73,10 @@ def url_for(name: str, world: dict, org_key: str) -> str:
         "crisis:alert": {"alert": target.alert.uuid},
         "crisis:acknowledge": {"alert": target.alert.uuid},
         "crisis:close": {"alert": target.alert.uuid},
+        "surveys:poll": {"poll": target.poll.uuid},
+        "surveys:send_poll": {"poll": target.poll.uuid},
+        "surveys:broadcast": {"broadcast": target.broadcast.uuid},
+        "surveys:close_follow_up": {"follow_up": target.follow_up.uuid},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
@@ -108,6 +120,9 @@ def test_the_owner_of_another_organisation_never_sees_this_ones_data(world, name
     assert world["a"].inbox_msg.handled_on is None
     world["a"].alert.refresh_from_db()
     assert world["a"].alert.status == "open"
+    world["a"].follow_up.refresh_from_db()
+    assert world["a"].follow_up.closed_on is None
+    assert not world["a"].poll.sends.exclude(pk=world["a"].follow_up.reply.poll_send_id).exists()
 
 
 @pytest.mark.parametrize("name", sorted(ACCESS))

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SurveysConfig(AppConfig):
+    name = "haki.surveys"
+    label = "surveys"
+
+    def ready(self) -> None:
+        from haki.messaging import keywords
+        from haki.messaging.texts import DEFAULTS
+        from haki.surveys.sending import info_text, record_reply
+
+        DEFAULTS["followup.responder"] = _("Please call {alias}{phone} about the {poll} question.")
+        # Poll answers first: "1" or "yes" is an answer while a poll is open.
+        keywords.register_fallback(record_reply)
+        keywords.register_fallback(info_text)

@@ -1,0 +1,182 @@
+"""Sending polls and broadcasts, and reading the answers that come back."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from haki.core.models import Organisation
+from haki.crisis.models import Responder
+from haki.members.models import Member
+from haki.messaging import keywords, outbox
+from haki.messaging.handlers import Context
+from haki.messaging.texts import queue_text
+from haki.surveys.models import Broadcast, Delivery, FollowUp, InfoText, Poll, PollSend, Reply
+
+logger = logging.getLogger(__name__)
+
+
+def _in_language(texts: dict[str, str], member: Member, org: Organisation) -> str | None:
+    return (
+        texts.get(member.language)
+        or texts.get(org.default_language)
+        or next(iter(texts.values()), None)
+    )
+
+
+def _queue(org: Organisation, members, texts: dict[str, str], template: str, **link) -> int:
+    """Queue one text per member in their language and remember which went to whom."""
+    chosen = [
+        (m, _in_language(texts, m, org))
+        for m in members.only("pk", "language", "phone_sealed", "organisation_id").select_related(
+            "organisation"
+        )
+    ]
+    chosen = [(m, text) for m, text in chosen if text]
+    msgs = outbox.queue_many(
+        org, [(m.phone, text, m, m.language) for m, text in chosen], template=template
+    )
+    Delivery.objects.bulk_create(
+        [Delivery(member=m, msg=msg, **link) for (m, _), msg in zip(chosen, msgs, strict=True)],
+        batch_size=1000,
+    )
+    return len(msgs)
+
+
+@transaction.atomic
+def send_poll(poll: Poll) -> PollSend:
+    now = timezone.now()
+    send = PollSend.objects.create(
+        poll=poll, sent_on=now, closes_on=now + timedelta(hours=poll.window_hours)
+    )
+    send.recipients = _queue(
+        poll.organisation, poll.recipients(), poll.question, "poll", poll_send=send
+    )
+    send.save(update_fields=["recipients"])
+    poll.plan_next(now)
+    poll.save(update_fields=["next_send_on", "modified_on"])
+    return send
+
+
+@transaction.atomic
+def send_broadcast(broadcast: Broadcast) -> int:
+    broadcast.recipients_count = _queue(
+        broadcast.organisation,
+        broadcast.recipients(),
+        broadcast.text,
+        "broadcast",
+        broadcast=broadcast,
+    )
+    broadcast.save(update_fields=["recipients_count"])
+    return broadcast.recipients_count
+
+
+def due_polls() -> list[Poll]:
+    return list(
+        Poll.objects.filter(is_active=True, next_send_on__lte=timezone.now()).select_related(
+            "organisation"
+        )
+    )
+
+
+def answer_of(text: str) -> str:
+    if keywords.is_yes(text):
+        return Reply.Answer.YES
+    if keywords.is_no(text):
+        return Reply.Answer.NO
+    return Reply.Answer.OTHER
+
+
+def record_reply(context: Context) -> bool:
+    """A member's text while a poll they received is open counts as their answer.
+    Yes and no are handled here; anything else is kept as "other" and goes on to
+    the operator inbox."""
+    member = context.member
+    if member is None:
+        return False
+    delivery = (
+        Delivery.objects.filter(member=member, poll_send__closes_on__gt=timezone.now())
+        .select_related("poll_send__poll")
+        .order_by("-pk")
+        .first()
+    )
+    if delivery is None:
+        return False
+    send, answer = delivery.poll_send, answer_of(context.msg.text)
+    reply, _ = Reply.objects.update_or_create(
+        poll_send=send,
+        member=member,
+        defaults={"answer": answer, "msg": context.msg, "received_on": timezone.now()},
+    )
+    if answer == send.poll.follow_up_on:
+        _open_follow_up(reply, member)
+    return answer != Reply.Answer.OTHER
+
+
+def _open_follow_up(reply: Reply, member: Member) -> None:
+    if FollowUp.objects.filter(reply=reply).exists():
+        return
+    responder = responder_near(member)
+    try:
+        with transaction.atomic():
+            FollowUp.objects.create(
+                organisation=member.organisation, reply=reply, responder=responder
+            )
+    except IntegrityError:
+        return
+    if responder is None:
+        logger.warning("follow-up for poll %s has no responder on duty", reply.poll_send.poll_id)
+        return
+    phone = f" ({member.phone})" if member.share_number_with_responders else ""
+    queue_text(
+        member.organisation,
+        responder.phone,
+        "followup.responder",
+        responder.language,
+        alias=member.alias,
+        phone=phone,
+        poll=reply.poll_send.poll.name,
+    )
+
+
+def responder_near(member: Member) -> Responder | None:
+    """An on-duty responder of the first tier for the member's area, or above it."""
+    tier = member.organisation.tiers[0]
+    for area in member.area.lineage():
+        found = (
+            Responder.objects.filter(
+                organisation=member.organisation, tier=tier, on_duty=True, areas=area
+            )
+            .order_by("pk")
+            .first()
+        )
+        if found:
+            return found
+    return None
+
+
+def info_text(context: Context) -> bool:
+    """A keyword the organisation answers with a stored text (RIGHTS, CLINIC …)."""
+    first = keywords.normalise(context.msg.text).split(" ")[0]
+    if not first:
+        return False
+    for info in InfoText.objects.filter(organisation=context.organisation):
+        if keywords.normalise(info.keyword) == first:
+            language = context.member.language if context.member else context.language
+            text = info.text.get(language) or next(iter(info.text.values()), "")
+            if text:
+                outbox.queue(
+                    context.organisation,
+                    context.msg.phone,
+                    text,
+                    template="info",
+                    member=context.member,
+                    language=language,
+                    channel=context.msg.channel,
+                    in_reply_to=context.msg,
+                )
+            return True
+    return False

@@ -1,0 +1,1 @@
+from haki.crisis.tests.conftest import network  # noqa: F401 - the same test network

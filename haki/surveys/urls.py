@@ -1,0 +1,18 @@
+from django.urls import path
+
+from haki.surveys import views
+
+app_name = "surveys"
+urlpatterns = [
+    path("polls/", views.PollListView.as_view(), name="polls"),
+    path("polls/<uuid:poll>/", views.PollDetailView.as_view(), name="poll"),
+    path("polls/<uuid:poll>/send/", views.SendPollView.as_view(), name="send_poll"),
+    path("broadcasts/", views.BroadcastListView.as_view(), name="broadcasts"),
+    path("broadcasts/<uuid:broadcast>/", views.BroadcastDetailView.as_view(), name="broadcast"),
+    path("follow-ups/", views.FollowUpListView.as_view(), name="follow_ups"),
+    path(
+        "follow-ups/<uuid:follow_up>/close/",
+        views.CloseFollowUpView.as_view(),
+        name="close_follow_up",
+    ),
+]

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, ListView, TemplateView
+
+from haki.core.models import AuditEvent
+from haki.core.views import OrganisationPermissionMixin
+from haki.messaging.models import Msg
+from haki.surveys.forms import BroadcastForm, CloseFollowUpForm
+from haki.surveys.models import Broadcast, FollowUp, Poll
+from haki.surveys.results import results_of
+from haki.surveys.sending import send_broadcast, send_poll
+
+
+def get_poll_for_user(request: HttpRequest, poll_uuid: UUID) -> Poll:
+    return get_object_or_404(Poll, organisation=request.organisation, uuid=poll_uuid)
+
+
+def get_broadcast_for_user(request: HttpRequest, broadcast_uuid: UUID) -> Broadcast:
+    return get_object_or_404(Broadcast, organisation=request.organisation, uuid=broadcast_uuid)
+
+
+class PollListView(OrganisationPermissionMixin, ListView):
+    permission_required = "surveys.manage"
+    template_name = "surveys/poll_list.html"
+
+    def get_queryset(self) -> QuerySet[Poll]:
+        return Poll.objects.filter(organisation=self.request.organisation)
+
+
+class PollDetailView(OrganisationPermissionMixin, DetailView):
+    """Results per sending, newest first: recipients, delivered, replies, rate, answers
+    by area, and the trend across sendings."""
+
+    permission_required = "surveys.manage"
+    template_name = "surveys/poll_detail.html"
+    context_object_name = "poll"
+
+    def get_object(self, queryset: Any = None) -> Poll:
+        return get_poll_for_user(self.request, self.kwargs["poll"])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            results=[results_of(send) for send in self.object.sends.all()[:12]], **kwargs
+        )
+
+
+class SendPollView(OrganisationPermissionMixin, View):
+    permission_required = "surveys.manage"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, poll: UUID) -> HttpResponse:
+        target = get_poll_for_user(request, poll)
+        send = send_poll(target)
+        AuditEvent.record(
+            request.user, AuditEvent.Action.CREATE, send, organisation=target.organisation
+        )
+        messages.success(request, _("Sent to %(count)s members.") % {"count": send.recipients})
+        return redirect("surveys:poll", poll=target.uuid)
+
+
+class BroadcastListView(OrganisationPermissionMixin, TemplateView):
+    permission_required = "surveys.manage"
+    template_name = "surveys/broadcast_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        org = self.request.organisation
+        return super().get_context_data(
+            broadcasts=Broadcast.objects.filter(organisation=org)[:30],
+            form=kwargs.pop("form", None) or BroadcastForm(organisation=org),
+            **kwargs,
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        org = request.organisation
+        form = BroadcastForm(request.POST, organisation=org)
+        if not form.is_valid():
+            response = self.render_to_response(self.get_context_data(form=form))
+            response.status_code = 400
+            return response
+        broadcast = Broadcast.objects.create(
+            organisation=org, text=form.texts(), created_by=request.user
+        )
+        broadcast.areas.set(form.cleaned_data["areas"])
+        send_broadcast(broadcast)
+        AuditEvent.record(request.user, AuditEvent.Action.CREATE, broadcast)
+        return redirect("surveys:broadcast", broadcast=broadcast.uuid)
+
+
+class BroadcastDetailView(OrganisationPermissionMixin, DetailView):
+    permission_required = "surveys.manage"
+    template_name = "surveys/broadcast_detail.html"
+    context_object_name = "broadcast"
+
+    def get_object(self, queryset: Any = None) -> Broadcast:
+        return get_broadcast_for_user(self.request, self.kwargs["broadcast"])
+
+    def get_template_names(self) -> list[str]:
+        if self.request.htmx:
+            return ["surveys/broadcast_progress.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        statuses = Counter(self.object.deliveries.values_list("msg__status", flat=True))
+        progress = {
+            "queued": statuses[Msg.Status.QUEUED] + statuses[Msg.Status.SENDING],
+            "sent": statuses[Msg.Status.WIRED] + statuses[Msg.Status.SENT],
+            "delivered": statuses[Msg.Status.DELIVERED],
+            "failed": statuses[Msg.Status.FAILED],
+        }
+        progress["done"] = progress["sent"] + progress["delivered"] + progress["failed"]
+        return super().get_context_data(progress=progress, **kwargs)
+
+
+class FollowUpListView(OrganisationPermissionMixin, ListView):
+    permission_required = "surveys.follow_up"
+    template_name = "surveys/followup_list.html"
+
+    def get_queryset(self) -> QuerySet[FollowUp]:
+        return FollowUp.objects.filter(
+            organisation=self.request.organisation, closed_on__isnull=True
+        ).select_related("reply__member", "reply__poll_send__poll", "responder")
+
+
+class CloseFollowUpView(OrganisationPermissionMixin, View):
+    permission_required = "surveys.follow_up"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, follow_up: UUID) -> HttpResponse:
+        target = get_object_or_404(FollowUp, organisation=request.organisation, uuid=follow_up)
+        form = CloseFollowUpForm(request.POST, instance=target)
+        if form.is_valid():
+            target.note = form.cleaned_data["note"]
+            target.closed_on, target.closed_by = timezone.now(), request.user
+            target.save()
+            AuditEvent.record(request.user, AuditEvent.Action.CHANGE, target)
+        else:
+            messages.error(request, _("Write what came of the call before closing it."))
+        return redirect("surveys:follow_ups")
