@@ -140,6 +140,8 @@ class Msg(models.Model):
     )
     language = models.CharField(max_length=8, blank=True)
     template = models.CharField(max_length=64, blank=True)
+    # The broadcast or poll sending a text belongs to (its uuid), for counting progress.
+    batch = models.UUIDField(null=True, blank=True, db_index=True)
     in_reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
     )

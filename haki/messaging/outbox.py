@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -76,42 +77,78 @@ def queue(
 
 def queue_many(
     organisation: Organisation,
-    texts: list[tuple[str, str, object, str]],
+    members: list[tuple[int, str, str, str]],
+    texts: dict[str, str],
     *,
     template: str,
+    batch,
     channel: Channel | None = None,
-) -> list[Msg]:
-    """Write many texts at once ((to, text, member, language) each) for a broadcast or
-    a poll: one insert per thousand, and a few drain tasks instead of a task per text.
-    Callers pass only reachable members; this does not check opt-outs again."""
+) -> int:
+    """Write one text per member, in their language, for a broadcast or a poll.
+
+    ``members`` are (member id, language, phone ciphertext, phone index) of reachable
+    members of ``organisation``: their numbers are already sealed with its key, so they
+    are copied as they are, and each language's text is sealed once. One insert per
+    thousand rows, and a few drain tasks instead of a task per text."""
     from haki.messaging import tasks
 
     channel = channel or default_channel(organisation)
-    if channel is None or not texts:
-        return []
+    if channel is None:
+        return 0
     now = timezone.now()
-    ring = organisation.keyring
-    rows = []
-    for to, text, member, language in texts:
-        msg = Msg(
-            organisation=organisation,
-            channel=channel,
-            direction=Msg.Direction.OUT,
-            status=Msg.Status.QUEUED,
-            member=member,
-            language=language,
-            template=template,
-            next_attempt_on=now,
-            created_on=now,
-        )
-        msg.phone_sealed, msg.phone_index = ring.seal(to), ring.index(to)
-        msg.text_sealed = ring.seal(text)
-        rows.append(msg)
-    created = Msg.objects.bulk_create(rows, batch_size=1000)
+    sealed = {language: organisation.keyring.seal(text) for language, text in texts.items()}
+    fallback = sealed.get(organisation.default_language) or next(iter(sealed.values()), None)
+    constant = {
+        "organisation_id": organisation.pk,
+        "channel_id": channel.pk,
+        "direction": Msg.Direction.OUT,
+        "status": Msg.Status.QUEUED,
+        "template": template,
+        "batch": batch,
+        "next_attempt_on": now,
+        "created_on": now,
+        "modified_on": now,
+        "attempts": 0,
+        "error": "",
+    }
+    rows = [
+        {
+            **constant,
+            "uuid": uuid.uuid4(),
+            "member_id": member_id,
+            "language": language,
+            "phone_sealed": phone_sealed,
+            "phone_index": phone_index,
+            "text_sealed": sealed.get(language, fallback),
+        }
+        for member_id, language, phone_sealed, phone_index in members
+        if phone_sealed and (language in sealed or fallback)
+    ]
+    _insert_many(rows)
     transaction.on_commit(
         lambda: [tasks.drain(channel.pk) for _ in range(settings.HAKI_DRAIN_TASKS)]
     )
-    return created
+    return len(rows)
+
+
+def _insert_many(rows: list[dict], chunk: int = 2000) -> None:
+    """INSERT outbox rows with executemany: Django's bulk_create compiles every field of
+    every row, which for 100,000 texts costs more than the inserts themselves."""
+    if not rows:
+        return
+    fields = [Msg._meta.get_field(name) for name in rows[0]]
+    table = connection.ops.quote_name(Msg._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), chunk):
+            cursor.executemany(
+                sql,
+                [
+                    [field.get_db_prep_save(row[field.attname], connection) for field in fields]
+                    for row in rows[start : start + chunk]
+                ],
+            )
 
 
 def drain(channel_id: int, batch: int = 50) -> int:

@@ -112,22 +112,6 @@ class PollSend(models.Model):
         return f"{self.poll} {self.sent_on:%Y-%m-%d}"
 
 
-class Delivery(models.Model):
-    """Which outbox text carried a poll or broadcast to which member."""
-
-    poll_send = models.ForeignKey(
-        PollSend, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
-    )
-    broadcast = models.ForeignKey(
-        "Broadcast", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
-    )
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
-    msg = models.OneToOneField("messaging.Msg", on_delete=models.CASCADE, related_name="+")
-
-    def __str__(self) -> str:
-        return f"delivery {self.pk}"
-
-
 class Reply(models.Model):
     class Answer(models.TextChoices):
         YES = "yes", _("yes")

@@ -13,37 +13,16 @@ from haki.crisis.models import Responder
 from haki.members.models import Member
 from haki.messaging import keywords, outbox
 from haki.messaging.handlers import Context
+from haki.messaging.models import Msg
 from haki.messaging.texts import queue_text
-from haki.surveys.models import Broadcast, Delivery, FollowUp, InfoText, Poll, PollSend, Reply
+from haki.surveys.models import Broadcast, FollowUp, InfoText, Poll, PollSend, Reply
 
 logger = logging.getLogger(__name__)
 
 
-def _in_language(texts: dict[str, str], member: Member, org: Organisation) -> str | None:
-    return (
-        texts.get(member.language)
-        or texts.get(org.default_language)
-        or next(iter(texts.values()), None)
-    )
-
-
-def _queue(org: Organisation, members, texts: dict[str, str], template: str, **link) -> int:
-    """Queue one text per member in their language and remember which went to whom."""
-    chosen = [
-        (m, _in_language(texts, m, org))
-        for m in members.only("pk", "language", "phone_sealed", "organisation_id").select_related(
-            "organisation"
-        )
-    ]
-    chosen = [(m, text) for m, text in chosen if text]
-    msgs = outbox.queue_many(
-        org, [(m.phone, text, m, m.language) for m, text in chosen], template=template
-    )
-    Delivery.objects.bulk_create(
-        [Delivery(member=m, msg=msg, **link) for (m, _), msg in zip(chosen, msgs, strict=True)],
-        batch_size=1000,
-    )
-    return len(msgs)
+def _queue(org: Organisation, members, texts: dict[str, str], template: str, batch) -> int:
+    rows = list(members.values_list("pk", "language", "phone_sealed", "phone_index"))
+    return outbox.queue_many(org, rows, texts, template=template, batch=batch)
 
 
 @transaction.atomic
@@ -53,7 +32,7 @@ def send_poll(poll: Poll) -> PollSend:
         poll=poll, sent_on=now, closes_on=now + timedelta(hours=poll.window_hours)
     )
     send.recipients = _queue(
-        poll.organisation, poll.recipients(), poll.question, "poll", poll_send=send
+        poll.organisation, poll.recipients(), poll.question, "poll", batch=send.uuid
     )
     send.save(update_fields=["recipients"])
     poll.plan_next(now)
@@ -68,7 +47,7 @@ def send_broadcast(broadcast: Broadcast) -> int:
         broadcast.recipients(),
         broadcast.text,
         "broadcast",
-        broadcast=broadcast,
+        batch=broadcast.uuid,
     )
     broadcast.save(update_fields=["recipients_count"])
     return broadcast.recipients_count
@@ -97,15 +76,16 @@ def record_reply(context: Context) -> bool:
     member = context.member
     if member is None:
         return False
-    delivery = (
-        Delivery.objects.filter(member=member, poll_send__closes_on__gt=timezone.now())
-        .select_related("poll_send__poll")
-        .order_by("-pk")
+    polls_sent_to_them = Msg.objects.filter(member=member, template="poll").values("batch")
+    send = (
+        PollSend.objects.filter(uuid__in=polls_sent_to_them, closes_on__gt=timezone.now())
+        .select_related("poll")
+        .order_by("-sent_on")
         .first()
     )
-    if delivery is None:
+    if send is None:
         return False
-    send, answer = delivery.poll_send, answer_of(context.msg.text)
+    answer = answer_of(context.msg.text)
     reply, _ = Reply.objects.update_or_create(
         poll_send=send,
         member=member,

@@ -111,7 +111,9 @@ class BroadcastDetailView(OrganisationPermissionMixin, DetailView):
         return [self.template_name]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        statuses = Counter(self.object.deliveries.values_list("msg__status", flat=True))
+        statuses = Counter(
+            Msg.objects.filter(batch=self.object.uuid).values_list("status", flat=True)
+        )
         progress = {
             "queued": statuses[Msg.Status.QUEUED] + statuses[Msg.Status.SENDING],
             "sent": statuses[Msg.Status.WIRED] + statuses[Msg.Status.SENT],
