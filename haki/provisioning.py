@@ -27,7 +27,7 @@ from haki.core.models import DEFAULT_TIERS, Area, AuditEvent, Membership, Organi
 from haki.core.phones import InvalidPhoneNumber, normalise_phone
 from haki.core.roles import Role
 from haki.crisis.models import Responder
-from haki.members.models import Member, normalise_codewords
+from haki.members.models import Member, MemberGroup, normalise_codewords
 from haki.messaging.models import Channel, Keyword, MessageTemplate
 
 LANGUAGE_CODES = [code for code, _ in settings.LANGUAGES]
@@ -138,11 +138,13 @@ class MemberSpec(Spec):
     area: str
     language: str | None = None
     codewords: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
     consents: ConsentsSpec = Field(default_factory=ConsentsSpec)
 
 
 class TargetSpec(Spec):
     areas: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
 
 
 class PollSpec(Spec):
@@ -359,6 +361,11 @@ def check(spec: ProvisionSpec, node: yaml.Node) -> None:
         for j, code in enumerate(poll.target.areas):
             if code not in known_areas:
                 problem(("polls", i, "target", "areas", j), f"no area with code {code!r}")
+        for j, name in enumerate(poll.target.groups):
+            if not re.match(SLUG, name):
+                problem(
+                    ("polls", i, "target", "groups", j), "a group name is a short lower-case word"
+                )
     for i, info in enumerate(spec.info):
         for language in info.text:
             check_language(("info", i, "text", language), language)
@@ -401,6 +408,11 @@ def _update(obj: Any, **values: Any) -> bool:
             setattr(obj, name, value)
             changed = True
     return changed
+
+
+def _group(org: Organisation, name: str) -> MemberGroup:
+    group, _ = MemberGroup.objects.get_or_create(organisation=org, name=name)
+    return group
 
 
 def _by_phone(model: Any, org: Organisation, phone: str) -> tuple[Any, bool]:
@@ -515,7 +527,13 @@ def apply(spec: ProvisionSpec) -> tuple[Organisation, Summary]:
         if member.codewords != codewords:
             member.codewords = codewords
             changed = True
-        _save(member, created, changed, summary)
+        wanted_groups = {_group(org, name).pk for name in item.groups}
+        # A member not yet saved has no groups to read.
+        current_groups = set() if created else set(member.groups.values_list("pk", flat=True))
+        groups_changed = current_groups != wanted_groups
+        _save(member, created, changed or groups_changed, summary)
+        if groups_changed:
+            member.groups.set(wanted_groups)
 
     for key, texts in spec.templates.items():
         for language, text in texts.items():
@@ -550,10 +568,15 @@ def apply(spec: ProvisionSpec) -> tuple[Organisation, Summary]:
         if created or changed:
             poll.plan_next()
         wanted_areas = {areas[code].pk for code in item.target.areas}
-        areas_changed = created or set(poll.areas.values_list("pk", flat=True)) != wanted_areas
-        _save(poll, created, changed or areas_changed, summary)
-        if areas_changed:
+        wanted_groups = {_group(org, name).pk for name in item.target.groups}
+        targets_changed = created or (
+            set(poll.areas.values_list("pk", flat=True)) != wanted_areas
+            or set(poll.groups.values_list("pk", flat=True)) != wanted_groups
+        )
+        _save(poll, created, changed or targets_changed, summary)
+        if targets_changed:
             poll.areas.set(wanted_areas)
+            poll.groups.set(wanted_groups)
 
     for item in spec.info:
         info = InfoText.objects.filter(organisation=org, keyword=item.keyword).first()

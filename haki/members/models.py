@@ -96,3 +96,23 @@ class Member(models.Model):
             self.save()
             AuditEvent.record(actor, AuditEvent.Action.ERASE, self)
             member_erased.send(sender=Member, member=self, phone_index=phone_index)
+
+
+class MemberGroup(models.Model):
+    """A named set of members (peer educators, a drop-in centre's regulars) that polls
+    and broadcasts can target, besides areas."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="member_groups"
+    )
+    name = models.SlugField(_("name"))
+    members = models.ManyToManyField(Member, blank=True, related_name="groups")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="member_group_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

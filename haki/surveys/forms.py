@@ -19,10 +19,15 @@ class BroadcastForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    groups = forms.ModelMultipleChoiceField(
+        label=_("Groups"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
     def __init__(self, *args: Any, organisation: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
         self.fields["areas"].queryset = organisation.areas.all()
+        self.fields["groups"].queryset = organisation.member_groups.all()
         for code in organisation.languages:
             self.fields[f"text_{code}"] = forms.CharField(
                 label=_("Text (%(language)s)") % {"language": code},

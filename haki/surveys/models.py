@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haki.core.crypto import Sealed
 from haki.core.models import Area, Organisation
-from haki.members.models import Member
+from haki.members.models import Member, MemberGroup
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SCHEDULE = re.compile(r"^(?P<days>[a-z]{3}(?:,[a-z]{3})*) (?P<hour>\d{1,2}):(?P<minute>\d{2})$")
@@ -37,26 +37,28 @@ def next_occurrence(schedule: str, after: datetime, tz) -> datetime | None:
 
 
 class Target(models.Model):
-    """Who a poll or broadcast goes to: everyone, or the members of some areas (and
-    the areas below them)."""
+    """Who a poll or broadcast goes to: everyone, or the members of some areas (and the
+    areas below them) and of some groups."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     areas = models.ManyToManyField(Area, blank=True, related_name="+")
+    groups = models.ManyToManyField(MemberGroup, blank=True, related_name="+")
 
     class Meta:
         abstract = True
 
     def recipients(self) -> models.QuerySet[Member]:
         members = Member.objects.filter(organisation=self.organisation).reachable()
-        chosen = list(self.areas.all())
-        if not chosen:
+        chosen_areas, chosen_groups = list(self.areas.all()), list(self.groups.all())
+        if not chosen_areas and not chosen_groups:
             return members
         covered = {
             area.pk
             for area in self.organisation.areas.all()
-            if any(a in chosen for a in area.lineage())
+            if any(a in chosen_areas for a in area.lineage())
         }
-        return members.filter(area_id__in=covered)
+        in_target = models.Q(area_id__in=covered) | models.Q(groups__in=chosen_groups)
+        return members.filter(pk__in=Member.objects.filter(in_target).values("pk"))
 
 
 class Poll(Target):

@@ -92,6 +92,7 @@ class BroadcastListView(OrganisationPermissionMixin, TemplateView):
             organisation=org, text=form.texts(), created_by=request.user
         )
         broadcast.areas.set(form.cleaned_data["areas"])
+        broadcast.groups.set(form.cleaned_data["groups"])
         send_broadcast(broadcast)
         AuditEvent.record(request.user, AuditEvent.Action.CREATE, broadcast)
         return redirect("surveys:broadcast", broadcast=broadcast.uuid)

@@ -189,3 +189,20 @@ def test_unknown_template_keys_and_actions_are_reported():
     problems = problems_of(bad)
     assert any("templates.welcome.banner: no such message" in p for p in problems)
     assert any("keywords.sw.explode: no such action" in p for p in problems)
+
+
+@pytest.mark.django_db
+def test_members_groups_and_poll_targets_are_provisioned():
+    from haki.surveys.models import Poll
+
+    text = DEMO.replace(
+        '{alias: Zawadi, phone: "+254190100003", area: KSM-C, language: sw}',
+        '{alias: Zawadi, phone: "+254190100003", area: KSM-C, language: sw,'
+        " groups: [peer-educators]}",
+    )
+    text = text.replace("target: {areas: [KSM-C]}", "target: {groups: [peer-educators]}")
+    org, _ = provisioning.apply(provisioning.load(text))
+    poll = Poll.objects.get(organisation=org, name="weekly-stop")
+    assert [m.alias for m in poll.recipients()] == ["Zawadi"]
+    _, summary = provisioning.apply(provisioning.load(text))
+    assert summary.created == summary.updated == 0

@@ -156,3 +156,14 @@ def test_coordinators_see_results_and_caseworkers_close_follow_ups(world):
     follow_up.refresh_from_db()
     assert follow_up.closed_on and follow_up.note == "called, she is fine"
     assert "called, she is fine" not in follow_up.note_sealed
+
+
+def test_a_poll_can_target_a_group_as_well_as_areas(network, poll):
+    from haki.members.models import MemberGroup
+
+    educators = MemberGroup.objects.create(organisation=network.org, name="peer-educators")
+    educators.members.add(network.members["iris"])  # lives in another area
+    poll.groups.add(educators)
+    assert set(poll.recipients()) == {network.members[n] for n in ("rose", "lily", "vera", "iris")}
+    poll.areas.clear()
+    assert list(poll.recipients()) == [network.members["iris"]]
