@@ -44,6 +44,7 @@ def demo_with_members(haki: RunningHaki, gateway: StubGateway, count: int, tps: 
     haki.shell(MEMBERS.format(count=count, send_url=f"{gateway.url}/cgi-bin/sendsms", tps=tps))
 
 
+@pytest.mark.slow
 def test_a_broadcast_to_10000_members_sends_each_exactly_once_at_the_channels_rate(tmp_path):
     gateway = StubGateway()
     with RunningHaki(tmp_path, HAKI_DEV_SECRETS_DIR=str(tmp_path / "keys")) as haki:
