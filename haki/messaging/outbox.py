@@ -236,21 +236,26 @@ def _scrub_if_erased(msg: Msg) -> None:
         scrub_msgs(Msg.objects.filter(pk=msg.pk))
 
 
-def recover_interrupted() -> int:
-    """Offer again the texts whose sender died mid-send (claimed longer than a lease).
+def recover_interrupted() -> list[int]:
+    """Offer again the texts whose sender died mid-send (claimed longer than a lease);
+    returns their ids, to prompt a worker for each.
 
-    Runs before any report could be missed: a text the gateway did take has been
-    moved on by its delivery report, which is why those are not touched."""
+    A text the gateway did take has been moved on by its delivery report meanwhile,
+    which is why only those still marked as sending are touched."""
     expired = timezone.now() - timedelta(seconds=settings.HAKI_SEND_LEASE_SECONDS)
-    stuck = Msg.objects.filter(status=Msg.Status.SENDING, claimed_on__lt=expired)
-    count = stuck.update(
+    stuck = list(
+        Msg.objects.filter(status=Msg.Status.SENDING, claimed_on__lt=expired).values_list(
+            "pk", flat=True
+        )
+    )
+    recovered = Msg.objects.filter(pk__in=stuck, status=Msg.Status.SENDING).update(
         status=Msg.Status.QUEUED,
         next_attempt_on=timezone.now(),
         error="interrupted while sending; offered again",
     )
-    if count:
-        logger.warning("offered again %s texts interrupted while sending", count)
-    return count
+    if recovered:
+        logger.warning("offered again %s texts interrupted while sending", recovered)
+    return stuck
 
 
 def overdue_ids(grace: timedelta = timedelta(seconds=60), limit: int = 1000) -> list[int]:

@@ -47,9 +47,16 @@ def drain(channel_id: int) -> int:
 
 @db_periodic_task(crontab(minute="*"))
 def sweep() -> None:
+    catch_up(grace=timedelta(seconds=60))
+
+
+def catch_up(grace: timedelta) -> None:
+    """Spooled texts into the database; texts whose prompt was lost prompted again
+    (a duplicate prompt is harmless: each text is claimed once)."""
     spool.replay()
-    outbox.recover_interrupted()
-    for msg_id in outbox.overdue_ids():
+    for msg_id in outbox.recover_interrupted():
+        send_msg(msg_id)
+    for msg_id in outbox.overdue_ids(grace=grace):
         send_msg(msg_id)
     waiting = Msg.objects.filter(
         status=Msg.Status.RECEIVED, created_on__lte=timezone.now() - timedelta(seconds=60)
@@ -66,7 +73,8 @@ def catch_up_after_restart() -> None:
 
     close_old_connections()
     try:
-        sweep.call_local()
+        # The prompts a killed worker had taken are gone: prompt every due text now.
+        catch_up(grace=timedelta(0))
     finally:
         close_old_connections()
     # Sends cut short by the restart become offerable once their lease has run out.

@@ -156,7 +156,7 @@ def test_an_interrupted_send_is_offered_again_unless_the_gateway_reported_it(wor
     long_ago = timezone.now() - timedelta(seconds=settings.HAKI_SEND_LEASE_SECONDS + 5)
     Msg.objects.filter(pk=stuck.pk).update(status=Msg.Status.SENDING, claimed_on=long_ago)
     Msg.objects.filter(pk=reported.pk).update(status=Msg.Status.SENT, claimed_on=long_ago)
-    assert outbox.recover_interrupted() == 1
+    assert outbox.recover_interrupted() == [stuck.pk]
     stuck.refresh_from_db()
     reported.refresh_from_db()
     assert stuck.status == Msg.Status.QUEUED and reported.status == Msg.Status.SENT
@@ -167,7 +167,7 @@ def test_a_fresh_claim_is_not_taken_from_a_live_worker(world, stub):
     org = world["a"].org
     msg = send_now(org, channel_for(org, stub))
     Msg.objects.filter(pk=msg.pk).update(status=Msg.Status.SENDING, claimed_on=timezone.now())
-    assert outbox.recover_interrupted() == 0
+    assert outbox.recover_interrupted() == []
 
 
 def test_the_rate_limit_spaces_sends_across_workers(world, stub):
