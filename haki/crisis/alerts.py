@@ -103,17 +103,7 @@ def raise_alert(
 
 
 def responders_for(alert: Alert, tier: str) -> list[Responder]:
-    """The on-duty responders of ``tier`` for the alert's area, or for the nearest
-    area above it that has any."""
-    for area in alert.area.lineage():
-        found = list(
-            Responder.objects.filter(
-                organisation=alert.organisation, tier=tier, on_duty=True, areas=area
-            ).distinct()
-        )
-        if found:
-            return found
-    return []
+    return Responder.objects.filter(organisation=alert.organisation).on_duty_near(alert.area, tier)
 
 
 def _allowed(alert: Alert, tier: str) -> bool:

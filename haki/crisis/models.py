@@ -18,6 +18,15 @@ class ResponderQuerySet(PhoneIndexedQuerySet):
     def on_duty(self) -> ResponderQuerySet:
         return self.filter(on_duty=True)
 
+    def on_duty_near(self, area: Area, tier: str) -> list[Responder]:
+        """The on-duty responders of ``tier`` for ``area``, or for the nearest area
+        above it that has any: the way alerts and follow-up calls find someone."""
+        for place in area.lineage():
+            found = list(self.on_duty().filter(tier=tier, areas=place).distinct().order_by("pk"))
+            if found:
+                return found
+        return []
+
 
 class Responder(models.Model):
     """A paralegal, lawyer, coordinator or police ally who answers alerts by SMS.

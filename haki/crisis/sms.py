@@ -22,12 +22,11 @@ def responder_of(context: Context) -> Responder | None:
 
 
 def help_(context: Context) -> bool:
-    words = context.match.rest if context.match else ""
-    original = _original_words(context.msg.text, len(words))
+    keyword = context.match.word if context.match else ""
     alerts.raise_alert(
         context.organisation,
         member=context.member,
-        words=original,
+        words=_words_after(context.msg.text, keyword),
         caller="" if context.member else context.msg.phone,
         channel=context.msg.channel,
     )
@@ -43,23 +42,24 @@ def codeword(context: Context) -> bool:
     for word in sorted(member.codewords, key=len, reverse=True):
         key = keywords.normalise(word)
         if text == key or text.startswith(key + " "):
-            rest = text[len(key) :].strip()
             alerts.raise_alert(
                 context.organisation,
                 member=member,
-                words=_original_words(context.msg.text, len(rest)),
+                words=_words_after(context.msg.text, key),
                 channel=context.msg.channel,
             )
             return True
     return False
 
 
-def _original_words(text: str, length: int) -> str:
-    """The words after the keyword as the member wrote them, not upper-cased."""
-    if length == 0:
-        return ""
-    words = text.split()
-    return " ".join(words[1:]) if len(words) > 1 else ""
+def _words_after(text: str, keyword: str) -> str:
+    """What follows ``keyword`` (normalised, maybe several words) in ``text``, as the
+    member wrote it: "Velvet-moth, at the gate" after VELVET MOTH is "at the gate"."""
+    tokens, needed, taken, used = text.split(), len(keyword.split()), 0, 0
+    while used < len(tokens) and taken < needed:
+        taken += len(keywords.normalise(tokens[used]).split())
+        used += 1
+    return " ".join(tokens[used:])
 
 
 def _reply(context: Context, responder: Responder, key: str, **values: object) -> None:

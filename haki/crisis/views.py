@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
@@ -114,14 +114,17 @@ class BoardView(OrganisationPermissionMixin, TemplateView):
     template_name = "crisis/board.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        org = self.request.organisation
-        return super().get_context_data(
-            alerts=open_alerts(org),
-            uncovered=uncovered_areas(org),
-            raise_form=kwargs.pop("raise_form", None) or RaiseAlertForm(organisation=org),
-            close_form=CloseAlertForm(),
-            **kwargs,
-        )
+        return super().get_context_data(**board_context(self.request), **kwargs)
+
+
+def board_context(request: HttpRequest, raise_form: RaiseAlertForm | None = None) -> dict:
+    org = request.organisation
+    return {
+        "alerts": open_alerts(org),
+        "uncovered": uncovered_areas(org),
+        "raise_form": raise_form or RaiseAlertForm(organisation=org),
+        "close_form": CloseAlertForm(),
+    }
 
 
 class BoardAlertsView(BoardView):
@@ -138,9 +141,9 @@ class RaiseAlertView(OrganisationPermissionMixin, View):
         org = request.organisation
         form = RaiseAlertForm(request.POST, organisation=org)
         if not form.is_valid():
-            response = BoardView.as_view()(_as_get(request), raise_form=form)
-            response.status_code = 400
-            return response
+            return render(
+                request, BoardView.template_name, board_context(request, form), status=400
+            )
         alert, opened = alerts.raise_alert(
             org,
             member=form.member,
@@ -161,13 +164,8 @@ def back_to_board(request: HttpRequest) -> HttpResponse:
     """From the board's own buttons (htmx): the fresh list of open alerts, swapped in
     place. From a plain form post, without JavaScript: the board page again."""
     if request.htmx:
-        return BoardAlertsView.as_view()(_as_get(request))
+        return render(request, BoardAlertsView.template_name, board_context(request))
     return redirect("crisis:board")
-
-
-def _as_get(request: HttpRequest) -> HttpRequest:
-    request.method = "GET"
-    return request
 
 
 class AcknowledgeView(OrganisationPermissionMixin, View):

@@ -69,10 +69,6 @@ class Member(models.Model):
     def masked_phone(self) -> str:
         return mask_phone(self.phone) if self.phone_sealed else ""
 
-    @property
-    def is_erased(self) -> bool:
-        return self.erased_on is not None
-
     def opt_out(self) -> None:
         self.opted_out_on = timezone.now()
         self.save(update_fields=["opted_out_on", "modified_on"])

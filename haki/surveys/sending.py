@@ -124,18 +124,10 @@ def _open_follow_up(reply: Reply, member: Member) -> None:
 
 def responder_near(member: Member) -> Responder | None:
     """An on-duty responder of the first tier for the member's area, or above it."""
-    tier = member.organisation.tiers[0]
-    for area in member.area.lineage():
-        found = (
-            Responder.objects.filter(
-                organisation=member.organisation, tier=tier, on_duty=True, areas=area
-            )
-            .order_by("pk")
-            .first()
-        )
-        if found:
-            return found
-    return None
+    near = Responder.objects.filter(organisation=member.organisation).on_duty_near(
+        member.area, member.organisation.tiers[0]
+    )
+    return near[0] if near else None
 
 
 def info_text(context: Context) -> bool:

@@ -90,6 +90,14 @@ def test_a_members_own_codeword_raises_an_alert_discreetly(network):
     assert Alert.objects.count() == 1
 
 
+def test_a_codeword_of_several_words_is_not_kept_in_the_alerts_words(network):
+    rose = network.members["rose"]
+    rose.codewords = ["velvet moth"]
+    rose.save()
+    network.text(rose.phone, "Velvet-moth, at the gate")
+    assert only_alert(network).words == "at the gate"
+
+
 def test_the_first_ack_takes_it_and_everyone_concerned_is_told(network):
     rose, r = network.members["rose"], network.responders
     network.text(rose.phone, "help")

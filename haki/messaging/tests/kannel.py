@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import threading
@@ -207,7 +206,3 @@ def _listening(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def kannel_available() -> bool:
-    return all(shutil.which(p) or os.path.exists(p) for p in (BEARERBOX, SMSBOX, FAKESMSC))
