@@ -14,6 +14,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = list(sys.argv if argv is None else argv)
     args[0] = "haki"
+    if len(args) > 1 and not args[1].startswith("-"):
+        args[1] = args[1].replace("-", "_")  # `haki import-cases` runs import_cases
     try:
         execute_from_command_line(args)
     except ImproperlyConfigured as exc:

@@ -23,7 +23,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from haki.core.models import DEFAULT_TIERS, Area, AuditEvent, Membership, Organisation
+from haki.core.models import (
+    DEFAULT_TIERS,
+    MINIMUM_K,
+    Area,
+    AuditEvent,
+    Membership,
+    Organisation,
+)
 from haki.core.phones import InvalidPhoneNumber, normalise_phone
 from haki.core.roles import Role
 from haki.crisis.models import Responder
@@ -70,9 +77,39 @@ class OrganisationSpec(Spec):
 
 
 class AreaSpec(Spec):
+    """``geometry``: the area's outline as a GeoJSON Polygon or MultiPolygon, for the
+    patterns map."""
+
     code: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=200)
     parent: str | None = None
+    geometry: dict[str, Any] | None = None
+
+    @field_validator("geometry")
+    @classmethod
+    def polygon(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        if value.get("type") not in ("Polygon", "MultiPolygon"):
+            raise ValueError("must be a GeoJSON geometry of type Polygon or MultiPolygon")
+        if not isinstance(value.get("coordinates"), list) or not value["coordinates"]:
+            raise ValueError("must have a non-empty list of coordinates")
+        return {"type": value["type"], "coordinates": value["coordinates"]}
+
+
+class ReportsSpec(Spec):
+    """Briefs for police leadership hide every count below ``k`` and show areas no
+    deeper than ``area_depth`` in the tree (0 = top-level areas, 1 = their children)."""
+
+    k: int = Field(MINIMUM_K, le=1000)
+    area_depth: int = Field(1, ge=0, le=10)
+
+    @field_validator("k")
+    @classmethod
+    def never_below_minimum(cls, value: int) -> int:
+        if value < MINIMUM_K:
+            raise ValueError(f"may be raised but never set below {MINIMUM_K}")
+        return value
 
 
 class EscalationSpec(Spec):
@@ -183,6 +220,7 @@ class ProvisionSpec(Spec):
     organisation: OrganisationSpec
     areas: list[AreaSpec] = Field(default_factory=list)
     escalation: EscalationSpec = Field(default_factory=EscalationSpec)
+    reports: ReportsSpec = Field(default_factory=ReportsSpec)
     channels: list[ChannelSpec] = Field(default_factory=list)
     responders: list[ResponderSpec] = Field(default_factory=list)
     staff: list[StaffSpec] = Field(default_factory=list)
@@ -449,6 +487,8 @@ def apply(spec: ProvisionSpec) -> tuple[Organisation, Summary]:
         languages=o.languages,
         ack_timeout_seconds=spec.escalation.ack_timeout_seconds,
         escalation_tiers=spec.escalation.tiers,
+        suppression_k=spec.reports.k,
+        brief_area_depth=spec.reports.area_depth,
     )
     _save(org, created, changed, summary)
 
@@ -459,7 +499,7 @@ def apply(spec: ProvisionSpec) -> tuple[Organisation, Summary]:
         area = areas.get(item.code)
         created = area is None
         area = area or Area(organisation=org, code=item.code)
-        pending[item.code] = (created, _update(area, name=item.name))
+        pending[item.code] = (created, _update(area, name=item.name, geometry=item.geometry))
         if created:
             area.save()
         areas[item.code] = area

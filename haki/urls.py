@@ -11,6 +11,8 @@ urlpatterns = [
     path("crisis/", include("haki.crisis.urls")),
     path("", include("haki.messaging.urls")),
     path("pulse/", include("haki.surveys.urls")),
+    path("cases/", include("haki.cases.urls")),
+    path("reports/", include("haki.reports.urls")),
     path("c/<str:channel_type>/<uuid:channel_uuid>/<str:action>", gateway, name="gateway"),
     path("", include(two_factor_urls)),
     path("account/logout/", LogoutView.as_view(), name="logout"),

@@ -18,6 +18,9 @@ NAVIGATION = [
     ("surveys:polls", _("Polls"), "surveys.manage"),
     ("surveys:broadcasts", _("Broadcasts"), "surveys.manage"),
     ("surveys:follow_ups", _("Calls"), "surveys.follow_up"),
+    ("cases:list", _("Cases"), "cases.view_case"),
+    ("cases:patterns", _("Patterns"), "cases.view_patterns"),
+    ("reports:brief", _("Briefs"), "reports.view_brief"),
     ("core:audit", _("Audit trail"), "core.view_audit"),
 ]
 

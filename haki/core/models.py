@@ -9,6 +9,7 @@ from typing import Any
 
 from cryptography.fernet import MultiFernet
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,8 @@ from haki.core import crypto
 from haki.core.roles import Role
 
 DEFAULT_TIERS = ["paralegal", "lawyer", "coordinator", "police_ally"]
+# No aggregate leaving an organisation shows a count below this, whatever is configured.
+MINIMUM_K = 5
 
 
 class Organisation(models.Model):
@@ -28,6 +31,16 @@ class Organisation(models.Model):
     languages = models.JSONField(_("languages"), default=list)
     ack_timeout_seconds = models.PositiveIntegerField(default=600)
     escalation_tiers = models.JSONField(default=list)
+    # Briefs for police leadership: cells below k are hidden (never below 5), and areas
+    # are rolled up to this depth of the tree (0 = top-level areas, 1 = their children).
+    suppression_k = models.PositiveSmallIntegerField(
+        _("smallest number shown outside the organisation"),
+        default=5,
+        validators=[MinValueValidator(MINIMUM_K)],
+    )
+    brief_area_depth = models.PositiveSmallIntegerField(
+        _("deepest area level in briefs"), default=1
+    )
     settings = models.JSONField(default=dict, blank=True)
     shredded_on = models.DateTimeField(null=True, blank=True, editable=False)
     # Bumped by rotation and shredding so every process reloads its cached keys.
@@ -110,6 +123,8 @@ class Area(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    # A GeoJSON geometry (Polygon or MultiPolygon) for the patterns map; optional.
+    geometry = models.JSONField(null=True, blank=True)
     created_on = models.DateTimeField(auto_now_add=True)
     modified_on = models.DateTimeField(auto_now=True)
 
@@ -130,6 +145,24 @@ class Area(models.Model):
             seen.add(node.pk)
             node = node.parent
         return chain
+
+    @property
+    def depth(self) -> int:
+        return len(self.lineage()) - 1
+
+    def subtree(self) -> list[int]:
+        """The primary keys of this area and of every area below it."""
+        children: dict[int | None, list[int]] = {}
+        for pk, parent in Area.objects.filter(organisation_id=self.organisation_id).values_list(
+            "pk", "parent_id"
+        ):
+            children.setdefault(parent, []).append(pk)
+        found, todo = [], [self.pk]
+        while todo:
+            pk = todo.pop()
+            found.append(pk)
+            todo.extend(children.get(pk, []))
+        return found
 
 
 class Membership(models.Model):

@@ -1,10 +1,12 @@
 from django.urls import path
 
 from haki.core import views
+from haki.core.reauth import ReauthView
 
 app_name = "core"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("account/confirm/", ReauthView.as_view(), name="reauth"),
     path("audit/", views.AuditLogView.as_view(), name="audit"),
     path("organisation/switch/", views.switch_organisation, name="switch_organisation"),
 ]

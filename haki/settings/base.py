@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "haki.messaging",
     "haki.crisis",
     "haki.surveys",
+    "haki.cases",
+    "haki.reports",
 ]
 
 MIDDLEWARE = [
@@ -115,14 +117,23 @@ def huey_from_url(url: str | None, name: str = "haki") -> dict:
     # too long for an alert arriving at a quiet hour; a poll costs ~0.1 ms of CPU); on
     # Redis it blocks on the queue instead.
     consumer = {"initial_delay": 0.02, "backoff": 1.15, "max_delay": 0.1}
-    common = {"name": name, "immediate": False, "utc": True, "consumer": consumer}
+    # Results are never read (the database is the truth); stored, they would pile up
+    # in Redis by one per text for ever.
+    common = {
+        "name": name,
+        "immediate": False,
+        "utc": True,
+        "results": False,
+        "consumer": consumer,
+    }
     if url and url.startswith(("redis://", "rediss://", "unix://")):
         return {**common, "huey_class": "huey.RedisHuey", "url": url, "blocking": True}
     filename = url.removeprefix("sqlite:///") if url else str(VAR_DIR / "huey.sqlite3")
     return {**common, "huey_class": "huey.SqliteHuey", "filename": filename}
 
 
-HUEY = huey_from_url(env_secret("HAKI_HUEY_URL"))
+# Several installations may share one Redis server under different names.
+HUEY = huey_from_url(env_secret("HAKI_HUEY_URL"), name=env_str("HAKI_HUEY_NAME") or "haki")
 
 # Messaging. Gateways are told to report deliveries to HAKI_CALLBACK_BASE_URL.
 HAKI_CALLBACK_BASE_URL = env_str("HAKI_CALLBACK_BASE_URL") or "http://127.0.0.1:8000"

@@ -1,0 +1,219 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext_lazy as _
+
+from haki.cases.taxonomy import (
+    SEED_LABELS,
+    SEED_VIOLATIONS,
+    Action,
+    Kind,
+    Outcome,
+    Perpetrator,
+    Place,
+)
+from haki.core.crypto import Sealed
+from haki.core.models import Area, Organisation
+
+
+class ViolationTypeQuerySet(models.QuerySet):
+    def active(self) -> ViolationTypeQuerySet:
+        return self.filter(active=True)
+
+
+class ViolationType(models.Model):
+    """One entry of an organisation's list of what can happen: an abuse or a positive
+    act. Seeded with the programme's list; organisations add their own."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="violation_types"
+    )
+    key = models.SlugField(_("key"), max_length=64)
+    label = models.CharField(_("label"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.ABUSE)
+    active = models.BooleanField(_("in use"), default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_on = models.DateTimeField(auto_now_add=True)
+    modified_on = models.DateTimeField(auto_now=True)
+
+    objects = ViolationTypeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "position", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="violation_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.display_label
+
+    @property
+    def display_label(self) -> str:
+        """The seeded entries read in the user's language until an organisation renames
+        them; their own entries read as written."""
+        if SEED_LABELS.get(self.key) == self.label:
+            return gettext_now(self.label)
+        return self.label
+
+    @classmethod
+    def new_key(cls, organisation: Organisation, label: str) -> str:
+        """A key for an organisation's own entry, derived from its label and unique."""
+        base = slugify(label).replace("-", "_")[:56] or "custom"
+        taken = set(organisation.violation_types.values_list("key", flat=True))
+        key, n = base, 1
+        while key in taken:
+            n += 1
+            key = f"{base}_{n}"
+        return key
+
+    @classmethod
+    def seed(cls, organisation: Organisation) -> None:
+        existing = set(organisation.violation_types.values_list("key", flat=True))
+        cls.objects.bulk_create(
+            cls(
+                organisation=organisation,
+                key=key,
+                label=label,
+                kind=kind,
+                position=position,
+            )
+            for position, (key, label, kind) in enumerate(SEED_VIOLATIONS)
+            if key not in existing
+        )
+
+
+class CaseQuerySet(models.QuerySet):
+    def for_organisation(self, organisation: Organisation) -> CaseQuerySet:
+        return self.filter(organisation=organisation)
+
+
+class Case(models.Model):
+    """A documented incident: a rights violation, a good act by police, or both.
+    Who the officer was and what happened in the member's words are encrypted."""
+
+    class Source(models.TextChoices):
+        DIRECT = "direct", _("Entered directly")
+        ALERT = "alert", _("From an alert")
+        IMPORT = "import", _("Imported")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="cases")
+    number = models.PositiveIntegerField(editable=False)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.DIRECT)
+    alert = models.OneToOneField(
+        "crisis.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="case"
+    )
+    member = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
+    occurred_on = models.DateField(_("date"))
+    occurred_at = models.TimeField(_("time"), null=True, blank=True)
+    date_is_approximate = models.BooleanField(_("the date is approximate"), default=False)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="cases")
+    place = models.CharField(_("place"), max_length=16, choices=Place.choices)
+    violations = models.ManyToManyField(
+        ViolationType, related_name="cases", verbose_name=_("what happened")
+    )
+    perpetrator = models.CharField(_("who did it"), max_length=24, choices=Perpetrator.choices)
+    unit = models.CharField(_("unit or station"), max_length=200, blank=True)
+    officer_sealed = models.TextField(blank=True, editable=False)
+    people_affected = models.PositiveSmallIntegerField(_("number of people affected"), default=1)
+    outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, blank=True)
+    outcome_on = models.DateField(_("outcome date"), null=True, blank=True)
+    consent_reports = models.BooleanField(_("may be used in anonymised reports"), default=False)
+    consent_police = models.BooleanField(_("may be raised with police leadership"), default=False)
+    narrative_sealed = models.TextField(blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_on = models.DateTimeField(auto_now_add=True)
+    modified_on = models.DateTimeField(auto_now=True)
+
+    officer = Sealed("officer_sealed")
+    narrative = Sealed("narrative_sealed")
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_on", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "number"], name="case_number_unique")
+        ]
+        indexes = [models.Index(fields=["organisation", "occurred_on"])]
+
+    def __str__(self) -> str:
+        return f"#{self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.number is None:
+            with transaction.atomic():
+                self.number = Case.next_numbers(self.organisation, 1)[0]
+                super().save(*args, **kwargs)
+            return
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def next_numbers(organisation: Organisation, count: int) -> range:
+        """Reserve ``count`` consecutive case numbers; call inside a transaction."""
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).exists()
+        last = Case.objects.filter(organisation=organisation).aggregate(models.Max("number"))
+        start = (last["number__max"] or 0) + 1
+        return range(start, start + count)
+
+
+class CaseAction(models.Model):
+    """Something done in response, with the date it was done."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
+    action = models.CharField(_("action"), max_length=24, choices=Action.choices)
+    done_on = models.DateField(_("date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["done_on", "pk"]
+        constraints = [models.UniqueConstraint(fields=["case", "action"], name="case_action_once")]
+
+    def __str__(self) -> str:
+        return self.get_action_display()
+
+
+class Attachment(models.Model):
+    """A photo or document kept with a case, encrypted with the organisation's keys;
+    images are re-encoded on the way in, which drops their metadata (GPS included)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    name_sealed = models.TextField(editable=False)
+    data_sealed = models.BinaryField(editable=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_on = models.DateTimeField(auto_now_add=True)
+
+    name = Sealed("name_sealed")
+
+    class Meta:
+        ordering = ["created_on"]
+
+    def __str__(self) -> str:
+        return str(self.uuid)
+
+    @property
+    def organisation(self) -> Organisation:
+        return self.case.organisation
+
+    @property
+    def content(self) -> bytes:
+        return self.organisation.keyring.data.decrypt(bytes(self.data_sealed))
+
+    @content.setter
+    def content(self, data: bytes) -> None:
+        self.data_sealed = self.organisation.keyring.data.encrypt(data)
+        self.size = len(data)

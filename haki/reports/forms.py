@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from haki.reports.brief import Audience
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def default_period() -> tuple[datetime.date, datetime.date]:
+    """The two months before today: review meetings are held every other month."""
+    today = timezone.localdate()
+    first_of_month = today.replace(day=1)
+    start = (first_of_month - datetime.timedelta(days=1)).replace(day=1)
+    start = (start - datetime.timedelta(days=1)).replace(day=1)
+    return start, first_of_month - datetime.timedelta(days=1)
+
+
+class BriefForm(forms.Form):
+    since = forms.DateField(label=_("From"), widget=DATE)
+    until = forms.DateField(label=_("Until"), widget=DATE)
+    audience = forms.ChoiceField(
+        label=_("For"),
+        choices=[
+            (Audience.INTERNAL.value, _("The review meeting (internal)")),
+            (Audience.POLICE.value, _("Police leadership")),
+        ],
+    )
+
+    def __init__(self, *args: Any, internal_allowed: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not internal_allowed:
+            self.fields["audience"].choices = [
+                c for c in self.fields["audience"].choices if c[0] == Audience.POLICE.value
+            ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError(_("The period must end after it starts."))
+        if since and until and (until - since).days > 366 * 5:
+            raise forms.ValidationError(_("A brief covers at most five years."))
+        return data

@@ -1,0 +1,9 @@
+import rules
+
+from haki.core.roles import MANAGERS, Role
+from haki.core.rules import role_in
+
+# Analysts and donors see aggregates only, and only as they would leave the
+# organisation: the suppressed brief for police leadership.
+rules.add_perm("reports.view_brief", role_in(*MANAGERS, Role.ANALYST))
+rules.add_perm("reports.view_internal_brief", role_in(*MANAGERS))
