@@ -3,6 +3,7 @@ outsider who belongs to none. Every view test starts with who must be refused.""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 import pytest
@@ -11,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from haki.cases.models import Attachment, Case
 from haki.core import crypto
 from haki.core.models import Area, Membership, Organisation
 from haki.core.roles import Role
@@ -33,6 +35,8 @@ class OrgWorld:
     poll: Poll | None = None
     broadcast: Broadcast | None = None
     follow_up: FollowUp | None = None
+    case: Case | None = None
+    attachment: Attachment | None = None
 
 
 def make_org(slug: str, country: str, phone_prefix: str) -> OrgWorld:
@@ -88,6 +92,22 @@ def make_org(slug: str, country: str, phone_prefix: str) -> OrgWorld:
     send = PollSend.objects.create(poll=world.poll, closes_on=timezone.now())
     reply = Reply.objects.create(poll_send=send, member=member, answer="yes")
     world.follow_up = FollowUp.objects.create(organisation=org, reply=reply, responder=responder)
+    world.case = Case(
+        organisation=org,
+        occurred_on=datetime.date(2026, 3, 14),
+        area=central,
+        place="street",
+        perpetrator="regular_police",
+        unit=f"{slug} station",
+    )
+    world.case.narrative = f"{slug} was taken to the cells"
+    world.case.officer = f"{slug} officer 4471"
+    world.case.save()
+    world.case.violations.set(org.violation_types.filter(key="arbitrary_arrest"))
+    world.attachment = Attachment(case=world.case, content_type="application/pdf")
+    world.attachment.content = b"%PDF-1.4 charge sheet"
+    world.attachment.name = f"{slug}-charge-sheet.pdf"
+    world.attachment.save()
     return world
 
 

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -136,8 +137,11 @@ class CaseCreateView(CaseFormMixin, FormView):
 class CaseUpdateView(CaseFormMixin, FormView):
     permission_required = "cases.change_case"
 
+    @cached_property
+    def case(self) -> Case:
+        return get_case_for_user(self.request, self.kwargs["case"])
+
     def get_form_kwargs(self) -> dict[str, Any]:
-        self.case = get_case_for_user(self.request, self.kwargs["case"])
         return {**super().get_form_kwargs(), "instance": self.case}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
 from haki.crisis import alerts, duty
+from haki.processes import once_per_process
 
 
 @db_task()
@@ -23,8 +24,10 @@ def sweep_deadlines() -> None:
 
 
 @HUEY.on_startup()
+@once_per_process
 def catch_up_deadlines() -> None:
-    """Deadlines that passed while no worker ran are acted on at once."""
+    """Deadlines that passed while no worker ran are acted on at once (with other
+    workers running, an alert is still escalated once: escalate re-reads it locked)."""
     from django.db import close_old_connections
 
     close_old_connections()

@@ -213,6 +213,7 @@ class AlertDetailView(OrganisationPermissionMixin, DetailView):
             to_first_text=alert.seconds_to(alert.first_text_on),
             to_acknowledge=alert.seconds_to(alert.acknowledged_on),
             to_close=alert.seconds_to(alert.closed_on),
+            can_document=self.request.user.has_perm("cases.add_case", self.request.organisation),
             **kwargs,
         )
 

@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import verified_client
 from haki.core.roles import MANAGERS, PEOPLE_WORKERS, Role
+from haki.cases.rules import DOCUMENTERS
 from haki.crisis.rules import HOTLINE
 
 EVERYONE = tuple(Role.values)
@@ -38,6 +39,19 @@ ACCESS = {
     "surveys:broadcast": ("get", MANAGERS),
     "surveys:follow_ups": ("get", PEOPLE_WORKERS),
     "surveys:close_follow_up": ("post", PEOPLE_WORKERS),
+    "cases:list": ("get", DOCUMENTERS),
+    "cases:create": ("get", DOCUMENTERS),
+    "cases:from_alert": ("get", DOCUMENTERS),
+    "cases:detail": ("get", DOCUMENTERS),
+    "cases:edit": ("get", DOCUMENTERS),
+    "cases:attach": ("post", DOCUMENTERS),
+    "cases:attachment": ("get", DOCUMENTERS),
+    "cases:patterns": ("get", MANAGERS),
+    "cases:taxonomy": ("get", MANAGERS),
+    "cases:export": ("get", MANAGERS),
+    "cases:import": ("get", MANAGERS),
+    "reports:brief": ("get", (*MANAGERS, Role.ANALYST)),
+    "reports:brief_download": ("get", (*MANAGERS, Role.ANALYST)),
 }
 # What each POST sends: enough to act, nothing naming another organisation's people.
 POST_DATA = {
@@ -47,7 +61,13 @@ POST_DATA = {
     "surveys:close_follow_up": {"note": "access check"},
 }
 # Reachable before or without an organisation: sign-in, enrolment, language, health.
-NOT_ORGANISATION_DATA = {"healthz", "set_language", "logout", "core:switch_organisation"}
+NOT_ORGANISATION_DATA = {
+    "healthz",
+    "set_language",
+    "logout",
+    "core:switch_organisation",
+    "core:reauth",  # asks the signed-in user's own password again
+}
 # Gateways authenticate with the channel's own credentials: see messaging's tests.
 GATEWAYS = {"gateway"}
 
@@ -77,6 +97,11 @@ def url_for(name: str, world: dict, org_key: str) -> str:
         "surveys:send_poll": {"poll": target.poll.uuid},
         "surveys:broadcast": {"broadcast": target.broadcast.uuid},
         "surveys:close_follow_up": {"follow_up": target.follow_up.uuid},
+        "cases:from_alert": {"alert": target.alert.uuid},
+        "cases:detail": {"case": target.case.uuid},
+        "cases:edit": {"case": target.case.uuid},
+        "cases:attach": {"case": target.case.uuid},
+        "cases:attachment": {"case": target.case.uuid, "attachment": target.attachment.uuid},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
@@ -112,7 +137,8 @@ def test_the_owner_of_another_organisation_never_sees_this_ones_data(world, name
     assert response.status_code in (200, 302, 400, 403, 404)
     body = response.content.decode()
     a = world["a"]
-    for secret in (a.member.alias, a.org.name, a.responder.name, a.inbox_msg.text, a.alert.words):
+    secrets = (a.member.alias, a.org.name, a.responder.name, a.inbox_msg.text, a.alert.words)
+    for secret in (*secrets, a.case.narrative, a.case.officer, a.case.unit, a.attachment.name):
         assert secret not in body
     world["a"].responder.refresh_from_db()
     assert world["a"].responder.on_duty  # a POST never reaches org A's data

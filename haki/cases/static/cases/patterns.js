@@ -1,0 +1,63 @@
+// Charts and the map of the patterns page, drawn from the JSON the page carries.
+// Everything is served from our own origin; the map fetches no tiles.
+(function () {
+  "use strict";
+  function data(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+  function drawCharts(chart) {
+    if (!window.Chart || !chart) { return; }
+    var months = document.getElementById("chart-months");
+    if (months) {
+      new window.Chart(months, {
+        type: "bar",
+        data: {
+          labels: chart.months,
+          datasets: [
+            { type: "line", label: months.dataset.cases, data: chart.cases, borderColor: "#1a1a1a" },
+            { label: months.dataset.abuses, data: chart.abuses, backgroundColor: "#b3261e" },
+            { label: months.dataset.positives, data: chart.positives, backgroundColor: "#1b6e3a" }
+          ]
+        },
+        options: { animation: false, maintainAspectRatio: false, scales: { y: { beginAtZero: true } } }
+      });
+    }
+    var kinds = document.getElementById("chart-violations");
+    if (kinds) {
+      new window.Chart(kinds, {
+        type: "bar",
+        data: {
+          labels: chart.violations.map(function (row) { return row[0]; }),
+          datasets: [{ label: kinds.dataset.label, data: chart.violations.map(function (row) { return row[1]; }), backgroundColor: "#3b4f8c" }]
+        },
+        options: { indexAxis: "y", animation: false, maintainAspectRatio: false, plugins: { legend: { display: false } } }
+      });
+    }
+  }
+  function shade(n, most) {
+    if (!n) { return "#f2f2f2"; }
+    var steps = ["#fde0dc", "#f9a197", "#e5533f", "#b3261e", "#6e1510"];
+    return steps[Math.min(steps.length - 1, Math.floor((n / most) * (steps.length - 1)))];
+  }
+  function drawMap(areas) {
+    var box = document.getElementById("map");
+    if (!window.L || !box || !areas || !areas.features.length) { return; }
+    var most = Math.max.apply(null, areas.features.map(function (f) { return f.properties.n; }).concat([1]));
+    var map = window.L.map(box, { attributionControl: false, zoomSnap: 0.25 });
+    var layer = window.L.geoJSON(areas, {
+      style: function (feature) {
+        return { color: "#555", weight: 1, fillOpacity: 0.8, fillColor: shade(feature.properties.n, most) };
+      },
+      onEachFeature: function (feature, shape) {
+        shape.bindTooltip(feature.properties.name + ": " + feature.properties.n);
+      }
+    }).addTo(map);
+    map.fitBounds(layer.getBounds());
+    box.dataset.drawn = String(areas.features.length);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    drawCharts(data("patterns-chart"));
+    drawMap(data("patterns-map"));
+  });
+})();
