@@ -14,4 +14,6 @@ class CasesConfig(AppConfig):
             if created:
                 ViolationType.seed(instance)
 
-        post_save.connect(seed_taxonomy, sender=Organisation, dispatch_uid="seed_taxonomy")
+        post_save.connect(
+            seed_taxonomy, sender=Organisation, weak=False, dispatch_uid="seed_taxonomy"
+        )

@@ -45,9 +45,13 @@ class ReauthForm(forms.Form):
             authenticate(self.request, username=user.get_username(), password=data.get("password"))
             == user
         )
+        # The code is checked only after the password, so that a mistyped password does
+        # not use up the code (each one is accepted once).
         device = TOTPDevice.objects.filter(user=user, name="default", confirmed=True).first()
-        good_token = device is not None and device.verify_token(data.get("token", ""))
-        if not (good_password and good_token):
+        good_token = (
+            good_password and device is not None and device.verify_token(data.get("token", ""))
+        )
+        if not good_token:
             raise forms.ValidationError(_("The password or the code is not right."))
         return data
 

@@ -8,6 +8,7 @@ import datetime
 import io
 from collections.abc import Iterable, Sequence
 
+from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
@@ -19,6 +20,8 @@ Value = str | int | float | datetime.date | None
 
 def escape_formula(value: Value) -> Value:
     """For CSV, where the reader decides: a leading apostrophe keeps it text."""
+    if isinstance(value, Promise):
+        value = str(value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
@@ -42,14 +45,16 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Valu
         sheet = book.create_sheet(title=title[:31])
         sheet.append(list(header))
         for row in rows:
-            sheet.append([text_cell(sheet, v) if isinstance(v, str) else v for v in row])
+            sheet.append([cell(sheet, v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def text_cell(sheet, value: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=None)
-    cell.value = value
-    cell.data_type = "s"
-    return cell
+def cell(sheet, value: Value) -> WriteOnlyCell | Value:
+    if value is None or isinstance(value, int | float | datetime.date):
+        return value
+    text = WriteOnlyCell(sheet, value=None)
+    text.value = str(value)  # translated labels arrive as lazy strings
+    text.data_type = "s"
+    return text

@@ -9,8 +9,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import verified_client
-from haki.core.roles import MANAGERS, PEOPLE_WORKERS, Role
 from haki.cases.rules import DOCUMENTERS
+from haki.core.roles import MANAGERS, PEOPLE_WORKERS, Role
 from haki.crisis.rules import HOTLINE
 
 EVERYONE = tuple(Role.values)
