@@ -136,7 +136,16 @@ class RunningHaki:
 
         wait_until(healthy, 60, what="the web server")
 
-    def start_worker(self, name: str = "worker", threads: int = 2) -> subprocess.Popen:
+    def start_worker(
+        self, name: str = "worker", threads: int = 2, scheduler: bool | None = None
+    ) -> subprocess.Popen:
+        """``scheduler``: start `haki worker` with or without the periodic tasks, as in
+        production; by default `haki run_huey`, which runs them."""
+        if scheduler is not None:
+            role = "--scheduler" if scheduler else "--no-scheduler"
+            return self._start(
+                name, [sys.executable, "-m", "haki.cli", "worker", "--threads", str(threads), role]
+            )
         return self._start(
             name,
             [

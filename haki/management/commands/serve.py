@@ -9,12 +9,15 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-# Paths only: query strings may carry search words, which stay out of the logs.
-ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+from haki.processes import haki_command
 
 
 class Command(BaseCommand):
-    help = "Migrate, then run the web server and the background worker until stopped."
+    help = (
+        "Migrate, then run the web server and one background worker (with the scheduler) "
+        "until stopped: everything on one machine. In production run `haki web` and "
+        "`haki worker` as services instead (docs/deploy.md)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HAKI_HOST", "127.0.0.1"))
@@ -23,7 +26,7 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=2,
-            help="Background worker threads (one consumer, one scheduler).",
+            help="Background worker threads.",
         )
         parser.add_argument("--web-workers", type=int, default=2, help="Web server processes.")
 
@@ -32,32 +35,16 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         processes = {
             "web": subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "haki.wsgi:application",
+                haki_command(
+                    "web",
                     "--bind",
                     f"{host}:{port}",
                     "--workers",
                     str(web_workers),
-                    "--access-logfile",
-                    "-",
-                    "--access-logformat",
-                    ACCESS_LOG_FORMAT,
-                ]
+                )
             ),
             "worker": subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "haki.cli",
-                    "run_huey",
-                    "--workers",
-                    str(workers),
-                    "--worker-type",
-                    "thread",
-                ]
+                haki_command("worker", "--threads", str(workers), "--scheduler")
             ),
         }
         self.stdout.write(f"Haki is running at http://{host}:{port}/ (Ctrl+C stops it)")
