@@ -167,9 +167,13 @@ def escalation_lateness(haki: RunningHaki, count: int, spread: float) -> list[fl
     ]
 
 
-def run(database: str, alerts: int, pending: int) -> dict[str, float]:
+def run(database: str, alerts: int, pending: int, huey_url: str | None = None) -> dict[str, float]:
     gateway = StubGateway()
-    with tempfile.TemporaryDirectory() as folder, RunningHaki(Path(folder), database) as haki:
+    queue = {"HAKI_HUEY_URL": huey_url} if huey_url else {}
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        RunningHaki(Path(folder), database, **queue) as haki,
+    ):
         haki.provision(organisation(f"{gateway.url}/cgi-bin/sendsms", 2 * alerts + 5))
         haki.start_web(workers=2)
         haki.start_worker(threads=8)

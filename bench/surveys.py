@@ -70,11 +70,14 @@ print(Reply.objects.filter(poll_send__poll__name="bench-answers").count())
 """
 
 
-def run(database: str, recipients: int, answers: int) -> dict[str, float]:
+def run(
+    database: str, recipients: int, answers: int, huey_url: str | None = None
+) -> dict[str, float]:
     gateway = StubGateway()
+    queue = {"HAKI_HUEY_URL": huey_url} if huey_url else {}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder)
-        with RunningHaki(path, database, HAKI_DEV_SECRETS_DIR=str(path / "keys")) as haki:
+        with RunningHaki(path, database, HAKI_DEV_SECRETS_DIR=str(path / "keys"), **queue) as haki:
             haki.haki("demo")
             haki.shell(
                 SETUP.format(

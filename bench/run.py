@@ -1,0 +1,180 @@
+"""The benchmark suite: every figure of issue #7 in one run, printed as one table and
+written to bench/results.json. Haki runs as in production: gunicorn and a Huey worker
+as processes, on PostgreSQL with its task queue on Redis.
+
+    make bench                       # or: .venv/bin/python -m bench.run
+    make bench BENCH_ARGS=--quick    # smaller sizes, a few minutes
+    make bench BENCH_ARGS="--only inbound,crisis"
+
+PostgreSQL and Redis are taken from --postgres and --redis (or HAKI_BENCH_POSTGRES_URL
+and HAKI_BENCH_REDIS_URL); every part runs on fresh databases of its own."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from bench import crisis, inbound, postgres, queues, rapidsms_reference, report, surveys
+from bench.processes import PeakMemory
+
+RESULTS = Path(__file__).with_name("results.json")
+SECTIONS = ("inbound", "crisis", "broadcast", "patterns")
+PROCESSES = {
+    "web_rss_mb": "haki.wsgi:application",
+    "worker_rss_mb": "haki.cli run_huey",
+    "rapidsms_web_rss_mb": "rapidsms_site.wsgi:application",
+    "floor_web_rss_mb": "bench.floor:application",
+}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    texts: int = 2000  # per inbound round
+    rounds: int = 3  # inbound rounds; the median counts
+    alerts: int = 100  # HELP texts timed, idle and again loaded
+    pending: int = 1000  # alerts waiting for escalation
+    recipients: int = 100_000
+    answers: int = 2000  # poll answers
+    cases: int = 1_000_000
+
+
+QUICK = Sizes(
+    texts=500, rounds=1, alerts=20, pending=200, recipients=10_000, answers=200, cases=10_000
+)
+
+
+def machine() -> dict[str, object]:
+    memory_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal:")
+    )
+    models = [
+        line.split(":", 1)[1].strip()
+        for line in Path("/proc/cpuinfo").read_text().splitlines()
+        if line.startswith("model name")
+    ]
+    return {
+        "cores": os.cpu_count(),
+        "memory_mb": memory_kb // 1024,
+        "cpu": models[0] if models else platform.machine(),
+        "python": platform.python_version(),
+    }
+
+
+def patterns(server: str, cases: int) -> dict[str, float | None]:
+    """bench/cases.py is its own benchmark; its figures join the table when it is there."""
+    try:
+        from bench import cases as case_bench
+    except ImportError:
+        return {}
+    try:
+        figures = case_bench.measure(server, cases=cases)
+    except Exception as exc:  # one missing row must not cost the whole run
+        print(f"patterns: not measured ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return {}
+    return {
+        "patterns_1m_s_postgres": round(figures["patterns_s"], 3),
+        "brief_1m_s_postgres": round(figures["brief_s"], 3),
+    }
+
+
+def measure(sections: list[str], server: str, redis: str, sizes: Sizes) -> dict[str, object]:
+    results: dict[str, object] = {}
+
+    def part(section: str, what: str, run) -> None:
+        if section in sections:
+            started = time.perf_counter()
+            print(f"{section}: {what} ...", end="", file=sys.stderr, flush=True)
+            queues.empty_queue(redis)
+            results.update(run())
+            print(f" {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+
+    texts, rounds = sizes.texts, sizes.rounds
+    with PeakMemory(PROCESSES) as memory:
+        part("inbound", "floor", lambda: inbound.bare_floor(server, texts, rounds))
+        part("inbound", "RapidSMS", lambda: inbound.rapidsms(server, texts, rounds))
+        part("inbound", "Haki", lambda: inbound.haki(server, redis, texts, rounds))
+        part(
+            "inbound",
+            "Haki on SQLite",
+            lambda: inbound.haki("sqlite", None, texts, rounds, suffix="_sqlite"),
+        )
+        part(
+            "crisis",
+            "HELP latency and escalations",
+            lambda: crisis.run(server, sizes.alerts, sizes.pending, huey_url=redis),
+        )
+        part(
+            "broadcast",
+            "queueing and poll answers",
+            lambda: surveys.run(server, sizes.recipients, sizes.answers, huey_url=redis),
+        )
+        part("patterns", "bench/cases.py", lambda: patterns(server, sizes.cases))
+    queues.empty_queue(redis)
+    results.update({name: round(peak, 1) for name, peak in memory.peaks.items()})
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, a few minutes")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=", ".join(SECTIONS))
+    parser.add_argument(
+        "--postgres", default=os.environ.get("HAKI_BENCH_POSTGRES_URL", postgres.DEFAULT_SERVER)
+    )
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("HAKI_BENCH_REDIS_URL", queues.DEFAULT_URL),
+        help="a Redis database of the benchmark's own: it is emptied before each part",
+    )
+    for field, default in asdict(Sizes()).items():
+        parser.add_argument(f"--{field}", type=int, help=f"default {default:,}")
+    args = parser.parse_args()
+    sections = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
+    sizes = QUICK if args.quick else Sizes()
+    sizes = replace(
+        sizes, **{k: v for k, v in vars(args).items() if k in asdict(sizes) and v is not None}
+    )
+    if not postgres.reachable(args.postgres):
+        sys.exit(f"PostgreSQL is not reachable at {args.postgres}")
+    if not queues.reachable(args.redis):
+        sys.exit(f"Redis is not reachable at {args.redis}")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haki.settings.test")
+    if "inbound" in sections:
+        rapidsms_reference.build()
+
+    started = time.perf_counter()
+    figures = measure(sections, args.postgres, args.redis, sizes)
+    about = {
+        "machine": machine(),
+        "database": f"PostgreSQL {postgres.server_version(args.postgres)}",
+        "task_queue": f"Redis {queues.server_version(args.redis)}",
+        "sizes": asdict(sizes),
+        "quick": args.quick,
+        "minutes": round((time.perf_counter() - started) / 60, 1),
+    }
+    required = {row.key: None for row in report.rows(asdict(sizes))}
+    results = {**required, **figures, **about}
+    print()
+    cpu = about["machine"]
+    print(
+        f"Haki benchmarks on {cpu['cores']} cores ({cpu['cpu']}), {cpu['memory_mb']:,} MB, "
+        f"{about['database']}, {about['task_queue']}, {about['minutes']} min"
+    )
+    print(report.table(results, asdict(sizes)))
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
