@@ -14,6 +14,7 @@ from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
 from haki.messaging import outbox, spool
 from haki.messaging.models import Msg
+from haki.processes import once_per_process
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +67,12 @@ def catch_up(grace: timedelta) -> None:
 
 
 @HUEY.on_startup()
+@once_per_process
 def catch_up_after_restart() -> None:
     """A worker that starts (or restarts after being killed) first finishes what the
-    last one left: spooled texts, interrupted sends, texts due."""
+    last one left: spooled texts, interrupted sends, texts due. Other workers running
+    meanwhile are safe: each text is claimed once, and a send another worker has in
+    hand is only offered again once its lease has run out."""
     from django.db import close_old_connections
 
     close_old_connections()
