@@ -9,6 +9,7 @@ harmless."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -16,6 +17,7 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
@@ -75,13 +77,26 @@ def pending() -> list[Path]:
 
 
 def replay() -> int:
-    """Store every spooled text; stop at the first database error. Returns how many."""
+    """Store every spooled text; stop at the first database error. Returns how many.
+
+    Several workers may replay at once: a file another one took meanwhile is skipped,
+    and one stored twice is stored once (the unique channel and id). A file that cannot
+    be read is set aside, so it never stops the others, nor the rest of a sweep."""
     from haki.messaging.inbound import store_incoming
     from haki.messaging.models import Channel
 
     count = 0
     for path in pending():
-        record = json.loads(crypto.master().decrypt(path.read_bytes()))
+        try:
+            token = path.read_bytes()
+        except FileNotFoundError:
+            continue
+        try:
+            record = json.loads(crypto.master().decrypt(token))
+        except (InvalidToken, ValueError):
+            logger.error("spooled file %s cannot be decrypted; set aside", path.name)
+            _set_aside(path, ".unreadable")
+            continue
         received_on = record["received_on"]
         incoming = Incoming(
             external_id=record["external_id"],
@@ -94,13 +109,18 @@ def replay() -> int:
             store_incoming(channel, incoming)
         except Channel.DoesNotExist:
             logger.error("spooled text for a channel that no longer exists: %s", path.name)
-            path.rename(path.with_suffix(".orphan"))
+            _set_aside(path, ".orphan")
             continue
         except DatabaseError:
             logger.warning("database still unavailable; %s texts wait in the spool", len(pending()))
             break
-        path.unlink()
+        path.unlink(missing_ok=True)
         count += 1
     if count:
         logger.info("replayed %s spooled texts", count)
     return count
+
+
+def _set_aside(path: Path, suffix: str) -> None:
+    with contextlib.suppress(FileNotFoundError):  # another worker set it aside first
+        path.rename(path.with_suffix(suffix))

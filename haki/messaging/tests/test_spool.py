@@ -13,6 +13,7 @@ from django.db import OperationalError
 from django.test import TestCase
 
 from haki.messaging import inbound, spool
+from haki.messaging.channels import Incoming
 from haki.messaging.models import Msg
 
 QUERY = "backend=fake&sender=%2B254190555001&message=x&ts=1795263728&id={id}&to=20100"
@@ -102,3 +103,27 @@ def test_the_haki_command_refuses_to_start_with_an_unwritable_spool(tmp_path):
     assert done.returncode == 2
     assert "HAKI_SPOOL_DIR" in done.stderr and "not writable" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_text_two_workers_replay_at_once_is_stored_once_and_neither_fails(
+    world, spool_dir, monkeypatch
+):
+    channel = world["a"].channel
+    spool.write(channel.uuid, Incoming("both-1", "+254190555001", "taken to the station"))
+    listed_by_both = spool.pending()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert spool.replay() == 1  # the first worker stores it and removes the file
+        monkeypatch.setattr(spool, "pending", lambda: listed_by_both)
+        assert spool.replay() == 0  # the second had listed it too: no error, no copy
+    assert Msg.objects.filter(channel=channel, external_id="both-1").count() == 1
+
+
+def test_a_spooled_file_that_cannot_be_decrypted_is_set_aside_and_the_rest_stored(world, spool_dir):
+    channel = world["a"].channel
+    (spool_dir / "20260101000000000000-broken.msg").write_bytes(b"not a token")
+    spool.write(channel.uuid, Incoming("after-broken", "+254190555001", "need a lawyer"))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert spool.replay() == 1
+    assert Msg.objects.filter(channel=channel, external_id="after-broken").exists()
+    assert spool.pending() == []
+    assert (spool_dir / "20260101000000000000-broken.unreadable").exists()
