@@ -53,6 +53,20 @@ def send_broadcast(broadcast: Broadcast) -> int:
     return broadcast.recipients_count
 
 
+@transaction.atomic
+def send_if_due(poll_id: int) -> PollSend | None:
+    """Send a poll whose time has come, once: its row is locked and its time read again,
+    so a second runner (a second scheduler by mistake, a run that overlaps the next
+    minute's) finds it planned for its next time and sends nothing."""
+    poll = (
+        Poll.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .filter(pk=poll_id, is_active=True, next_send_on__lte=timezone.now())
+        .first()
+    )
+    return send_poll(poll) if poll else None
+
+
 def due_polls() -> list[Poll]:
     return list(
         Poll.objects.filter(is_active=True, next_send_on__lte=timezone.now()).select_related(

@@ -1,13 +1,10 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from haki.surveys.sending import due_polls, send_poll
+from haki.surveys.sending import due_polls, send_if_due
 
 
 @db_periodic_task(crontab(minute="*"))
 def send_due_polls() -> int:
-    """Polls whose time has come (the time is in the poll's row) go out."""
-    polls = due_polls()
-    for poll in polls:
-        send_poll(poll)
-    return len(polls)
+    """Polls whose time has come (the time is in the poll's row) go out, each once."""
+    return sum(1 for poll in due_polls() if send_if_due(poll.pk))

@@ -17,7 +17,7 @@ from haki.core.roles import Role
 from haki.messaging.models import Msg
 from haki.surveys import tasks
 from haki.surveys.models import Broadcast, FollowUp, InfoText, Poll, Reply, next_occurrence
-from haki.surveys.sending import send_broadcast, send_poll
+from haki.surveys.sending import due_polls, send_broadcast, send_if_due, send_poll
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 
@@ -69,6 +69,15 @@ def test_a_scheduled_poll_goes_out_at_its_time_to_the_right_members_only(network
     assert sent_to(network, m["lily"]) == [] and sent_to(network, m["vera"]) == []
     poll.refresh_from_db()
     assert poll.next_send_on > timezone.now()  # the next Monday or Thursday
+
+
+def test_a_poll_found_due_by_two_runners_at_once_goes_out_once(network, poll):
+    Poll.objects.filter(pk=poll.pk).update(next_send_on=timezone.now() - timedelta(seconds=1))
+    found_by_each = due_polls()  # what two schedulers read before either has sent
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sends = [send_if_due(p.pk) for p in found_by_each + found_by_each]
+    assert len([s for s in sends if s is not None]) == 1
+    assert len(sent_to(network, network.members["rose"])) == 1
 
 
 @pytest.mark.parametrize("answer", ["Ndiyo", "yes!", "1", "да", "  YES they did  "])
