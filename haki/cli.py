@@ -6,8 +6,16 @@ from __future__ import annotations
 import os
 import sys
 
+# The first step of a set-up: it needs no settings, and so creates no files.
+MAKE_KEY = (["generate_master_key"], ["generate-master-key"])
+
 
 def main(argv: list[str] | None = None) -> int:
+    if (sys.argv if argv is None else argv)[1:] in MAKE_KEY:
+        from haki.core.crypto import generate_key
+
+        print(generate_key())
+        return 0
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haki.settings.dev")
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
