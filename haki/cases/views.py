@@ -112,9 +112,6 @@ class CaseCreateView(CaseFormMixin, FormView):
             "occurred_at": local.time().replace(second=0, microsecond=0),
             "area": self.alert.area,
             "people_affected": 1,
-            "outcome_on": self.alert.closed_on.astimezone(self.request.organisation.tzinfo).date()
-            if self.alert.closed_on
-            else None,
             "narrative": "\n".join(told),
             "consent_police": bool(self.alert.member and self.alert.member.allow_police_referral),
         }

@@ -54,3 +54,21 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page, live_server, user, start: str = "crisis:board") -> None:
+    """Sign in through the real two-step form, landing on ``start``."""
+    from django.urls import reverse
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="default", defaults={"confirmed": True}
+    )
+    page.goto(f"{live_server.url}{reverse(start)}")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill("x" * 16)
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Token").fill(f"{totp(device.bin_key, step=device.step, t0=device.t0):06d}")
+    page.get_by_role("button", name="Next").click()
+    page.wait_for_url(f"{live_server.url}{reverse(start)}")

@@ -97,10 +97,8 @@ def test_an_xlsx_file_with_real_dates_imports(world):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(HEADER.split(","))
-    sheet.append(
-        [datetime.datetime(2024, 2, 3), "CEN", "street", "raid", "client", None, None, None]
-        + ["no", "no", None]
-    )
+    when = datetime.datetime(2024, 2, 3)
+    sheet.append([when, "CEN", "street", "raid", "client", None, None, None, "no", "no", None])
     out = io.BytesIO()
     book.save(out)
     assert import_cases(world["a"].org, "ledger.xlsx", out.getvalue()) == 1

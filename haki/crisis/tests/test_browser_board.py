@@ -3,29 +3,13 @@ and close it. After raising, the board never reloads: the operator's own buttons
 changes made elsewhere (a responder answering by SMS) arrive in place."""
 
 import pytest
-from django.urls import reverse
 
 from haki.core.roles import Role
 from haki.crisis import alerts
 from haki.crisis.models import Alert
-from haki.tests.browser import phone_page, screenshot
+from haki.tests.browser import phone_page, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, live_server, user) -> None:
-    """Sign in through the real two-step form."""
-    from django_otp.oath import totp
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
-    page.goto(f"{live_server.url}{reverse('crisis:board')}")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill("x" * 16)
-    page.get_by_role("button", name="Next").click()
-    page.get_by_label("Token").fill(f"{totp(device.bin_key, step=device.step, t0=device.t0):06d}")
-    page.get_by_role("button", name="Next").click()
-    page.wait_for_url(f"{live_server.url}{reverse('crisis:board')}")
 
 
 def test_an_operator_raises_takes_and_closes_alerts_and_the_board_never_reloads(world, live_server):

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+import datetime
+import random
 from importlib import resources
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haki import provisioning
+from haki.cases.exports import IMPORT_COLUMNS
+from haki.cases.importer import import_cases
 
 DEMO_FILE = resources.files("haki.demo") / "kisumu-demo.yaml"
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed on purpose, local demo only
@@ -25,6 +30,9 @@ class Command(BaseCommand):
         spec = provisioning.load(DEMO_FILE.read_text(encoding="utf-8"))
         org, summary = provisioning.apply(spec)
         self.stdout.write(f"Demo organisation {org.name!r}: {summary}")
+        if not org.cases.exists():
+            count = import_cases(org, "demo.csv", demo_cases(timezone.localdate()))
+            self.stdout.write(f"Demo cases: {count} fictional records over the past year")
         key_path = getattr(settings, "HAKI_MASTER_KEY_PATH", None)
         if key_path:
             self.stdout.write(f"Development master key: {key_path} (outside the repository)")
@@ -47,6 +55,35 @@ class Command(BaseCommand):
             "\nAdd a secret to any authenticator app, or print a fresh code with "
             "`.venv/bin/haki demo_code USERNAME`."
         )
+
+
+def demo_cases(today: datetime.date, count: int = 80) -> bytes:
+    """Fictional case records spread over the year before ``today``, as an import file."""
+    chance = random.Random(2026)  # noqa: S311 - made-up demo data, not security
+    abuses = ["arbitrary_arrest", "extortion", "physical_violence", "condoms_as_evidence", "raid"]
+    positives = ["protected_from_client", "helped_release", "took_report_seriously"]
+    units = ["Central station", "Kondele post", "Market patrol", "County enforcement"]
+    lines = [",".join(IMPORT_COLUMNS)]
+    for _ in range(count):
+        day = today - datetime.timedelta(days=chance.randrange(365))
+        kinds = chance.sample(abuses, chance.choice([1, 1, 2]))
+        if chance.random() < 0.25:
+            kinds.append(chance.choice(positives))
+        fields = [
+            day.isoformat(),
+            chance.choice(["KSM-C", "KSM-C", "KSM-E"]),
+            chance.choice(["street", "bar_or_lodge", "police_station", "home"]),
+            ";".join(kinds),
+            chance.choice(["regular_police", "regular_police", "municipal_officer", "client"]),
+            chance.choice(units),
+            chance.choice(["", "bond_release", "complaint_filed", "accompanied_station"]),
+            chance.choice(["", "released", "charges_dropped", "unresolved"]),
+            chance.choice(["yes", "no"]),
+            chance.choice(["yes", "no", "no"]),
+            "Demo record: no real person.",
+        ]
+        lines.append(",".join(fields))
+    return ("\n".join(lines) + "\n").encode()
 
 
 def _base32(secret: bytes) -> str:
