@@ -206,3 +206,20 @@ def test_members_groups_and_poll_targets_are_provisioned():
     assert [m.alias for m in poll.recipients()] == ["Zawadi"]
     _, summary = provisioning.apply(provisioning.load(text))
     assert summary.created == summary.updated == 0
+
+
+@pytest.mark.django_db
+def test_briefs_k_can_be_raised_but_never_set_below_five():
+    lowered = problems_of(DEMO.replace("reports: {k: 5,", "reports: {k: 3,"))
+    assert any("reports.k: Value error, may be raised but never set below 5" in p for p in lowered)
+    org, _summary = provisioning.apply(provisioning.load(DEMO.replace("{k: 5,", "{k: 8,")))
+    assert (org.suppression_k, org.brief_area_depth) == (8, 1)
+
+
+@pytest.mark.django_db
+def test_area_outlines_must_be_polygons():
+    bad = DEMO.replace("geometry: {type: Polygon", "geometry: {type: Point", 1)
+    assert any("areas[1].geometry" in p and "Polygon" in p for p in problems_of(bad))
+    org, _summary = provisioning.apply(provisioning.load(DEMO))
+    outline = Area.objects.get(organisation=org, code="KSM-C").geometry
+    assert outline["type"] == "Polygon" and outline["coordinates"][0][0] == [34.70, -0.14]
