@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -24,11 +25,14 @@ class Received:
 
 @dataclass
 class StubGateway:
-    """``fail_next`` answers that many requests with ``fail_status`` first."""
+    """``fail_next`` answers that many requests with ``fail_status`` first.
+    ``delivery_reports`` (Kannel): report each text accepted by the SMSC to its
+    ``dlr-url`` as Kannel does, and before answering, the order hardest for a sender."""
 
     kind: str = "kn"
     fail_next: int = 0
     fail_status: int = 503
+    delivery_reports: bool = False
     requests: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -72,6 +76,10 @@ class StubGateway:
             self.fail_next -= 1
             return self._reply(handler, self.fail_status, b"unavailable", "text/plain")
         number = len(self.requests)
+        if self.kind == "kn" and self.delivery_reports:
+            report = parse_qs(parts.query).get("dlr-url", [""])[0].replace("%d", "8")
+            if report:
+                urllib.request.urlopen(report, timeout=30).close()
         if self.kind == "kn":
             self._reply(handler, 202, b"0: Accepted for delivery", "text/plain")
         elif self.kind == "at":

@@ -1,0 +1,64 @@
+"""PostgreSQL and Redis for the tests that run Haki as in production.
+
+Where either is not reachable those tests are skipped, so `make test` passes on a
+fresh machine; in CI (``CI`` set) they fail instead, so they can never silently not
+run. Each test gets a database and a Huey queue name of its own, removed afterwards."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def postgres_url() -> str:
+    """A PostgreSQL server on which tests may create and drop databases."""
+    suite = os.environ.get("HAKI_TEST_DATABASE_URL", "")
+    return suite if suite.startswith("postgres") else DEFAULT_POSTGRES
+
+
+def redis_url() -> str:
+    return os.environ.get("HAKI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _unreachable() -> str | None:
+    import psycopg
+    import redis
+
+    try:
+        with psycopg.connect(postgres_url(), connect_timeout=3):
+            pass
+    except psycopg.OperationalError as exc:
+        return f"PostgreSQL is not reachable at {postgres_url()} ({exc})"
+    try:
+        redis.Redis.from_url(redis_url(), socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        return f"Redis is not reachable at {redis_url()} ({exc})"
+    return None
+
+
+def require_postgres_and_redis() -> None:
+    problem = _unreachable()
+    if problem and os.environ.get("CI"):
+        pytest.fail(problem)
+    if problem:
+        pytest.skip(problem)
+
+
+@contextmanager
+def huey_name() -> Iterator[str]:
+    """A Huey queue name of the test's own on the shared Redis, its keys deleted after."""
+    import redis
+
+    name = f"haki_test_{uuid.uuid4().hex[:12]}"
+    try:
+        yield name
+    finally:
+        client = redis.Redis.from_url(redis_url())
+        for key in client.scan_iter(match=f"huey.*.{name}*"):
+            client.delete(key)
