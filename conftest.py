@@ -104,7 +104,9 @@ def make_org(slug: str, country: str, phone_prefix: str) -> OrgWorld:
     world.case.officer = f"{slug} officer 4471"
     world.case.save()
     world.case.violations.set(org.violation_types.filter(key="arbitrary_arrest"))
-    world.attachment = Attachment(case=world.case, content_type="application/pdf")
+    world.attachment = Attachment(
+        organisation=org, case=world.case, content_type="application/pdf", size=21
+    )
     world.attachment.content = b"%PDF-1.4 charge sheet"
     world.attachment.name = f"{slug}-charge-sheet.pdf"
     world.attachment.save()

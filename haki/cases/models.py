@@ -18,7 +18,7 @@ from haki.cases.taxonomy import (
     Perpetrator,
     Place,
 )
-from haki.core.crypto import Sealed
+from haki.core.crypto import Sealed, SealedBytes
 from haki.core.models import Area, Organisation
 
 
@@ -187,6 +187,9 @@ class Attachment(models.Model):
     images are re-encoded on the way in, which drops their metadata (GPS included)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="attachments"
+    )
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
     content_type = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
@@ -198,22 +201,10 @@ class Attachment(models.Model):
     created_on = models.DateTimeField(auto_now_add=True)
 
     name = Sealed("name_sealed")
+    content = SealedBytes("data_sealed")
 
     class Meta:
         ordering = ["created_on"]
 
     def __str__(self) -> str:
         return str(self.uuid)
-
-    @property
-    def organisation(self) -> Organisation:
-        return self.case.organisation
-
-    @property
-    def content(self) -> bytes:
-        return self.organisation.keyring.data.decrypt(bytes(self.data_sealed))
-
-    @content.setter
-    def content(self, data: bytes) -> None:
-        self.data_sealed = self.organisation.keyring.data.encrypt(data)
-        self.size = len(data)

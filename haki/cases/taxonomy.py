@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 
 class Place(models.TextChoices):
     STREET = "street", _("Street")
     BAR_OR_LODGE = "bar_or_lodge", _("Bar or lodge")
-    HOME = "home", _("Home")
+    HOME = "home", pgettext_lazy("place where something happened", "Home")
     POLICE_STATION = "police_station", _("Police station or cell")
     COURT = "court", _("Court")
     CLINIC = "clinic", _("Clinic or hospital")

@@ -189,11 +189,17 @@ class AttachmentUploadView(OrganisationPermissionMixin, View):
             response = view.render_to_response(context)
             response.status_code = 400
             return response
-        attachment = Attachment(case=target, content_type=clean.content_type, added_by=request.user)
+        attachment = Attachment(
+            organisation=target.organisation,
+            case=target,
+            content_type=clean.content_type,
+            size=len(clean.content),
+            added_by=request.user,
+        )
         attachment.content = clean.content
         attachment.name = clean.name
         attachment.save()
-        AuditEvent.record(request.user, AuditEvent.Action.CREATE, attachment, target.organisation)
+        AuditEvent.record(request.user, AuditEvent.Action.CREATE, attachment)
         messages.success(request, _("Attachment added."))
         return redirect("cases:detail", case=target.uuid)
 
@@ -204,7 +210,7 @@ class AttachmentDownloadView(OrganisationPermissionMixin, View):
     def get(self, request: HttpRequest, case: UUID, attachment: UUID) -> HttpResponse:
         target = get_case_for_user(request, case)
         found = get_object_or_404(Attachment, case=target, uuid=attachment)
-        AuditEvent.record(request.user, AuditEvent.Action.VIEW, found, target.organisation)
+        AuditEvent.record(request.user, AuditEvent.Action.VIEW, found)
         response = HttpResponse(found.content, content_type=found.content_type)
         # Always a download: the browser never renders an upload inside our pages.
         response["Content-Disposition"] = f'attachment; filename="{found.name}"'

@@ -161,3 +161,31 @@ class Sealed:
         if self.index:
             setattr(instance, self.index, ring.index(value) if value else None)
         instance.__dict__[self.cache] = (token, value)
+
+
+class SealedBytes:
+    """Like Sealed, for binary content such as attachments: the column holds the
+    Fernet token as bytes. Rotation and shredding treat both alike."""
+
+    def __init__(self, column: str):
+        self.column = column
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        token = bytes(getattr(instance, self.column) or b"")
+        if not token:
+            return b""
+        try:
+            return keyring_for(instance.organisation).data.decrypt(token)
+        except InvalidToken:
+            raise KeysUnavailable(
+                "This value cannot be decrypted with the organisation's keys."
+            ) from None
+
+    def __set__(self, instance: Any, value: bytes) -> None:
+        ring = keyring_for(instance.organisation)
+        setattr(instance, self.column, ring.data.encrypt(value) if value else b"")

@@ -15,7 +15,8 @@ from haki.core.models import AuditEvent, DataKey, Organisation
 def sealed_columns() -> Iterator[tuple[type[models.Model], list[str]]]:
     """Every model holding encrypted values, with the columns that hold them."""
     for model in apps.get_models():
-        columns = [attr.column for attr in vars(model).values() if isinstance(attr, crypto.Sealed)]
+        sealed = (crypto.Sealed, crypto.SealedBytes)
+        columns = [attr.column for attr in vars(model).values() if isinstance(attr, sealed)]
         if columns:
             yield model, columns
 
@@ -42,7 +43,10 @@ def rotate(org: Organisation) -> int:
         for row in rows:
             for column in columns:
                 token = getattr(row, column)
-                if token:
+                if isinstance(token, bytes | memoryview) and token:
+                    setattr(row, column, ring.data.rotate(bytes(token)))
+                    count += 1
+                elif token:
                     setattr(row, column, ring.rotate(token))
                     count += 1
         model.objects.bulk_update(rows, columns, batch_size=500)

@@ -46,6 +46,12 @@ def test_rotating_keys_re_encrypts_and_keeps_everything_readable(world, settings
     assert member.phone == "+254190100001"
     assert member.codewords == ["BLUEGIRAFFE"]
     assert Member.objects.with_phone(Organisation.objects.get(pk=org.pk), "0190100001").exists()
+    # Cases and their attachments (binary) are re-encrypted too.
+    from haki.cases.models import Attachment, Case
+
+    attachment = Attachment.objects.get(pk=world["a"].attachment.pk)
+    assert attachment.content == b"%PDF-1.4 charge sheet"
+    assert Case.objects.get(pk=world["a"].case.pk).narrative == "org-a was taken to the cells"
 
 
 def test_shredding_makes_one_organisation_unreadable_and_leaves_the_other(world):
@@ -55,6 +61,10 @@ def test_shredding_makes_one_organisation_unreadable_and_leaves_the_other(world)
         _ = member_a.phone
     assert Member.objects.get(pk=world["b"].member.pk).phone == "+996900100001"
     assert Member.objects.filter(organisation__slug="org-a").count() == 1  # counts remain
+    from haki.cases.models import Attachment
+
+    with pytest.raises(crypto.KeysUnavailable):
+        _ = Attachment.objects.get(pk=world["a"].attachment.pk).content
 
 
 def test_shredding_refuses_without_explicit_confirmation(world):
