@@ -33,7 +33,19 @@ members:
   - {alias: Marigold, phone: "+254190777384", area: A1}
 """
 NUMBERS = ["+254190555731", "+254190888462", "+254190777384"]
-WORDS = ["OBSIDIANHERON", "VELVET MOTH", "Wekesa", "Quillfeather", "Tr0ub4dor-and-3"]
+WORDS = [
+    "OBSIDIANHERON",
+    "VELVET MOTH",
+    "Wekesa",
+    "Quillfeather",
+    "Tr0ub4dor-and-3",
+    "GRANITEFALCON",  # in a case narrative
+]
+CASES = (
+    "date,area,place,violations,perpetrator,unit,actions,outcome,consent_reports,"
+    "consent_police,narrative\n"
+    "2025-01-02,A1,street,raid,regular_police,,,,no,no,Officer GRANITEFALCON took my phone\n"
+)
 
 
 def spellings(e164: str) -> list[str]:
@@ -75,7 +87,14 @@ def run_provision(tmp_path: Path, database_url: str) -> bytes:
         "HAKI_LOG_LEVEL": "DEBUG",
         "HAKI_LOG_SQL": "1",
     }
-    commands = [["migrate", "--no-input"], ["provision", str(spec)], ["provision", str(spec)]]
+    cases = tmp_path / "cases.csv"
+    cases.write_text(CASES)
+    commands = [
+        ["migrate", "--no-input"],
+        ["provision", str(spec)],
+        ["provision", str(spec)],
+        ["import-cases", "--org", "scan-test", str(cases)],
+    ]
     output = b""
     for command in commands:
         done = subprocess.run(
