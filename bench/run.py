@@ -104,7 +104,7 @@ def measure(sections: list[str], server: str, redis: str, sizes: Sizes) -> dict[
         part(
             "inbound",
             "Haki on SQLite",
-            lambda: inbound.haki("sqlite", None, texts, rounds, suffix="_sqlite"),
+            lambda: inbound.haki("sqlite", None, texts, 1, suffix="_sqlite"),
         )
         part(
             "crisis",
