@@ -50,19 +50,22 @@ with transaction.atomic():
 """
 
 # Alerts for the first COUNT members, their deadlines FIRST seconds away. Every later
-# deadline lies a day away, so a second escalation during a test can only be a repeat.
-# (Provisioning's floor of 30 s is for people; the test need not wait that long.)
+# deadline lies a day away (set in the same transaction, so no escalation can see the
+# short one), so a second escalation during a test can only be a repeat. Provisioning's
+# floor of 30 s is for people; the test need not wait that long.
 RAISE = """
+from django.db import transaction
 from haki.core.models import Organisation
 from haki.crisis.alerts import raise_alert
 from haki.crisis.tasks import sweep_deadlines
 from haki.members.models import Member
 org = Organisation.objects.get(slug="{slug}")
-org.ack_timeout_seconds = {first}
-org.save(update_fields=["ack_timeout_seconds"])
-for member in Member.objects.filter(organisation=org).order_by("pk")[:{count}]:
-    raise_alert(org, member=member, words="at the station")
-Organisation.objects.filter(pk=org.pk).update(ack_timeout_seconds=86400)
+with transaction.atomic():
+    org.ack_timeout_seconds = {first}
+    org.save(update_fields=["ack_timeout_seconds"])
+    for member in Member.objects.filter(organisation=org).order_by("pk")[:{count}]:
+        raise_alert(org, member=member, words="at the station")
+    Organisation.objects.filter(pk=org.pk).update(ack_timeout_seconds=86400)
 for i in range({sweeps}):
     sweep_deadlines.schedule(delay={first} + i * 0.4)
 """
@@ -168,7 +171,7 @@ def test_a_burst_of_400_texts_reaches_the_gateway_once_each_through_two_workers(
         poll = haki.haki("poll", "send", "--org", "burst", "pulse")  # a few drains share these
         assert "queued for 200 members" in poll
         wait_until(lambda: len(gateway.requests) >= 400, 90, what="400 texts at the gateway")
-        time.sleep(2)  # any repeat would show by now
+        time.sleep(1)  # any repeat would show by now
         counts = sent(gateway)
         assert set(counts.values()) == {1}, [text for text, n in counts.items() if n > 1]
         assert {text for _, text in counts} >= {f"notice {i}" for i in range(200)}
@@ -188,11 +191,11 @@ def test_deadlines_passing_while_two_workers_run_are_each_escalated_once(install
         start("worker")
         # Each deadline is also prompted by four sweeps besides its own task, as a sweep
         # and a restarted worker's catch-up may prompt it in production.
-        haki.shell(RAISE.format(slug="deadlines", count=40, first=6, sweeps=4))
+        haki.shell(RAISE.format(slug="deadlines", count=40, first=4, sweeps=4))
         wait_until(
             lambda: len(texts_to(gateway, LAWYER)) >= 40, 60, what="the lawyer texted 40 times"
         )
-        time.sleep(3)  # any repeat would show by now
+        time.sleep(2)  # any repeat would show by now
         alerts = outcome(haki, "deadlines")["alerts"]
         assert len(alerts) == 40
         assert all(count == 1 and tiers == ["lawyer"] for count, tiers in alerts.values()), alerts
@@ -209,7 +212,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_repeats_nothing(installation)
         start("scheduler")
         start("worker")
         haki.shell(
-            RAISE.format(slug="killed", count=20, first=10, sweeps=0)
+            RAISE.format(slug="killed", count=20, first=8, sweeps=0)
             + QUEUE.format(slug="killed", count=300)
         )
         wait_until(lambda: len(gateway.requests) >= 120, 60, what="the burst under way")
