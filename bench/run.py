@@ -154,6 +154,7 @@ def main() -> None:
         rapidsms_reference.build()
 
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     figures = measure(sections, args.postgres, args.redis, sizes)
     about = {
         "machine": machine(),
@@ -162,6 +163,8 @@ def main() -> None:
         "sizes": asdict(sizes),
         "quick": args.quick,
         "minutes": round((time.perf_counter() - started) / 60, 1),
+        # Other work on the machine shows here: the run itself keeps about 2 busy.
+        "load_average": {"start": load_before, "end": os.getloadavg()[0]},
     }
     required = {row.key: None for row in report.rows(asdict(sizes))}
     results = {**required, **figures, **about}
@@ -169,7 +172,8 @@ def main() -> None:
     cpu = about["machine"]
     print(
         f"Haki benchmarks on {cpu['cores']} cores ({cpu['cpu']}), {cpu['memory_mb']:,} MB, "
-        f"{about['database']}, {about['task_queue']}, {about['minutes']} min"
+        f"{about['database']}, {about['task_queue']}, {about['minutes']} min, "
+        f"load average {load_before:.1f} at the start"
     )
     print(report.table(results, asdict(sizes)))
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
