@@ -230,7 +230,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_repeats_nothing(installation)
         wait_until(
             lambda: expected <= {text for _, text in sent(gateway)}, 60, what="all 300 notices"
         )
-        time.sleep(5)  # a lease and a sweep more: any repeat would show by now
+        time.sleep(4)  # a lease more: any repeat would show by now
         counts = sent(gateway)
         assert set(counts.values()) == {1}, [text for text, n in counts.items() if n > 1]
         assert len(counts) == 300 + 20 + 20 + 20  # notices, paralegal, members, lawyer
