@@ -63,6 +63,9 @@ def raise_alert(
     """Open an alert and text its first tier; a second call for help from the same
     member within ten minutes joins the open alert. Returns (alert, newly opened)."""
     if member is not None:
+        # One call at a time per member: two texts routed at once by two workers must
+        # not both find no open alert and open one each.
+        list(Member.objects.select_for_update().filter(pk=member.pk).values_list("pk"))
         existing = open_alert_of(member)
         if existing is not None:
             if words:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from urllib.parse import quote
 
 import pytest
 
@@ -112,6 +115,10 @@ def installation(tmp_path_factory) -> Iterator[RunningHaki]:
         yield haki
 
 
+def channel_of(slug: str) -> uuid.UUID:
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"haki-test/{slug}")
+
+
 @contextmanager
 def organisation(
     haki: RunningHaki, slug: str, gateway: StubGateway, member_count: int
@@ -122,7 +129,7 @@ def organisation(
     spec.write_text(
         ORGANISATION.format(
             slug=slug,
-            channel=uuid.uuid4(),
+            channel=channel_of(slug),
             send_url=f"{gateway.url}/cgi-bin/sendsms",
             paralegal=PARALEGAL,
             lawyer=LAWYER,
@@ -239,3 +246,41 @@ def test_a_worker_killed_mid_run_loses_nothing_and_repeats_nothing(installation)
         assert all(count == 1 and tiers == ["lawyer"] for count, tiers in alerts.values()), alerts
         assert sum(found["statuses"].values()) == 360
         assert set(found["statuses"]) <= {"wired", "sent"}, found["statuses"]
+
+
+def test_two_calls_for_help_from_one_member_at_once_open_one_alert(installation):
+    haki, gateway = installation, StubGateway()
+    with organisation(haki, "twice", gateway, member_count=10) as start:
+        start("scheduler")
+        start("worker")
+        url = f"{haki.url}/c/kn/{channel_of('twice')}/receive"
+
+        def call_for_help(i: int) -> int:
+            sender = quote(f"+2541931{i // 2:05d}")
+            query = f"backend=fake&sender={sender}&message=HELP&ts=1795263728&id=twice-{i}&to=20777"
+            request = urllib.request.Request(
+                f"{url}?{query}", data=b"HELP", headers={"Content-Type": "text/plain"}
+            )
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return answer.status
+
+        # Each member's two texts arrive together, as when a phone sends twice in panic.
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            assert set(pool.map(call_for_help, range(20))) == {200}
+        wait_until(
+            lambda: haki.shell(UNROUTED.format(slug="twice")).strip() == "0",
+            60,
+            what="both texts of every member routed",
+        )
+        alerts = outcome(haki, "twice")["alerts"]
+        assert len(alerts) == 10, alerts
+        time.sleep(1)  # every text the alerts queued has gone out
+        assert len(texts_to(gateway, PARALEGAL)) == 10
+        confirmed = Counter(to for to, text in sent(gateway) if text.startswith("Received."))
+        assert set(confirmed.values()) == {1} and len(confirmed) == 10
+
+
+UNROUTED = """
+from haki.messaging.models import Msg
+print(Msg.objects.filter(organisation__slug="{slug}", direction="in", status="received").count())
+"""
