@@ -75,9 +75,10 @@ def cpu_seconds(root: int) -> float:
 
 
 class PeakMemory:
-    """``patterns``: a name for each kind of process and a string its command line holds."""
+    """``patterns``: a name for each kind of process, and strings one of which its
+    command line holds."""
 
-    def __init__(self, patterns: dict[str, str], interval: float = 0.5):
+    def __init__(self, patterns: dict[str, tuple[str, ...]], interval: float = 0.5):
         self.patterns = patterns
         self.interval = interval
         self.peaks: dict[str, float] = {}
@@ -90,8 +91,8 @@ class PeakMemory:
             if not entry.name.isdigit():
                 continue
             line = command_line(entry.name)
-            for name, pattern in self.patterns.items():
-                if pattern in line and descends_from(entry.name, me):
+            for name, held in self.patterns.items():
+                if any(part in line for part in held) and descends_from(entry.name, me):
                     peak = peak_rss_mb(entry.name)
                     if peak is not None and peak > self.peaks.get(name, 0):
                         self.peaks[name] = peak

@@ -26,10 +26,10 @@ from bench.processes import PeakMemory
 RESULTS = Path(__file__).with_name("results.json")
 SECTIONS = ("inbound", "crisis", "broadcast", "patterns")
 PROCESSES = {
-    "web_rss_mb": "haki.wsgi:application",
-    "worker_rss_mb": "haki.cli run_huey",
-    "rapidsms_web_rss_mb": "rapidsms_site.wsgi:application",
-    "floor_web_rss_mb": "bench.floor:application",
+    "web_rss_mb": ("haki.wsgi:application",),
+    "worker_rss_mb": ("haki.cli run_huey", "haki.cli worker"),
+    "rapidsms_web_rss_mb": ("rapidsms_site.wsgi:application",),
+    "floor_web_rss_mb": ("bench.floor:application",),
 }
 
 
