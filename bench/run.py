@@ -123,7 +123,7 @@ def measure(sections: list[str], server: str, redis: str, sizes: Sizes) -> dict[
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--quick", action="store_true", help="smaller sizes, a few minutes")
     parser.add_argument("--only", default=",".join(SECTIONS), help=", ".join(SECTIONS))
     parser.add_argument(
