@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "haki.messaging.middleware.GatewayMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "haki.core.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -93,7 +94,11 @@ TEMPLATES = [
 
 
 def database_from_url(url: str) -> dict:
-    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    # No health check (a SELECT 1 before every request's first query): after a database
+    # restart a stale connection fails one request and is replaced, and a gateway's
+    # text caught by that failure goes to the spool, not lost. Every webhook saves a
+    # round trip.
+    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=False)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
         # WAL lets the web server read while the worker writes; IMMEDIATE transactions
