@@ -116,7 +116,7 @@ def _drive(url: str, payload: str, first: int, count: int, connections: int, run
                 if status != 200:
                     failures.append(f"HTTP {status}")
                     return
-        except OSError as exc:
+        except Exception as exc:  # any client failing must fail the run, not end quietly
             failures.append(repr(exc))
         finally:
             connection.close()

@@ -23,5 +23,8 @@ class GatewayMiddleware:
         if request.path_info.startswith(GATEWAY_PREFIX):
             match = resolve(request.path_info)
             if match.url_name == "gateway":
-                return match.func(request, *match.args, **match.kwargs)
+                response = match.func(request, *match.args, **match.kwargs)
+                # As CommonMiddleware would: a sized answer, not a chunked one.
+                response.headers["Content-Length"] = str(len(response.content))
+                return response
         return self.get_response(request)

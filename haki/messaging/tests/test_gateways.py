@@ -72,6 +72,17 @@ def test_a_gateway_retry_yields_one_message_and_a_200(world, client):
     assert len(inbound(channel)) == 1
 
 
+def test_webhook_answers_are_sized_and_set_no_cookie(world, client):
+    """Answered before the staff middleware: a plain sized answer, never a session."""
+    client.cookies.load({"sessionid": "from-a-browser"})
+    response = kannel_post(client, world["a"].channel, "hello")
+    assert response.status_code == 200
+    assert response["Content-Length"] == str(len(response.content))
+    assert "Set-Cookie" not in response.headers
+    unknown = client.post("/c/kn/00000000-0000-4000-8000-000000000000/receive")
+    assert unknown.status_code == 404 and unknown["Content-Length"]
+
+
 def test_malformed_kannel_payload_is_refused_with_the_reason(world, client):
     channel = world["a"].channel
     response = client.post(
