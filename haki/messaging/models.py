@@ -127,8 +127,15 @@ class Msg(models.Model):
         FAILED = "failed", _("failed")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="msgs")
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="msgs")
+    # Every incoming text updates each index of this table, so none is kept that no query
+    # needs: the organisation leads msg_org_status_idx, a channel's texts are found by
+    # msg_external_id_unique, and replies and handlers are never looked up backwards.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="msgs", db_index=False
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="msgs", db_index=False
+    )
     direction = models.CharField(max_length=3, choices=Direction.choices)
     status = models.CharField(max_length=10, choices=Status.choices)
     external_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
@@ -141,9 +148,14 @@ class Msg(models.Model):
     language = models.CharField(max_length=8, blank=True)
     template = models.CharField(max_length=64, blank=True)
     # The broadcast or poll sending a text belongs to (its uuid), for counting progress.
-    batch = models.UUIDField(null=True, blank=True, db_index=True)
+    batch = models.UUIDField(null=True, blank=True)
     in_reply_to = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
+        db_index=False,
     )
     received_on = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -153,7 +165,12 @@ class Msg(models.Model):
     error = models.CharField(max_length=200, blank=True)
     handled_on = models.DateTimeField(null=True, blank=True)
     handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     created_on = models.DateTimeField(default=timezone.now, db_index=True)
     modified_on = models.DateTimeField(auto_now=True)
@@ -178,6 +195,8 @@ class Msg(models.Model):
             models.Index(
                 fields=["organisation", "status", "created_on"], name="msg_org_status_idx"
             ),
+            # Only broadcast and poll texts have a batch; incoming texts stay out of it.
+            models.Index(fields=["batch"], condition=Q(batch__isnull=False), name="msg_batch_idx"),
         ]
 
     def __str__(self) -> str:
