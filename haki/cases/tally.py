@@ -30,7 +30,7 @@ class Tally:
 
 def tally(cases: QuerySet[Case]) -> Tally:
     """``cases`` counted every way at once: four grouped queries, no case fetched. Each
-    groups by several dimensions together and reads only the index that covers them
+    groups by several dimensions together and reads only an index that covers it
     (Case.Meta.indexes), never the wide rows with their encrypted texts."""
     result = Tally()
     cases = cases.order_by()
