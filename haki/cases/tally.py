@@ -47,10 +47,11 @@ def tally(cases: QuerySet[Case]) -> Tally:
     by_perpetrator: Counter[str] = Counter()
     by_place: Counter[str] = Counter()
     by_outcome: Counter[str] = Counter()
-    combined = cases.values_list("area_id", "perpetrator", "place", "outcome").annotate(
+    # Area last: grouped by it first, SQLite would walk the area index and read every row.
+    combined = cases.values_list("perpetrator", "place", "outcome", "area_id").annotate(
         n=Count("*")
     )
-    for area, perpetrator, place, outcome, n in combined:
+    for perpetrator, place, outcome, area, n in combined:
         by_area[area] += n
         by_perpetrator[perpetrator] += n
         by_place[place] += n
