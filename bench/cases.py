@@ -182,9 +182,7 @@ class Shape:
             min(int(self.span * self.rng.random() ** 0.7), self.span - 1) for _ in range(count)
         )
 
-    def cases(
-        self, first_id: int, recorded: list[int]
-    ) -> tuple[list[tuple], list[tuple[int, int]]]:
+    def cases(self, first_id: int, recorded: list[int]) -> tuple[list[tuple], list[tuple]]:
         """Case rows numbered on from ``first_id``, one recorded on each of ``recorded``
         (in order, as cases are entered), and their violation links."""
         rng = self.rng
@@ -198,7 +196,7 @@ class Shape:
         sizes = self.pick(VIOLATIONS_PER_CASE, count)
         kinds = rng.choices(self.type_ids, self.type_weights, k=sum(sizes))
         rows: list[tuple] = []
-        links: list[tuple[int, int]] = []
+        links: list[tuple] = []
         at = 0
         for i in range(count):
             pk = first_id + i
@@ -236,9 +234,13 @@ class Shape:
                 )
             )
             for type_id in dict.fromkeys(kinds[at : at + sizes[i]]):
-                links.append((pk, type_id))
+                # A link carries copies of its case's organisation, date and consent.
+                links.append((pk, type_id, self.organisation_id, occurred_on, consent < 0.3))
             at += sizes[i]
         return rows, links
+
+
+LINK_COLUMNS = ("case_id", "violationtype_id", "organisation_id", "occurred_on", "consent_police")
 
 
 def setup_django() -> None:
@@ -282,10 +284,10 @@ def generate(count: int, seed: int = 7) -> tuple[Any, int]:
             links += len(pairs)
             if postgres:
                 copy_rows(cursor.cursor, Case._meta.db_table, CASE_COLUMNS, rows)
-                copy_rows(cursor.cursor, through, ("case_id", "violationtype_id"), pairs)
+                copy_rows(cursor.cursor, through, LINK_COLUMNS, pairs)
             else:
                 insert_rows(cursor, Case._meta.db_table, CASE_COLUMNS, rows)
-                insert_rows(cursor, through, ("case_id", "violationtype_id"), pairs)
+                insert_rows(cursor, through, LINK_COLUMNS, pairs)
         for statement in connection.ops.sequence_reset_sql(no_style(), [Case]):
             cursor.execute(statement)
     with connection.cursor() as cursor:
@@ -333,7 +335,7 @@ def run_here(count: int) -> dict[str, float]:
     from django.db import connection
 
     from haki.cases import patterns
-    from haki.cases.models import Case
+    from haki.cases.forms import CaseFilterForm
     from haki.reports import brief
     from haki.reports.brief import Audience
 
@@ -345,7 +347,8 @@ def run_here(count: int) -> dict[str, float]:
     print(f"  {generate_s:.1f} s, {links:,} violation links", file=sys.stderr, flush=True)
 
     patterns_cold, patterns_s, page = timed(
-        lambda: patterns.build(organisation, Case.objects.filter(organisation=organisation))
+        # As the page does with no filter chosen.
+        lambda: patterns.for_filters(organisation, CaseFilterForm(organisation=organisation))
     )
     assert page["cases"] == count, page["cases"]
     figures = {"patterns_cold_s": patterns_cold, "patterns_s": patterns_s}

@@ -6,7 +6,7 @@ from django import forms
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from haki.cases.models import Case, CaseAction, ViolationType
+from haki.cases.models import Case, CaseAction, CaseViolation, ViolationType
 from haki.cases.taxonomy import Action, Kind, Perpetrator, Place
 from haki.core.forms import DateRangeForm
 
@@ -153,6 +153,19 @@ class CaseFilterForm(DateRangeForm):
         self.fields["area"].queryset = organisation.areas.all()
         self.fields["violation"].queryset = ViolationType.objects.filter(organisation=organisation)
         self.fields["violation"].label_from_instance = lambda t: t.display_label
+
+    def links(self, organisation: Any) -> Any:
+        """The chosen cases' CaseViolation rows, when dates alone choose them (the
+        links carry their case's date); None when other filters need the cases."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        if any(data.get(name) for name in ("area", "violation", "perpetrator", "place")):
+            return None
+        links = CaseViolation.objects.filter(organisation=organisation)
+        if data.get("since"):
+            links = links.filter(occurred_on__gte=data["since"])
+        if data.get("until"):
+            links = links.filter(occurred_on__lte=data["until"])
+        return links
 
     def filter(self, cases: Any) -> Any:
         """``cases`` narrowed to the chosen filters (call after is_valid())."""

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from haki.cases.exports import IMPORT_COLUMNS
-from haki.cases.models import Case, CaseAction, ViolationType
+from haki.cases.models import Case, CaseAction, CaseViolation, ViolationType
 from haki.cases.taxonomy import Action, Outcome, Perpetrator, Place
 from haki.core.models import Area, Organisation
 
@@ -213,10 +213,15 @@ class Importer:
             if draft.narrative:
                 draft.case.narrative = draft.narrative
         created = Case.objects.bulk_create([d.case for d in drafts], batch_size=1000)
-        links = Case.violations.through
-        links.objects.bulk_create(
+        CaseViolation.objects.bulk_create(
             [
-                links(case_id=case.pk, violationtype_id=pk)
+                CaseViolation(
+                    case_id=case.pk,
+                    violationtype_id=pk,
+                    organisation_id=case.organisation_id,
+                    occurred_on=case.occurred_on,
+                    consent_police=case.consent_police,
+                )
                 for case, draft in zip(created, drafts, strict=True)
                 for pk in draft.violations
             ],

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from haki.cases.models import Case
+from haki.cases.forms import CaseFilterForm
+from haki.cases.models import Case, CaseViolation
 from haki.cases.tally import tally, violation_labels, within
 from haki.cases.taxonomy import Kind, Outcome, Perpetrator, Place
 from haki.core.models import Area, Organisation
@@ -21,8 +22,12 @@ def ranked(counts: dict[Any, int], labels: dict[Any, str]) -> list[dict[str, Any
     return sorted(rows, key=lambda row: (-row["n"], row["label"]))
 
 
-def build(organisation: Organisation, cases: QuerySet[Case]) -> dict[str, Any]:
-    counted = tally(cases)
+def build(
+    organisation: Organisation,
+    cases: QuerySet[Case],
+    links: QuerySet[CaseViolation] | None = None,
+) -> dict[str, Any]:
+    counted = tally(cases, links)
     types = violation_labels(organisation)
     months = sorted(counted.by_month)
     abuses = {m: counted.acts_by_month.get((m, Kind.ABUSE), 0) for m in months}
@@ -68,3 +73,13 @@ def build(organisation: Organisation, cases: QuerySet[Case]) -> dict[str, Any]:
             ],
         },
     }
+
+
+def for_filters(organisation: Organisation, filters: CaseFilterForm) -> dict[str, Any]:
+    """The page's figures for the filters as chosen: every case when none are."""
+    cases, links = Case.objects.filter(organisation=organisation), None
+    if not filters.is_bound or filters.is_valid():
+        links = filters.links(organisation)
+    if filters.is_valid():
+        cases = filters.filter(cases)
+    return build(organisation, cases, links)

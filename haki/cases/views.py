@@ -261,11 +261,8 @@ class PatternsView(OrganisationPermissionMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         org = self.request.organisation
         filters = CaseFilterForm(self.request.GET or None, organisation=org)
-        cases = Case.objects.filter(organisation=org)
-        if filters.is_valid():
-            cases = filters.filter(cases)
         return super().get_context_data(
-            filters=filters, patterns=patterns.build(org, cases), **kwargs
+            filters=filters, patterns=patterns.for_filters(org, filters), **kwargs
         )
 
 

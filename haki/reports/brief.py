@@ -15,7 +15,7 @@ from enum import StrEnum
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from haki.cases.models import Case, ViolationType
+from haki.cases.models import Case, CaseViolation, ViolationType
 from haki.cases.tally import Tally, lineages, roll_up, tally
 from haki.cases.taxonomy import Kind, Outcome, Perpetrator, Place
 from haki.core.models import Area, Organisation
@@ -80,10 +80,25 @@ def cases_for(
     return cases
 
 
+def links_for(
+    organisation: Organisation, since: datetime.date, until: datetime.date, audience: Audience
+) -> QuerySet[CaseViolation]:
+    """The same selection as cases_for, from the links' own copies of its columns."""
+    links = CaseViolation.objects.filter(
+        organisation=organisation, occurred_on__gte=since, occurred_on__lte=until
+    )
+    if audience == Audience.POLICE:
+        links = links.filter(consent_police=True)
+    return links
+
+
 def build(
     organisation: Organisation, since: datetime.date, until: datetime.date, audience: Audience
 ) -> Brief:
-    counted = tally(cases_for(organisation, since, until, audience))
+    counted = tally(
+        cases_for(organisation, since, until, audience),
+        links_for(organisation, since, until, audience),
+    )
     return compose(organisation, since, until, audience, counted)
 
 

@@ -241,3 +241,35 @@ def test_the_case_list_filters_by_what_happened_and_date(world):
     assert [c.number for c in page] == [1]
     assert timezone.now()  # the list renders with no filter too
     assert client.get(reverse("cases:list")).status_code == 200
+
+
+def test_counting_from_the_links_agrees_with_joining_the_cases(world):
+    """What happened is counted from the links' copies of their case's organisation,
+    date and consent; those copies follow every way a case is made or changed."""
+    from haki.cases.importer import import_cases
+    from haki.cases.models import CaseViolation
+    from haki.cases.tally import tally
+
+    a = world["a"]
+    client = verified_client(a.users[Role.CASEWORKER])
+    client.post(reverse("cases:create"), case_post(a, consent_police="on"))
+    header = (
+        "date,area,place,violations,perpetrator,unit,actions,outcome,consent_reports,"
+        "consent_police,narrative\n"
+    )
+    import_cases(
+        a.org, "old.csv", (header + "2025-02-03,CEN,street,raid,client,,,,no,yes,\n").encode()
+    )
+    edited = Case.objects.get(organisation=a.org, number=1)
+    edited.occurred_on, edited.consent_police = edited.occurred_on.replace(year=2024), True
+    edited.save()
+    by_join = tally(Case.objects.filter(organisation=a.org))
+    by_links = tally(
+        Case.objects.filter(organisation=a.org), CaseViolation.objects.filter(organisation=a.org)
+    )
+    assert by_links == by_join
+    assert sum(by_join.by_violation.values()) == 4
+    police = CaseViolation.objects.filter(organisation=a.org, consent_police=True)
+    consented = Case.objects.filter(organisation=a.org, consent_police=True)
+    assert tally(consented, police) == tally(consented)
+    assert not CaseViolation.objects.filter(occurred_on__isnull=True).exists()
