@@ -7,6 +7,7 @@ the worker, so a slow keyword handler never makes a gateway wait or retry."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from uuid import UUID
 
@@ -20,6 +21,15 @@ from haki.messaging.channels import BadRequest, Forbidden, Incoming, StatusRepor
 from haki.messaging.models import Channel, Msg
 
 logger = logging.getLogger(__name__)
+
+# What the task queue raises when its storage (SQLite file or Redis) is unreachable.
+QUEUE_ERRORS: tuple[type[BaseException], ...] = (OSError, sqlite3.Error)
+try:
+    from redis.exceptions import RedisError
+
+    QUEUE_ERRORS += (RedisError,)
+except ImportError:  # Redis is an optional extra
+    pass
 
 CACHE_SECONDS = 60
 _channels: dict[UUID, tuple[float, Channel]] = {}
@@ -96,8 +106,20 @@ def store_incoming(channel: Channel, incoming: Incoming) -> Msg | None:
             msg.save()  # one INSERT, committed on its own: no BEGIN and COMMIT round trips
     except IntegrityError:
         return None
-    transaction.on_commit(lambda: tasks.route_msg(msg.pk))
+    transaction.on_commit(lambda: prompt_routing(tasks.route_msg, msg.pk))
     return msg
+
+
+def prompt_routing(route_msg, msg_id: int) -> None:
+    """Ask a worker to route the stored text now. With the queue unreachable the text
+    is still stored, so the gateway still gets its 2xx, and the worker's sweep routes
+    the text once the queue is back."""
+    try:
+        route_msg(msg_id)
+    except QUEUE_ERRORS as exc:
+        logger.error(
+            "queue unavailable (%s): text %s waits for the sweep", type(exc).__name__, msg_id
+        )
 
 
 def apply_status(channel: Channel, report: StatusReport) -> bool:

@@ -83,6 +83,23 @@ def test_webhook_answers_are_sized_and_set_no_cookie(world, client):
     assert unknown.status_code == 404 and unknown["Content-Length"]
 
 
+def test_a_text_is_accepted_and_kept_while_the_queue_is_down(
+    world, client, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    from redis.exceptions import ConnectionError as RedisDown
+
+    def queue_down(msg_id):
+        raise RedisDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr("haki.messaging.tasks.route_msg", queue_down)
+    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+        response = kannel_post(client, world["a"].channel, "HELP at the market")
+    assert response.status_code == 200
+    (msg,) = inbound(world["a"].channel)
+    assert msg.status == Msg.Status.RECEIVED  # the sweep routes it once the queue is back
+    assert "queue unavailable" in caplog.text and "190555001" not in caplog.text
+
+
 def test_malformed_kannel_payload_is_refused_with_the_reason(world, client):
     channel = world["a"].channel
     response = client.post(
