@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from haki.cases.forms import CaseFilterForm
 from haki.cases.models import Case, CaseViolation
-from haki.cases.tally import tally, violation_labels, within
+from haki.cases.tally import lineages, tally, violation_labels, within
 from haki.cases.taxonomy import Kind, Outcome, Perpetrator, Place
 from haki.core.models import Area, Organisation
 
@@ -33,7 +33,7 @@ def build(
     abuses = {m: counted.acts_by_month.get((m, Kind.ABUSE), 0) for m in months}
     positives = {m: counted.acts_by_month.get((m, Kind.POSITIVE), 0) for m in months}
     areas = list(Area.objects.filter(organisation=organisation))
-    in_area = within(counted.by_area, areas)
+    in_area = within(counted.by_area, lineages(areas))
     by_violation = [
         {"label": types[pk][0], "kind": types[pk][1], "n": n}
         for pk, n in sorted(counted.by_violation.items(), key=lambda item: -item[1])

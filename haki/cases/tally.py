@@ -110,9 +110,9 @@ def lineages(areas: list[Area]) -> dict[int, list[int]]:
     return chains
 
 
-def roll_up(by_area: dict[int, int], areas: list[Area], depth: int) -> Counter[int]:
-    """Counts moved up to their ancestor at ``depth`` (areas above it keep their own)."""
-    chains = lineages(areas)
+def roll_up(by_area: dict[int, int], chains: dict[int, list[int]], depth: int) -> Counter[int]:
+    """Counts moved up to their ancestor at ``depth`` (areas above it keep their own);
+    ``chains`` as from lineages()."""
     rolled: Counter[int] = Counter()
     for pk, n in by_area.items():
         chain = chains.get(pk, [pk])
@@ -120,16 +120,13 @@ def roll_up(by_area: dict[int, int], areas: list[Area], depth: int) -> Counter[i
     return rolled
 
 
-def within(by_area: dict[int, int], areas: list[Area]) -> Counter[int]:
-    """For each area, the cases recorded in it or anywhere below it."""
-    parents = {a.pk: a.parent_id for a in areas}
+def within(by_area: dict[int, int], chains: dict[int, list[int]]) -> Counter[int]:
+    """For each area, the cases recorded in it or anywhere below it; ``chains`` as from
+    lineages()."""
     totals: Counter[int] = Counter()
     for pk, n in by_area.items():
-        node, seen = pk, set()
-        while node is not None and node not in seen:
+        for node in chains.get(pk, [pk]):
             totals[node] += n
-            seen.add(node)
-            node = parents.get(node)
     return totals
 
 

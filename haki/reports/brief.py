@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from haki.cases.models import Case, CaseViolation, ViolationType
 from haki.cases.tally import Tally, lineages, roll_up, tally
 from haki.cases.taxonomy import Kind, Outcome, Perpetrator, Place
-from haki.core.models import Area, Organisation
+from haki.core.models import MINIMUM_K, Area, Organisation
 from haki.reports.suppression import shown_total, suppress
 
 TOP_UNITS = 10
@@ -69,35 +69,25 @@ def months_between(since: datetime.date, until: datetime.date) -> list[datetime.
     return months
 
 
-def cases_for(
-    organisation: Organisation, since: datetime.date, until: datetime.date, audience: Audience
-) -> QuerySet[Case]:
-    cases = Case.objects.filter(
-        organisation=organisation, occurred_on__gte=since, occurred_on__lte=until
-    )
-    if audience == Audience.POLICE:
-        cases = cases.filter(consent_police=True)
-    return cases
-
-
-def links_for(
-    organisation: Organisation, since: datetime.date, until: datetime.date, audience: Audience
-) -> QuerySet[CaseViolation]:
-    """The same selection as cases_for, from the links' own copies of its columns."""
-    links = CaseViolation.objects.filter(
-        organisation=organisation, occurred_on__gte=since, occurred_on__lte=until
-    )
-    if audience == Audience.POLICE:
-        links = links.filter(consent_police=True)
-    return links
+def chosen(
+    rows: QuerySet,
+    organisation: Organisation,
+    since: datetime.date,
+    until: datetime.date,
+    audience: Audience,
+) -> QuerySet:
+    """The brief's cases, or their links (CaseViolation carries copies of the same
+    organisation, date and consent columns)."""
+    rows = rows.filter(organisation=organisation, occurred_on__gte=since, occurred_on__lte=until)
+    return rows.filter(consent_police=True) if audience == Audience.POLICE else rows
 
 
 def build(
     organisation: Organisation, since: datetime.date, until: datetime.date, audience: Audience
 ) -> Brief:
+    period = (organisation, since, until, audience)
     counted = tally(
-        cases_for(organisation, since, until, audience),
-        links_for(organisation, since, until, audience),
+        chosen(Case.objects.all(), *period), chosen(CaseViolation.objects.all(), *period)
     )
     return compose(organisation, since, until, audience, counted)
 
@@ -113,13 +103,13 @@ def compose(
     at zero, so that outside the organisation a hidden cell says nothing about whether
     anything happened there."""
     police = audience == Audience.POLICE
-    k = max(organisation.suppression_k, 5) if police else None
+    k = max(organisation.suppression_k, MINIMUM_K) if police else None
     areas = list(Area.objects.filter(organisation=organisation))
     names = {a.pk: a.name for a in areas}
     if police:
-        depth = organisation.brief_area_depth
-        by_area = roll_up(counted.by_area, areas, depth)
-        listed_areas = [pk for pk, chain in lineages(areas).items() if len(chain) - 1 <= depth]
+        depth, chains = organisation.brief_area_depth, lineages(areas)
+        by_area = roll_up(counted.by_area, chains, depth)
+        listed_areas = [pk for pk, chain in chains.items() if len(chain) - 1 <= depth]
     else:
         by_area, listed_areas = counted.by_area, [a.pk for a in areas]
     months = months_between(since, until)
