@@ -6,6 +6,7 @@ from django import forms
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from haki.cases.attachments import CleanFile, clean_upload
 from haki.cases.models import Case, CaseAction, CaseViolation, ViolationType
 from haki.cases.taxonomy import Action, Kind, Perpetrator, Place
 from haki.core.forms import DateRangeForm
@@ -135,6 +136,10 @@ class AttachmentForm(forms.Form):
         help_text=_("JPEG, PNG or WebP photos, or PDF documents; up to 10 MB."),
     )
 
+    def clean_file(self) -> CleanFile:
+        """The upload checked by content, photos stripped of their metadata."""
+        return clean_upload(self.cleaned_data["file"])
+
 
 class CaseFilterForm(DateRangeForm):
     """Filters shared by the case list, the patterns page and the exports."""
@@ -157,7 +162,7 @@ class CaseFilterForm(DateRangeForm):
     def links(self, organisation: Any) -> Any:
         """The chosen cases' CaseViolation rows, when dates alone choose them (the
         links carry their case's date); None when other filters need the cases."""
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        data = self.cleaned_data if self.is_valid() else {}  # invalid: every case, as filter()
         if any(data.get(name) for name in ("area", "violation", "perpetrator", "place")):
             return None
         links = CaseViolation.objects.filter(organisation=organisation)

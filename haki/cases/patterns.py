@@ -76,10 +76,9 @@ def build(
 
 
 def for_filters(organisation: Organisation, filters: CaseFilterForm) -> dict[str, Any]:
-    """The page's figures for the filters as chosen: every case when none are."""
-    cases, links = Case.objects.filter(organisation=organisation), None
-    if not filters.is_bound or filters.is_valid():
-        links = filters.links(organisation)
+    """The page's figures for the filters as chosen: every case when none are (or when
+    they are not valid)."""
+    cases = Case.objects.filter(organisation=organisation)
     if filters.is_valid():
         cases = filters.filter(cases)
-    return build(organisation, cases, links)
+    return build(organisation, cases, filters.links(organisation))

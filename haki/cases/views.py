@@ -4,7 +4,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -16,7 +16,6 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from haki.cases import exports, patterns
-from haki.cases.attachments import clean_upload
 from haki.cases.forms import (
     AttachmentForm,
     CaseFilterForm,
@@ -171,24 +170,18 @@ class CaseDetailView(OrganisationPermissionMixin, DetailView):
         )
 
 
-class AttachmentUploadView(OrganisationPermissionMixin, View):
+class AttachmentUploadView(CaseDetailView):
+    """Attach a file; a refused one shows the case page again with the reason."""
+
     permission_required = "cases.change_case"
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, case: UUID) -> HttpResponse:
-        target = get_case_for_user(request, case)
+        self.object = target = get_case_for_user(request, case)
         form = AttachmentForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                clean = clean_upload(form.cleaned_data["file"])
-            except ValidationError as error:
-                form.add_error("file", error)
-        if form.errors:
-            view = CaseDetailView(request=request, kwargs={"case": case}, object=target)
-            context = view.get_context_data(object=target, attachment_form=form)
-            response = view.render_to_response(context)
-            response.status_code = 400
-            return response
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(attachment_form=form), status=400)
+        clean = form.cleaned_data["file"]
         attachment = Attachment(
             organisation=target.organisation,
             case=target,
