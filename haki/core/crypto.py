@@ -75,15 +75,21 @@ class Keyring:
         return self.data.encrypt(plaintext.encode()).decode()
 
     def open(self, token: str) -> str:
+        return self.open_bytes(token.encode()).decode()
+
+    def open_bytes(self, token: bytes) -> bytes:
         try:
-            return self.data.decrypt(token.encode()).decode()
+            return self.data.decrypt(token)
         except InvalidToken:
             raise KeysUnavailable(
                 "This value cannot be decrypted with the organisation's keys."
             ) from None
 
-    def rotate(self, token: str) -> str:
-        return self.data.rotate(token.encode()).decode()
+    def rotate(self, token: str | bytes | memoryview) -> str | bytes:
+        """The token re-encrypted under the newest key, as text or bytes as it came."""
+        if isinstance(token, str):
+            return self.data.rotate(token.encode()).decode()
+        return self.data.rotate(bytes(token))
 
     def index(self, value: str) -> str:
         return hmac.new(self.index_key, value.encode(), hashlib.sha256).hexdigest()
@@ -177,14 +183,7 @@ class SealedBytes:
         if instance is None:
             return self
         token = bytes(getattr(instance, self.column) or b"")
-        if not token:
-            return b""
-        try:
-            return keyring_for(instance.organisation).data.decrypt(token)
-        except InvalidToken:
-            raise KeysUnavailable(
-                "This value cannot be decrypted with the organisation's keys."
-            ) from None
+        return keyring_for(instance.organisation).open_bytes(token) if token else b""
 
     def __set__(self, instance: Any, value: bytes) -> None:
         ring = keyring_for(instance.organisation)

@@ -43,10 +43,7 @@ def rotate(org: Organisation) -> int:
         for row in rows:
             for column in columns:
                 token = getattr(row, column)
-                if isinstance(token, bytes | memoryview) and token:
-                    setattr(row, column, ring.data.rotate(bytes(token)))
-                    count += 1
-                elif token:
+                if token:
                     setattr(row, column, ring.rotate(token))
                     count += 1
         model.objects.bulk_update(rows, columns, batch_size=500)
