@@ -28,7 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.postgres import DEFAULT_SERVER, fresh_database, reachable
+from bench.postgres import DEFAULT_SERVER, reachable
+from haki.tests.harness import fresh_database
 
 RESULTS = Path(__file__).with_name("results-cases.json")
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,12 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import floor, load, rapidsms_reference
-from bench.postgres import fresh_database
 from bench.processes import cpu_seconds
 from bench.queues import empty_queue
 from bench.serving import Gunicorn
 from haki.messaging.tests.stub_gateway import StubGateway
-from haki.tests.harness import ROOT, RunningHaki, wait_until
+from haki.tests.harness import ROOT, RunningHaki, fresh_database, wait_until
 
 KANNEL = "5d1c3b2a-4e6f-4a8b-9c0d-1e2f3a4b5c6d"
 AFRICAS_TALKING = "6e2d4c3b-5f7a-4b9c-8d1e-2f3a4b5c6d7e"

@@ -19,8 +19,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.postgres import connection_settings, fresh_database
+from bench.postgres import connection_settings
 from bench.serving import Gunicorn
+from haki.tests.harness import fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME = ROOT / "var" / "bench" / "rapidsms"

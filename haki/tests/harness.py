@@ -12,6 +12,8 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -34,6 +36,38 @@ def wait_until(condition, timeout: float, interval: float = 0.2, what: str = "co
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+def database_url(server: str, name: str) -> str:
+    """``server``'s URL, naming the database ``name`` instead."""
+    return server.rsplit("/", 1)[0] + f"/{name}"
+
+
+def create_database(server: str, prefix: str) -> str:
+    """An empty database of a new name on the PostgreSQL ``server``; returns the name."""
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def drop_database(server: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def fresh_database(server: str, prefix: str) -> Iterator[str]:
+    """Create an empty database on ``server``, yield its URL, drop it afterwards."""
+    name = create_database(server, prefix)
+    try:
+        yield database_url(server, name)
+    finally:
+        drop_database(server, name)
 
 
 class RunningHaki:
@@ -66,12 +100,8 @@ class RunningHaki:
         self._pg_server = base
         if not base.startswith("postgres"):
             return f"sqlite:///{self.folder / 'haki.sqlite3'}"
-        import psycopg
-
-        self._pg_name = f"haki_run_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(base, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{self._pg_name}"')
-        return base.rsplit("/", 1)[0] + f"/{self._pg_name}"
+        self._pg_name = create_database(base, "haki_run")
+        return database_url(base, self._pg_name)
 
     def haki(self, *args: str, timeout: float = 180) -> str:
         done = subprocess.run(
@@ -180,10 +210,7 @@ class RunningHaki:
                 process.kill()
         self.processes.clear()
         if self._pg_name:
-            import psycopg
-
-            with psycopg.connect(self._pg_server, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{self._pg_name}" WITH (FORCE)')
+            drop_database(self._pg_server, self._pg_name)
 
     def __enter__(self) -> RunningHaki:
         return self
