@@ -198,17 +198,6 @@ def running_rapidsms(server: str, sendsms_url: str, folder: Path) -> Iterator[Gu
             yield server_process
 
 
-def stored_messages(database_url: str) -> dict[str, int]:
-    """How many texts messagelog holds, by direction (I incoming, O outgoing)."""
-    import psycopg
-
-    with psycopg.connect(database_url) as connection:
-        rows = connection.execute(
-            "SELECT direction, count(*) FROM messagelog_message GROUP BY direction"
-        ).fetchall()
-    return {direction: count for direction, count in rows}
-
-
 if __name__ == "__main__":
     build()
     print(f"RapidSMS reference ready in {HOME}")
