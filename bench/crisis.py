@@ -185,11 +185,12 @@ def run(database: str, alerts: int, pending: int, huey_url: str | None = None) -
         haki.provision(organisation(f"{gateway.url}/cgi-bin/sendsms", 2 * alerts + 5))
         haki.start_web(workers=2)
         haki.start_worker(threads=8)
-        webhook = Webhook(f"{haki.url}/c/kn/{CHANNEL}/receive")
+        url = f"{haki.url}/c/kn/{CHANNEL}/receive"
+        webhook = Webhook(url)
         help_latencies(webhook, gateway, 2 * alerts, 5)  # warm up
         idle = help_latencies(webhook, gateway, 0, alerts)
         stop = threading.Event()
-        load = threading.Thread(target=background_load, args=(Webhook(webhook_url(haki)), stop, 40))
+        load = threading.Thread(target=background_load, args=(Webhook(url), stop, 40))
         load.start()
         loaded = help_latencies(webhook, gateway, alerts, alerts)
         stop.set()
@@ -204,10 +205,6 @@ def run(database: str, alerts: int, pending: int, huey_url: str | None = None) -
         "escalation_lateness_p50_s": round(statistics.median(late), 3),
         "escalation_lateness_p99_s": round(percentile(late, 0.99), 3),
     }
-
-
-def webhook_url(haki: RunningHaki) -> str:
-    return f"{haki.url}/c/kn/{CHANNEL}/receive"
 
 
 TARGETS = {
