@@ -28,7 +28,8 @@ def default_bind() -> str:
     return f"{host}:{os.environ.get('PORT') or '8000'}"
 
 
-def gunicorn_command(bind: str, workers: int, threads: int) -> list[str]:
+def gunicorn_command(bind: str, workers: int, threads: int, access_log: str = "-") -> list[str]:
+    """``access_log``: where gunicorn writes a line per request (``-``: standard output)."""
     return [
         sys.executable,
         "-m",
@@ -41,7 +42,7 @@ def gunicorn_command(bind: str, workers: int, threads: int) -> list[str]:
         "--threads",
         str(threads),
         "--access-logfile",
-        "-",
+        access_log,
         "--access-logformat",
         ACCESS_LOG_FORMAT,
         # Unused, and by default one socket in the home folder for every instance.

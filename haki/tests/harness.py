@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 import uuid
@@ -17,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography.fernet import Fernet
+
+from haki.processes import gunicorn_command, haki_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,7 +106,7 @@ class RunningHaki:
 
     def haki(self, *args: str, timeout: float = 180) -> str:
         done = subprocess.run(
-            [sys.executable, "-m", "haki.cli", *args],
+            haki_command(*args),
             cwd=ROOT,
             env=self.env,
             capture_output=True,
@@ -138,23 +139,8 @@ class RunningHaki:
 
     def start_web(self, workers: int = 2) -> None:
         self.haki("collectstatic", "--no-input", "-v", "0")  # as `haki serve` does
-        self._start(
-            "web",
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "haki.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(workers),
-                "--threads",
-                "4",
-                "--access-logfile",
-                "/dev/null",
-            ],
-        )
+        bind = f"127.0.0.1:{self.port}"
+        self._start("web", gunicorn_command(bind, workers, threads=4, access_log="/dev/null"))
 
         def healthy() -> bool:
             try:
@@ -173,21 +159,9 @@ class RunningHaki:
         production; by default `haki run_huey`, which runs them."""
         if scheduler is not None:
             role = "--scheduler" if scheduler else "--no-scheduler"
-            return self._start(
-                name, [sys.executable, "-m", "haki.cli", "worker", "--threads", str(threads), role]
-            )
+            return self._start(name, haki_command("worker", "--threads", str(threads), role))
         return self._start(
-            name,
-            [
-                sys.executable,
-                "-m",
-                "haki.cli",
-                "run_huey",
-                "--workers",
-                str(threads),
-                "--worker-type",
-                "thread",
-            ],
+            name, haki_command("run_huey", "--workers", str(threads), "--worker-type", "thread")
         )
 
     def kill(self, name: str) -> None:
