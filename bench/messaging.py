@@ -9,15 +9,13 @@ The gateway is a local stub answering like Kannel, so the figures are Haki's own
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import quote, urlsplit
 
+from bench import load, postgres
 from haki.messaging.tests.stub_gateway import StubGateway
 from haki.tests.harness import RunningHaki, wait_until
 
@@ -46,34 +44,6 @@ for start in range(0, {count}, 500):
 """
 
 
-def post_inbound(url: str, texts: int, clients: int) -> float:
-    """POST ``texts`` Kannel payloads from ``clients`` keep-alive connections."""
-    parts = urlsplit(url)
-
-    def client(offset: int) -> None:
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-        for i in range(offset, texts, clients):
-            query = (
-                f"backend=fake&sender={quote(f'+2541909{i % 5000:05d}')}&message=x"
-                f"&ts=1795263728&id=bench-{i}&to=20777"
-            )
-            connection.request(
-                "POST",
-                f"{parts.path}?{query}",
-                body=b"help at the market",
-                headers={"Content-Type": "text/plain; charset=UTF-8"},
-            )
-            answer = connection.getresponse()
-            answer.read()
-            assert answer.status == 200, answer.status
-        connection.close()
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(client, range(clients)))
-    return texts / (time.perf_counter() - started)
-
-
 def measure(database: str, texts: int, clients: int, sends: int) -> dict[str, float]:
     gateway = StubGateway()
     with tempfile.TemporaryDirectory() as folder, RunningHaki(Path(folder), database) as haki:
@@ -82,8 +52,9 @@ def measure(database: str, texts: int, clients: int, sends: int) -> dict[str, fl
         )
         haki.start_web(workers=2)
         receive = f"{haki.url}/c/kn/{CHANNEL}/receive"
-        post_inbound(receive, 200, clients)  # warm up connections and caches
-        inbound = post_inbound(receive, texts, clients)
+        # Warm up connections and caches, with gateway ids of their own.
+        load.send(receive, "kannel", 200, connections=clients, run="warm")
+        inbound = load.send(receive, "kannel", texts, connections=clients)
         # The worker first routes that backlog and replies to it; only then is the
         # sending of freshly queued texts timed.
         haki.start_worker(threads=8)
@@ -99,16 +70,6 @@ def measure(database: str, texts: int, clients: int, sends: int) -> dict[str, fl
     return {"inbound_msgs_per_s": round(inbound, 1), "outbound_msgs_per_s": round(outbound, 1)}
 
 
-def reachable(url: str) -> bool:
-    import psycopg
-
-    try:
-        psycopg.connect(url, connect_timeout=3).close()
-    except psycopg.OperationalError:
-        return False
-    return True
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=2000)
@@ -116,16 +77,14 @@ def main() -> None:
     parser.add_argument("--sends", type=int, default=1000)
     parser.add_argument(
         "--postgres",
-        default=os.environ.get(
-            "HAKI_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"
-        ),
+        default=os.environ.get("HAKI_BENCH_POSTGRES_URL", postgres.DEFAULT_SERVER),
     )
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haki.settings.test")
     results = {"machine": {"cores": os.cpu_count()}, "texts": args.texts, "sends": args.sends}
     print(f"{'database':<12}{'inbound texts/s':>18}{'outbound texts/s':>18}")
     for name, database in (("SQLite", "sqlite"), ("PostgreSQL", args.postgres)):
-        if database != "sqlite" and not reachable(database):
+        if database != "sqlite" and not postgres.reachable(database):
             print(f"{name:<12}{'not reachable at ' + database:>36}")
             continue
         figures = measure(database, args.texts, args.clients, args.sends)
