@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from haki.core.phones import InvalidPhoneNumber, normalise_phone
-from haki.messaging import spool
+from haki.messaging import spool, tasks
 from haki.messaging.channels import BadRequest, Forbidden, Incoming, StatusReport, gateway_for
 from haki.messaging.models import Channel, Msg
 
@@ -86,8 +86,6 @@ def sender_number(raw: str, country: str) -> str:
 
 def store_incoming(channel: Channel, incoming: Incoming) -> Msg | None:
     """Store a text once; a repeat of the same (channel, external id) returns None."""
-    from haki.messaging import tasks
-
     msg = Msg(
         organisation=channel.organisation,
         channel=channel,
@@ -106,16 +104,16 @@ def store_incoming(channel: Channel, incoming: Incoming) -> Msg | None:
             msg.save()  # one INSERT, committed on its own: no BEGIN and COMMIT round trips
     except IntegrityError:
         return None
-    transaction.on_commit(lambda: prompt_routing(tasks.route_msg, msg.pk))
+    transaction.on_commit(lambda: prompt_routing(msg.pk))
     return msg
 
 
-def prompt_routing(route_msg, msg_id: int) -> None:
+def prompt_routing(msg_id: int) -> None:
     """Ask a worker to route the stored text now. With the queue unreachable the text
     is still stored, so the gateway still gets its 2xx, and the worker's sweep routes
     the text once the queue is back."""
     try:
-        route_msg(msg_id)
+        tasks.route_msg(msg_id)
     except QUEUE_ERRORS as exc:
         logger.error(
             "queue unavailable (%s): text %s waits for the sweep", type(exc).__name__, msg_id
