@@ -300,7 +300,9 @@ def set_up(d: Deployment) -> Deployment:
     """Sections 3 to 9 and 11 of the page, in its order."""
     sql = re.search(r"<<'SQL'\n(.*?)\nSQL", d.blocks["database"], re.S).group(1)
     superuser_sql(*filter(None, (s.strip() for s in d.adapt(sql).split(";"))))
-    d.bash(d.adapt(d.blocks["keys"]))
+    shell_umask = d.bash("umask")
+    # Run as one shell with the next steps: the keys' umask must not stay on after it.
+    assert d.bash(d.adapt(d.blocks["keys"]) + "\numask") == shell_umask
     for key in ("master.key", "secret.key"):
         assert (d.etc / key).stat().st_mode & 0o777 == 0o400
     assert not list(d.home.iterdir()), "making a key left files behind"
@@ -335,6 +337,23 @@ def set_up(d: Deployment) -> Deployment:
     (d.etc / "backup.pub").write_text(d.bash("age-keygen -y haki-backup.key"))
     d.install("backup", d.sbin / "haki-backup", 0o700)
     return d
+
+
+def test_every_nginx_server_block_logs_paths_only():
+    """Kannel puts the sender's number and the text in the query string: every server
+    block of the page's nginx set-up logs with the path-only format, and certbot is kept
+    from adding a redirect block of its own, which would log with nginx's default."""
+    config = doc_blocks()["nginx"]
+    (log_format,) = re.findall(r"log_format haki (.*?);", config, re.S)
+    assert "$uri" in log_format
+    assert not re.search(r"\$(request|request_uri|args|query_string|arg_\w+)\b", log_format)
+    servers = config.split("server {")[1:]
+    assert servers
+    for server in servers:
+        assert re.search(r"^\s*access_log \S+ haki;", server, re.M), server
+        assert re.search(r"^\s*error_log \S+ crit;", server, re.M), server
+    (certbot,) = re.findall(r"^certbot --.*$", DOC.read_text(), re.M)
+    assert "--no-redirect" in certbot.split()
 
 
 ALERT = """
