@@ -14,10 +14,10 @@ from django.utils import timezone
 from haki.core.models import Area, Organisation
 from haki.core.phones import InvalidPhoneNumber, normalise_phone
 from haki.members.models import Member
-from haki.messaging import keywords, outbox
+from haki.messaging import keywords
 from haki.messaging.keywords import Match
 from haki.messaging.models import Keyword, Msg
-from haki.messaging.texts import render
+from haki.messaging.texts import queue_text
 
 logger = logging.getLogger(__name__)
 LANGUAGE_NAMES = {
@@ -47,16 +47,15 @@ class Context:
         return self.organisation.default_language
 
     def reply(self, key: str, language: str | None = None, **values: object) -> Msg | None:
-        language = language or self.language
-        return outbox.queue(
+        return queue_text(
             self.organisation,
             self.msg.phone,
-            render(self.organisation, key, language, **values),
-            template=key,
+            key,
+            language or self.language,
             member=self.member,
-            language=language,
             channel=self.msg.channel,
             in_reply_to=self.msg,
+            **values,
         )
 
 

@@ -82,7 +82,6 @@ def queue_many(
     *,
     template: str,
     batch,
-    channel: Channel | None = None,
 ) -> int:
     """Write one text per member, in their language, for a broadcast or a poll.
 
@@ -92,7 +91,7 @@ def queue_many(
     thousand rows, and a few drain tasks instead of a task per text."""
     from haki.messaging import tasks
 
-    channel = channel or default_channel(organisation)
+    channel = default_channel(organisation)
     if channel is None:
         return 0
     now = timezone.now()
