@@ -4,6 +4,8 @@ gateway is; each module turns its gateway's HTTP requests into ``Incoming`` text
 
 from __future__ import annotations
 
+from functools import cache
+
 from haki.messaging.channels.base import (
     BadRequest,
     Forbidden,
@@ -15,15 +17,20 @@ from haki.messaging.channels.base import (
 
 
 def gateway_for(channel_type: str) -> Gateway:
+    return _gateways()[channel_type]
+
+
+@cache
+def _gateways() -> dict[str, Gateway]:
+    """One of each (they keep no state), made once: every webhook asks for one."""
     from haki.messaging.channels import africastalking, android, kannel, twilio
 
-    gateways: dict[str, Gateway] = {
+    return {
         "kn": kannel.Kannel(),
         "at": africastalking.AfricasTalking(),
         "t": twilio.Twilio(),
         "ex": android.Android(),
     }
-    return gateways[channel_type]
 
 
 __all__ = [
