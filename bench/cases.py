@@ -28,8 +28,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.postgres import DEFAULT_SERVER, reachable
+from bench.postgres import DEFAULT_SERVER
 from haki.tests.harness import fresh_database
+from haki.tests.services import postgres_problem
 
 RESULTS = Path(__file__).with_name("results-cases.json")
 ROOT = Path(__file__).resolve().parents[1]
@@ -432,7 +433,7 @@ def main() -> None:
     results: dict[str, dict[str, float]] = {}
     for database in databases:
         name = "sqlite" if database == "sqlite" else "postgresql"
-        if name == "postgresql" and not args.database and not reachable(database):
+        if name == "postgresql" and not args.database and postgres_problem(database):
             print(f"PostgreSQL is not reachable at {database}: skipped", file=sys.stderr)
             continue
         print(f"measuring {name} ...", file=sys.stderr, flush=True)

@@ -102,7 +102,7 @@ class Connection:
             self.sock = None
 
 
-def _drive(url: str, payload: str, first: int, count: int, connections: int, run: str) -> float:
+def _drive(url: str, payload: str, count: int, connections: int, run: str) -> float:
     parts = urlsplit(url)
     host = f"{parts.hostname}:{parts.port}"
     build = PAYLOADS[payload]
@@ -111,7 +111,7 @@ def _drive(url: str, payload: str, first: int, count: int, connections: int, run
     def client(offset: int) -> None:
         connection = Connection(parts.hostname or "127.0.0.1", parts.port or 80)
         try:
-            for i in range(first + offset, first + count, connections):
+            for i in range(offset, count, connections):
                 status = connection.exchange(build(parts.path, host, i, run))
                 if status != 200:
                     failures.append(f"HTTP {status}")
@@ -133,9 +133,7 @@ def _drive(url: str, payload: str, first: int, count: int, connections: int, run
     return elapsed
 
 
-def send(
-    url: str, payload: str, count: int, connections: int = 16, first: int = 0, run: str = "b"
-) -> float:
+def send(url: str, payload: str, count: int, connections: int = 16, run: str = "b") -> float:
     """POST (or GET) ``count`` texts to ``url``; return texts per second."""
     done = subprocess.run(
         [
@@ -147,8 +145,6 @@ def send(
             str(count),
             "--connections",
             str(connections),
-            "--first",
-            str(first),
             "--run",
             run,
         ],
@@ -168,10 +164,9 @@ def main() -> None:
     parser.add_argument("payload", choices=sorted(PAYLOADS))
     parser.add_argument("count", type=int)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--first", type=int, default=0)
     parser.add_argument("--run", default="b")
     args = parser.parse_args()
-    print(_drive(args.url, args.payload, args.first, args.count, args.connections, args.run))
+    print(_drive(args.url, args.payload, args.count, args.connections, args.run))
 
 
 if __name__ == "__main__":

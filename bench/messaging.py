@@ -18,6 +18,7 @@ from pathlib import Path
 from bench import load, postgres
 from haki.messaging.tests.stub_gateway import StubGateway
 from haki.tests.harness import RunningHaki, wait_until
+from haki.tests.services import postgres_problem
 
 CHANNEL = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e"
 ORGANISATION = """
@@ -84,7 +85,7 @@ def main() -> None:
     results = {"machine": {"cores": os.cpu_count()}, "texts": args.texts, "sends": args.sends}
     print(f"{'database':<12}{'inbound texts/s':>18}{'outbound texts/s':>18}")
     for name, database in (("SQLite", "sqlite"), ("PostgreSQL", args.postgres)):
-        if database != "sqlite" and not postgres.reachable(database):
+        if database != "sqlite" and postgres_problem(database):
             print(f"{name:<12}{'not reachable at ' + database:>36}")
             continue
         figures = measure(database, args.texts, args.clients, args.sends)

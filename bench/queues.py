@@ -16,18 +16,6 @@ def empty_queue(url: str) -> None:
         client.close()
 
 
-def reachable(url: str) -> bool:
-    import redis
-
-    client = redis.Redis.from_url(url, socket_connect_timeout=3)
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
-    finally:
-        client.close()
-
-
 def server_version(url: str) -> str:
     import redis
 

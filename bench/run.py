@@ -22,6 +22,7 @@ from pathlib import Path
 
 from bench import crisis, inbound, postgres, queues, rapidsms_reference, report, surveys
 from bench.processes import PeakMemory
+from haki.tests.services import postgres_problem, redis_problem
 
 RESULTS = Path(__file__).with_name("results.json")
 SECTIONS = ("inbound", "crisis", "broadcast", "patterns")
@@ -145,10 +146,9 @@ def main() -> None:
     sizes = replace(
         sizes, **{k: v for k, v in vars(args).items() if k in asdict(sizes) and v is not None}
     )
-    if not postgres.reachable(args.postgres):
-        sys.exit(f"PostgreSQL is not reachable at {args.postgres}")
-    if not queues.reachable(args.redis):
-        sys.exit(f"Redis is not reachable at {args.redis}")
+    problem = postgres_problem(args.postgres) or redis_problem(args.redis)
+    if problem:
+        sys.exit(problem)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haki.settings.test")
     if "inbound" in sections:
         rapidsms_reference.build()

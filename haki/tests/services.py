@@ -26,20 +26,34 @@ def redis_url() -> str:
     return os.environ.get("HAKI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def _unreachable() -> str | None:
+def postgres_problem(url: str) -> str | None:
+    """Why the PostgreSQL server at ``url`` cannot be reached, or None."""
     import psycopg
-    import redis
 
     try:
-        with psycopg.connect(postgres_url(), connect_timeout=3):
+        with psycopg.connect(url, connect_timeout=3):
             pass
     except psycopg.OperationalError as exc:
-        return f"PostgreSQL is not reachable at {postgres_url()} ({exc})"
-    try:
-        redis.Redis.from_url(redis_url(), socket_connect_timeout=3).ping()
-    except redis.RedisError as exc:
-        return f"Redis is not reachable at {redis_url()} ({exc})"
+        return f"PostgreSQL is not reachable at {url} ({exc})"
     return None
+
+
+def redis_problem(url: str) -> str | None:
+    """Why the Redis server at ``url`` cannot be reached, or None."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return f"Redis is not reachable at {url} ({exc})"
+    finally:
+        client.close()
+    return None
+
+
+def _unreachable() -> str | None:
+    return postgres_problem(postgres_url()) or redis_problem(redis_url())
 
 
 def missing(problem: str) -> None:

@@ -9,11 +9,12 @@ import re
 import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+
+from haki.tests.harness import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -125,14 +126,7 @@ def test_sqlite_file_and_logs_hold_no_plaintext(tmp_path):
     reason="runs when the suite runs on PostgreSQL",
 )
 def test_postgresql_dump_and_logs_hold_no_plaintext(tmp_path):
-    import psycopg
-
-    base = os.environ["HAKI_TEST_DATABASE_URL"]
-    name = f"haki_scan_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = base.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with fresh_database(os.environ["HAKI_TEST_DATABASE_URL"], "haki_scan") as url:
         logs = run_provision(tmp_path, url)
         assert_nothing_readable(logs, "the log output")
         assert shutil.which("pg_dump"), "pg_dump is needed to read the raw database"
@@ -141,6 +135,3 @@ def test_postgresql_dump_and_logs_hold_no_plaintext(tmp_path):
         ).stdout
         assert b"Sunflower" in dump
         assert_nothing_readable(dump, "the database dump")
-    finally:
-        with psycopg.connect(base, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
