@@ -105,10 +105,6 @@ def raise_alert(
     return alert, True
 
 
-def responders_for(alert: Alert, tier: str) -> list[Responder]:
-    return Responder.objects.filter(organisation=alert.organisation).on_duty_near(alert.area, tier)
-
-
 def _allowed(alert: Alert, tier: str) -> bool:
     """Police allies only with the member's consent, never for an unknown caller."""
     if tier != POLICE_TIER:
@@ -124,7 +120,9 @@ def _alert_from_tier(alert: Alert, start: int, channel=None) -> None:
         tier = tiers[index]
         if not _allowed(alert, tier):
             continue
-        responders = responders_for(alert, tier)
+        responders = Responder.objects.filter(organisation=alert.organisation).on_duty_near(
+            alert.area, tier
+        )
         if responders:
             alert.tier_index = index
             alert.save(update_fields=["tier_index", "modified_on"])

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -99,6 +100,10 @@ class Channel(models.Model):
 
 
 class MsgQuerySet(models.QuerySet):
+    def status_counts(self) -> Counter[str]:
+        """How many of these texts are in each status, counted by the database."""
+        return Counter(dict(self.order_by().values_list("status").annotate(n=Count("pk"))))
+
     def due(self) -> MsgQuerySet:
         return self.filter(
             direction=Msg.Direction.OUT,

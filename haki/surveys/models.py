@@ -52,11 +52,7 @@ class Target(models.Model):
         chosen_areas, chosen_groups = list(self.areas.all()), list(self.groups.all())
         if not chosen_areas and not chosen_groups:
             return members
-        covered = {
-            area.pk
-            for area in self.organisation.areas.all()
-            if any(a in chosen_areas for a in area.lineage())
-        }
+        covered = {pk for area in chosen_areas for pk in area.subtree()}
         in_target = models.Q(area_id__in=covered) | models.Q(groups__in=chosen_groups)
         return members.filter(pk__in=Member.objects.filter(in_target).values("pk"))
 

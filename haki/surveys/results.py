@@ -31,7 +31,7 @@ class SendResults:
 
 
 def results_of(send: PollSend) -> SendResults:
-    statuses = Counter(Msg.objects.filter(batch=send.uuid).values_list("status", flat=True))
+    statuses = Msg.objects.filter(batch=send.uuid).status_counts()
     answers = Counter(send.replies.values_list("answer", flat=True))
     by_area: dict[str, Counter] = {}
     for area, answer in send.replies.values_list("member__area__name", "answer"):

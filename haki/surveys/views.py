@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 from uuid import UUID
 
@@ -112,9 +111,7 @@ class BroadcastDetailView(OrganisationPermissionMixin, DetailView):
         return [self.template_name]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        statuses = Counter(
-            Msg.objects.filter(batch=self.object.uuid).values_list("status", flat=True)
-        )
+        statuses = Msg.objects.filter(batch=self.object.uuid).status_counts()
         progress = {
             "queued": statuses[Msg.Status.QUEUED] + statuses[Msg.Status.SENDING],
             "sent": statuses[Msg.Status.WIRED] + statuses[Msg.Status.SENT],
