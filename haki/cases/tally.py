@@ -73,20 +73,15 @@ def _acts(
 ) -> tuple[dict[int, int], dict[tuple[datetime.date, str], int]]:
     """How often each violation type was recorded, and abuses and positive acts by month,
     in one pass over the links (or, for a selection they cannot make alone, over the
-    cases joined to their links)."""
+    links of the chosen cases, with each case's own date)."""
     # By day rather than by month: no date function to run on every link.
     if links is not None:
-        grouped = (
-            links.order_by().values_list("occurred_on", "violationtype").annotate(n=Count("*"))
-        )
+        grouped = links.order_by().values_list("occurred_on", "violationtype")
     else:
-        through = CaseViolation._meta.db_table
-        if any(join.table_name == through for join in cases.query.alias_map.values()):
-            # Already joined to the links (filtered by a violation): that join would be
-            # reused and count only the matching links, not every link of these cases.
-            cases = Case.objects.filter(pk__in=cases.values("pk"))
-        grouped = cases.values_list("occurred_on", "violations").annotate(n=Count("*"))
-    rows = [(day, type_id, n) for day, type_id, n in grouped if type_id is not None]
+        grouped = CaseViolation.objects.filter(case__in=cases.values("pk")).values_list(
+            "case__occurred_on", "violationtype"
+        )
+    rows = list(grouped.annotate(n=Count("*")))
     types = {type_id for _day, type_id, _n in rows}
     kinds = dict(ViolationType.objects.filter(pk__in=types).values_list("pk", "kind"))
     by_violation: Counter[int] = Counter()

@@ -273,3 +273,23 @@ def test_counting_from_the_links_agrees_with_joining_the_cases(world):
     consented = Case.objects.filter(organisation=a.org, consent_police=True)
     assert tally(consented, police) == tally(consented)
     assert not CaseViolation.objects.filter(occurred_on__isnull=True).exists()
+
+
+def test_patterns_filtered_by_one_thing_that_happened_count_all_of_those_cases(world):
+    """Choosing "extortion" picks the cases where it happened; what else happened in
+    them is still counted, not only the link the filter matched."""
+    from haki.cases import patterns
+    from haki.cases.forms import CaseFilterForm
+
+    a = world["a"]
+    client = verified_client(a.users[Role.CASEWORKER])
+    client.post(reverse("cases:create"), case_post(a))  # extortion and a positive act
+    types = {t.key: t.pk for t in a.org.violation_types.all()}
+    filters = CaseFilterForm({"violation": types["extortion"]}, organisation=a.org)
+    page = patterns.for_filters(a.org, filters)
+    counted = {row["label"] for row in page["by_violation"]}
+    assert (
+        page["cases"]
+        == Case.objects.filter(organisation=a.org, violations=types["extortion"]).count()
+    )
+    assert len(counted) >= 2, counted
