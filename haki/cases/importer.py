@@ -215,13 +215,7 @@ class Importer:
         created = Case.objects.bulk_create([d.case for d in drafts], batch_size=1000)
         CaseViolation.objects.bulk_create(
             [
-                CaseViolation(
-                    case_id=case.pk,
-                    violationtype_id=pk,
-                    organisation_id=case.organisation_id,
-                    occurred_on=case.occurred_on,
-                    consent_police=case.consent_police,
-                )
+                CaseViolation(case_id=case.pk, violationtype_id=pk, **case.link_copies())
                 for case, draft in zip(created, drafts, strict=True)
                 for pk in draft.violations
             ],

@@ -188,17 +188,18 @@ class Case(models.Model):
         super().save(*args, **kwargs)
         self.copy_to_links()
 
+    def link_copies(self) -> dict[str, Any]:
+        """What each CaseViolation of this case holds a copy of."""
+        return {
+            "organisation_id": self.organisation_id,
+            "occurred_on": self.occurred_on,
+            "consent_police": self.consent_police,
+        }
+
     def copy_to_links(self) -> None:
         """Keep what CaseViolation copies of this case in step with it."""
-        CaseViolation.objects.filter(case=self).exclude(
-            organisation_id=self.organisation_id,
-            occurred_on=self.occurred_on,
-            consent_police=self.consent_police,
-        ).update(
-            organisation_id=self.organisation_id,
-            occurred_on=self.occurred_on,
-            consent_police=self.consent_police,
-        )
+        copies = self.link_copies()
+        CaseViolation.objects.filter(case=self).exclude(**copies).update(**copies)
 
     @staticmethod
     def next_numbers(organisation: Organisation, count: int) -> range:
