@@ -257,7 +257,7 @@ def generate(count: int, seed: int = 7) -> tuple[Any, int]:
     from django.core.management.color import no_style
     from django.db import connection, transaction
 
-    from haki.cases.models import Case, ViolationType
+    from haki.cases.models import Case, CaseViolation, ViolationType
     from haki.core.models import Area, Organisation
 
     rng = random.Random(seed)  # noqa: S311 - data for a benchmark
@@ -272,7 +272,7 @@ def generate(count: int, seed: int = 7) -> tuple[Any, int]:
         )
         areas[code] = area.pk
     shape = Shape(organisation, areas, rng)
-    through = Case.violations.through._meta.db_table
+    through = CaseViolation._meta.db_table
     postgres = connection.vendor == "postgresql"
     links = 0
     with transaction.atomic(), connection.cursor() as cursor:
