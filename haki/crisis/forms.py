@@ -100,11 +100,3 @@ class RosterShiftForm(forms.ModelForm):
             "starts": forms.TimeInput(attrs={"type": "time"}),
             "ends": forms.TimeInput(attrs={"type": "time"}),
         }
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("starts") and data.get("ends") and data["starts"] >= data["ends"]:
-            raise forms.ValidationError(
-                _("A shift ends after it starts; a night shift is two shifts, one each day.")
-            )
-        return data

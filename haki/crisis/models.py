@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -245,6 +246,17 @@ class RosterShift(models.Model):
 
     class Meta:
         ordering = ["weekday", "starts"]
+        constraints = [
+            # ``covers`` reads a shift within one day: one that ended before it started
+            # would never put its responder on duty.
+            models.CheckConstraint(
+                condition=Q(ends__gt=F("starts")),
+                name="roster_shift_ends_after_start",
+                violation_error_message=_(
+                    "A shift ends after it starts; a night shift is two shifts, one each day."
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.responder_id} {self.weekday} {self.starts}-{self.ends}"

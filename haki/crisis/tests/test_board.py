@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.contrib.sessions.models import Session
 from django.test import TestCase
 from django.urls import reverse
@@ -119,3 +120,18 @@ def test_a_coordinator_sets_a_weekly_roster_that_applies_itself(world):
     shift = a.responder.shifts.get()
     client.post(url, {"remove": shift.pk})
     assert not a.responder.shifts.exists()
+
+
+def test_the_database_refuses_a_shift_that_ends_before_it_starts(world):
+    """Whatever writes the roster (the page, the admin, a script), a shift across
+    midnight would never put its responder on duty: the database itself refuses it."""
+    from datetime import time
+
+    from django.db import IntegrityError, transaction
+
+    from haki.crisis.models import RosterShift
+
+    responder = world["a"].responder
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RosterShift.objects.create(responder=responder, weekday=2, starts=time(22), ends=time(6))
+    assert not responder.shifts.exists()
