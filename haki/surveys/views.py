@@ -49,9 +49,7 @@ class PollDetailView(OrganisationPermissionMixin, DetailView):
         return get_poll_for_user(self.request, self.kwargs["poll"])
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(
-            results=[results_of(send) for send in self.object.sends.all()[:12]], **kwargs
-        )
+        return super().get_context_data(results=results_of(self.object.sends.all()[:12]), **kwargs)
 
 
 class SendPollView(OrganisationPermissionMixin, View):

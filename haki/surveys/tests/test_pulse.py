@@ -167,6 +167,33 @@ def test_coordinators_see_results_and_caseworkers_close_follow_ups(world):
     assert "called, she is fine" not in follow_up.note_sealed
 
 
+def test_poll_results_count_each_sending_by_status_answer_and_area(
+    network, poll, django_assert_num_queries
+):
+    from haki.surveys.results import results_of
+
+    m = network.members
+    poll.areas.set([network.areas["root"]])  # rose, lily and vera in Central, iris in East
+    first = send_poll(poll)
+    texts = Msg.objects.filter(batch=first.uuid).order_by("pk")
+    for text, status in zip(texts, ["delivered", "delivered", "sent", "failed"], strict=True):
+        Msg.objects.filter(pk=text.pk).update(status=status)
+    for name, answer in [("rose", "yes"), ("lily", "no"), ("iris", "yes")]:
+        Reply.objects.create(poll_send=first, member=m[name], answer=answer)
+    second = send_poll(poll)
+    Reply.objects.create(poll_send=second, member=m["vera"], answer="other")
+
+    sends = list(poll.sends.all())
+    with django_assert_num_queries(2):  # however many sendings and replies
+        latest, earlier = results_of(sends)
+    assert latest.send == second and earlier.send == first
+    assert (earlier.recipients, earlier.sent, earlier.delivered) == (4, 3, 2)
+    assert earlier.answers == {"yes": 2, "no": 1} and earlier.response_rate == 75.0
+    assert earlier.by_area == {"Kisumu Central": {"yes": 1, "no": 1}, "Kisumu East": {"yes": 1}}
+    assert (latest.sent, latest.delivered, latest.replies) == (0, 0, 1)
+    assert latest.by_area == {"Kisumu Central": {"other": 1}}
+
+
 def test_a_poll_can_target_a_group_as_well_as_areas(network, poll):
     from haki.members.models import MemberGroup
 
