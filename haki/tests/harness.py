@@ -39,6 +39,20 @@ def wait_until(condition, timeout: float, interval: float = 0.2, what: str = "co
         time.sleep(interval)
 
 
+def queue_notices(slug: str, count: int) -> str:
+    """Code for ``RunningHaki.shell``: organisation ``slug`` queues ``count`` notices to
+    fictional numbers in one transaction, as a broadcast does."""
+    return f"""
+from django.db import transaction
+from haki.core.models import Organisation
+from haki.messaging import outbox
+org = Organisation.objects.get(slug={slug!r})
+with transaction.atomic():
+    for i in range({count}):
+        outbox.queue(org, "+2541906%05d" % i, "notice %d" % i)
+"""
+
+
 def database_url(server: str, name: str) -> str:
     """``server``'s URL, naming the database ``name`` instead."""
     return server.rsplit("/", 1)[0] + f"/{name}"

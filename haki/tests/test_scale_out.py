@@ -19,7 +19,7 @@ from urllib.parse import quote
 import pytest
 
 from haki.messaging.tests.stub_gateway import StubGateway
-from haki.tests.harness import RunningHaki, wait_until
+from haki.tests.harness import RunningHaki, queue_notices, wait_until
 from haki.tests.services import huey_name, postgres_url, redis_url, require_postgres_and_redis
 
 pytestmark = pytest.mark.scale_out
@@ -40,16 +40,6 @@ polls:
   - {{name: pulse, question: {{en: "Stopped this week? YES or NO"}}}}
 members:
 {members}
-"""
-
-QUEUE = """
-from django.db import transaction
-from haki.core.models import Organisation
-from haki.messaging import outbox
-org = Organisation.objects.get(slug="{slug}")
-with transaction.atomic():
-    for i in range({count}):
-        outbox.queue(org, "+2541906%05d" % i, "notice %d" % i)
 """
 
 # Alerts for the first COUNT members, their deadlines FIRST seconds away. Every later
@@ -174,7 +164,7 @@ def test_a_burst_of_400_texts_reaches_the_gateway_once_each_through_two_workers(
     with organisation(haki, "burst", gateway, member_count=200) as start:
         start("scheduler")
         start("worker")
-        haki.shell(QUEUE.format(slug="burst", count=200))  # one prompt per text
+        haki.shell(queue_notices("burst", 200))  # one prompt per text
         poll = haki.haki("poll", "send", "--org", "burst", "pulse")  # a few drains share these
         assert "queued for 200 members" in poll
         wait_until(lambda: len(gateway.requests) >= 400, 90, what="400 texts at the gateway")
@@ -219,8 +209,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_repeats_nothing(installation)
         start("scheduler")
         start("worker")
         haki.shell(
-            RAISE.format(slug="killed", count=20, first=8, sweeps=0)
-            + QUEUE.format(slug="killed", count=300)
+            RAISE.format(slug="killed", count=20, first=8, sweeps=0) + queue_notices("killed", 300)
         )
         wait_until(lambda: len(gateway.requests) >= 120, 60, what="the burst under way")
         haki.kill("killed-scheduler")  # mid-burst, and before any deadline has passed

@@ -14,7 +14,7 @@ import pytest
 
 from haki.messaging.tests.kannel import Kannel
 from haki.messaging.tests.stub_gateway import StubGateway
-from haki.tests.harness import RunningHaki, wait_until
+from haki.tests.harness import RunningHaki, queue_notices, wait_until
 
 CHANNEL = "7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b"
 ORGANISATION = """
@@ -24,16 +24,6 @@ areas: [{{code: KSM, name: Kisumu}}]
 channels:
   - {{uuid: {channel}, type: kn, name: Shortcode, address: "20888",
      send_url: "{send_url}", username: haki, password: kannel-pw, tps: {tps}}}
-"""
-
-QUEUE = """
-from django.db import transaction
-from haki.core.models import Organisation
-from haki.messaging import outbox
-org = Organisation.objects.get(slug="guarantees")
-with transaction.atomic():
-    for i in range({count}):
-        outbox.queue(org, "+2541906%05d" % i, "notice %d" % i)
 """
 
 STATUSES = """
@@ -88,7 +78,7 @@ def test_a_worker_killed_while_sending_loses_and_repeats_nothing(tmp_path):
         try:
             haki.provision(ORGANISATION.format(channel=CHANNEL, send_url=kannel.send_url, tps=10))
             haki.start_web()  # delivery reports keep arriving while the worker is down
-            haki.shell(QUEUE.format(count=40))
+            haki.shell(queue_notices("guarantees", 40))
             haki.start_worker(threads=2)
             wait_until(lambda: len(kannel.delivered) >= 8, 30, what="the first texts")
             haki.kill("worker")
@@ -117,7 +107,7 @@ def test_100_texts_on_a_10_per_second_channel_take_at_least_9_9_seconds(tmp_path
         haki.provision(
             ORGANISATION.format(channel=CHANNEL, send_url=f"{gateway.url}/cgi-bin/sendsms", tps=10)
         )
-        haki.shell(QUEUE.format(count=100))
+        haki.shell(queue_notices("guarantees", 100))
         haki.start_worker(threads=4)
         haki.start_worker("second-worker", threads=4)  # two consumers share one limit
         wait_until(lambda: len(gateway.requests) >= 100, 60, what="100 sends")
