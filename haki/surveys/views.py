@@ -123,11 +123,15 @@ class BroadcastDetailView(OrganisationPermissionMixin, DetailView):
 class FollowUpListView(OrganisationPermissionMixin, ListView):
     permission_required = "surveys.follow_up"
     template_name = "surveys/followup_list.html"
+    # A national poll can leave thousands of calls open; a phone gets them in pages.
+    paginate_by = 30
 
     def get_queryset(self) -> QuerySet[FollowUp]:
-        return FollowUp.objects.filter(
-            organisation=self.request.organisation, closed_on__isnull=True
-        ).select_related("reply__member", "reply__poll_send__poll", "responder")
+        return (
+            FollowUp.objects.filter(organisation=self.request.organisation, closed_on__isnull=True)
+            .select_related("reply__member", "reply__poll_send__poll", "responder")
+            .order_by("-created_on", "-pk")  # the newest first, each call on one page only
+        )
 
 
 class CloseFollowUpView(OrganisationPermissionMixin, View):

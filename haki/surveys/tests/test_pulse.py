@@ -194,6 +194,27 @@ def test_poll_results_count_each_sending_by_status_answer_and_area(
     assert latest.by_area == {"Kisumu Central": {"other": 1}}
 
 
+def test_calls_to_make_come_in_pages_of_thirty(world):
+    from haki.members.models import Member
+
+    a = world["a"]
+    poll = Poll.objects.create(organisation=a.org, name="many", question={"en": "Ok?"})
+    send = send_poll(poll)
+    for i in range(31):
+        member = Member(organisation=a.org, alias=f"Caller {i}", area=a.central, language="en")
+        member.phone = f"+2541902{i:05d}"
+        member.save()
+        reply = Reply.objects.create(poll_send=send, member=member, answer="yes")
+        FollowUp.objects.create(organisation=a.org, reply=reply)
+    client = verified_client(a.users[Role.CASEWORKER])
+    first = client.get(reverse("surveys:follow_ups")).content.decode()
+    second = client.get(reverse("surveys:follow_ups"), {"page": 2}).content.decode()
+    open_calls = FollowUp.objects.filter(organisation=a.org, closed_on__isnull=True).count()
+    assert first.count("<textarea") == 30 and "Page 1 of 2" in first
+    assert second.count("<textarea") == open_calls - 30
+    assert "Caller 0 ·" in second and "Caller 0 ·" not in first  # the oldest comes last
+
+
 def test_a_poll_can_target_a_group_as_well_as_areas(network, poll):
     from haki.members.models import MemberGroup
 
