@@ -78,12 +78,9 @@ class MessageLogView(OrganisationPermissionMixin, ListView):
         show_numbers = self.request.user.has_perm("messaging.view_numbers", org)
         if show_numbers:
             AuditEvent.record(self.request.user, AuditEvent.Action.VIEW, organisation=org)
-        query = self.request.GET.copy()
-        query.pop("page", None)
         return super().get_context_data(
             filter_form=self.filter_form,
             show_numbers=show_numbers,
-            query=query.urlencode(),
             **kwargs,
         )
 

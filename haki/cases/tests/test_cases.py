@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
@@ -293,3 +294,23 @@ def test_patterns_filtered_by_one_thing_that_happened_count_all_of_those_cases(w
         == Case.objects.filter(organisation=a.org, violations=types["extortion"]).count()
     )
     assert len(counted) >= 2, counted
+
+
+def test_the_next_page_of_a_filtered_case_list_keeps_its_filters(world):
+    a = world["a"]
+    for day in range(1, 32):
+        case = Case(
+            organisation=a.org,
+            occurred_on=datetime.date(2026, 5, day),
+            area=a.central,
+            place="street",
+            perpetrator="regular_police",
+        )
+        case.narrative = "stopped on the way home"
+        case.save()
+    client = verified_client(a.users[Role.CASEWORKER])
+    filters = {"since": "2026-05-01", "place": "street"}
+    first = client.get(reverse("cases:list"), filters)
+    assert 'href="?since=2026-05-01&amp;place=street&amp;page=2"' in first.content.decode()
+    second = client.get(reverse("cases:list"), {**filters, "page": 2}).context["object_list"]
+    assert [c.occurred_on for c in second] == [datetime.date(2026, 5, 1)]
