@@ -92,6 +92,21 @@ class ClosedSearchForm(DateRangeForm):
         self.fields["area"].queryset = organisation.areas.all()
 
 
+class ResponderFilterForm(forms.Form):
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=None, required=False, empty_label=_("All areas")
+    )
+
+    def __init__(self, *args: Any, organisation: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = organisation.areas.all()
+
+    def filter(self, responders: Any) -> Any:
+        """``responders`` narrowed to those covering the chosen area or any area in it."""
+        area = self.cleaned_data["area"] if self.is_valid() else None
+        return responders.filter(areas__in=area.subtree()).distinct() if area else responders
+
+
 class RosterShiftForm(forms.ModelForm):
     class Meta:
         model = RosterShift

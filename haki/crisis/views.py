@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
@@ -8,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
@@ -16,7 +18,13 @@ from haki.core.models import AuditEvent
 from haki.core.views import OrganisationPermissionMixin
 from haki.crisis import alerts
 from haki.crisis.duty import uncovered_areas
-from haki.crisis.forms import CloseAlertForm, ClosedSearchForm, RaiseAlertForm, RosterShiftForm
+from haki.crisis.forms import (
+    CloseAlertForm,
+    ClosedSearchForm,
+    RaiseAlertForm,
+    ResponderFilterForm,
+    RosterShiftForm,
+)
 from haki.crisis.models import Alert, Responder
 
 
@@ -38,17 +46,24 @@ def get_alert_for_user(request: HttpRequest, alert_uuid: UUID) -> Alert:
 
 
 class ResponderListView(OrganisationPermissionMixin, ListView):
+    """Responders in pages, optionally those of one area: a national programme has
+    thousands, and coordinators switch their duty from a phone."""
+
     permission_required = "core.view_people"
     template_name = "crisis/responder_list.html"
+    paginate_by = 50
 
     def get_queryset(self) -> QuerySet[Responder]:
-        return Responder.objects.filter(organisation=self.request.organisation).prefetch_related(
-            "areas"
-        )
+        org = self.request.organisation
+        self.filter_form = ResponderFilterForm(self.request.GET or None, organisation=org)
+        responders = Responder.objects.filter(organisation=org)
+        return self.filter_form.filter(responders).prefetch_related("areas")
 
     def get_context_data(self, **kwargs):
         can_manage = self.request.user.has_perm("core.manage_people", self.request.organisation)
-        return super().get_context_data(can_manage=can_manage, **kwargs)
+        return super().get_context_data(
+            can_manage=can_manage, filter_form=self.filter_form, **kwargs
+        )
 
 
 class ResponderDutyView(OrganisationPermissionMixin, View):
@@ -62,7 +77,9 @@ class ResponderDutyView(OrganisationPermissionMixin, View):
         target.on_duty = request.POST.get("on_duty") == "1"
         target.save(update_fields=["on_duty", "modified_on"])
         AuditEvent.record(request.user, AuditEvent.Action.CHANGE, target)
-        return redirect("crisis:responders")
+        # Back to the same page of the same area: only those two numbers are carried.
+        back = {k: v for k in ("area", "page") if (v := request.GET.get(k, "")).isdigit()}
+        return redirect(reverse("crisis:responders") + (f"?{urlencode(back)}" if back else ""))
 
 
 class RosterView(OrganisationPermissionMixin, TemplateView):

@@ -135,3 +135,34 @@ def test_the_database_refuses_a_shift_that_ends_before_it_starts(world):
     with pytest.raises(IntegrityError), transaction.atomic():
         RosterShift.objects.create(responder=responder, weekday=2, starts=time(22), ends=time(6))
     assert not responder.shifts.exists()
+
+
+def test_coordinators_page_through_the_responders_of_one_area_and_stay_there(world):
+    from haki.core.models import Area
+    from haki.crisis.models import Responder
+
+    a = world["a"]
+    east = Area.objects.create(organisation=a.org, code="EST", name="East", parent=a.central.parent)
+    for i in range(55):
+        responder = Responder(organisation=a.org, tier="paralegal", language="en")
+        responder.name, responder.phone = f"East responder {i}", f"+2541903{i:05d}"
+        responder.save()
+        responder.areas.set([east])
+    client = verified_client(a.users[Role.COORDINATOR])
+    url = reverse("crisis:responders")
+    first = client.get(url, {"area": east.pk}).content.decode()
+    second = client.get(url, {"area": east.pk, "page": 2}).content.decode()
+    assert first.count('name="on_duty"') == 50 and "Page 1 of 2" in first
+    assert second.count('name="on_duty"') == 5 and a.responder.name not in first + second
+    assert f"?area={east.pk}&amp;page=2" in first  # the next page keeps the area
+    central = client.get(url, {"area": a.central.pk}).content.decode()
+    assert central.count('name="on_duty"') == 1 and a.responder.name in central
+
+    last = Responder.objects.filter(organisation=a.org, areas=east).order_by("pk").last()
+    duty = reverse("crisis:duty", kwargs={"responder": last.uuid})
+    back = client.post(f"{duty}?area={east.pk}&page=2", {"on_duty": "1"})
+    assert back.url == f"{url}?area={east.pk}&page=2"
+    last.refresh_from_db()
+    assert last.on_duty
+    elsewhere = client.post(f"{duty}?page=//elsewhere.example", {"on_duty": "0"})
+    assert elsewhere.url == url
