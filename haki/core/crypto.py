@@ -157,16 +157,23 @@ class Sealed:
     def __set__(self, instance: Any, value: Any) -> None:
         if self.normalise and value:
             value = self.normalise(instance, value)
-        ring = keyring_for(instance.organisation)
+        columns = self.columns(instance.organisation, value)
+        for column, stored in columns.items():
+            setattr(instance, column, stored)
+        instance.__dict__[self.cache] = (columns[self.column], value or self.empty())
+
+    def columns(self, organisation: Organisation, value: Any) -> dict[str, Any]:
+        """What storing ``value`` (already normalised) writes: the ciphertext column and,
+        with an index, the HMAC column. For statements that write rows directly."""
+        ring = keyring_for(organisation)
         if value:
             plaintext = jsonlib.dumps(value, ensure_ascii=False) if self.json else value
-            token = ring.seal(plaintext)
+            columns = {self.column: ring.seal(plaintext)}
         else:
-            token, value = "", self.empty()
-        setattr(instance, self.column, token)
+            columns = {self.column: ""}
         if self.index:
-            setattr(instance, self.index, ring.index(value) if value else None)
-        instance.__dict__[self.cache] = (token, value)
+            columns[self.index] = ring.index(value) if value else None
+        return columns
 
 
 class SealedBytes:

@@ -11,7 +11,7 @@ import sqlite3
 import time
 from uuid import UUID
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -84,28 +84,19 @@ def sender_number(raw: str, country: str) -> str:
         return raw.strip()
 
 
-def store_incoming(channel: Channel, incoming: Incoming) -> Msg | None:
-    """Store a text once; a repeat of the same (channel, external id) returns None."""
-    msg = Msg(
-        organisation=channel.organisation,
-        channel=channel,
-        direction=Msg.Direction.IN,
-        status=Msg.Status.RECEIVED,
-        external_id=incoming.external_id,
-        received_on=incoming.received_on or timezone.now(),
+def store_incoming(channel: Channel, incoming: Incoming) -> int | None:
+    """Store a text once and have it routed; returns its id, or None for a repeat of
+    the same (channel, external id)."""
+    msg_id = Msg.objects.store_received(
+        channel,
+        incoming.external_id,
+        sender_number(incoming.sender, channel.organisation.country),
+        incoming.text,
+        incoming.received_on or timezone.now(),
     )
-    msg.phone = sender_number(incoming.sender, channel.organisation.country)
-    msg.text = incoming.text
-    try:
-        if connection.in_atomic_block:
-            with transaction.atomic():  # a savepoint: a repeat leaves the caller's work intact
-                msg.save()
-        else:
-            msg.save()  # one INSERT, committed on its own: no BEGIN and COMMIT round trips
-    except IntegrityError:
-        return None
-    transaction.on_commit(lambda: prompt_routing(msg.pk))
-    return msg
+    if msg_id is not None:
+        transaction.on_commit(lambda: prompt_routing(msg_id))
+    return msg_id
 
 
 def prompt_routing(msg_id: int) -> None:

@@ -3,11 +3,12 @@ from __future__ import annotations
 import ipaddress
 import uuid
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,18 @@ from django.utils.translation import gettext_lazy as _
 from haki.core.crypto import Sealed
 from haki.core.models import Organisation
 from haki.core.phones import mask_phone
+
+
+@cache
+def _insert_skipping_repeats(fields: tuple[models.Field, ...]) -> str:
+    """INSERT of one row of ``fields`` that does nothing on a unique conflict and returns
+    the new row's id, in the SQL that PostgreSQL and SQLite (3.35 or later) share."""
+    table = fields[0].model._meta
+    columns = ", ".join(f'"{field.column}"' for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    # Names from the model only; the values go as parameters.
+    insert = f'INSERT INTO "{table.db_table}" ({columns}) VALUES ({placeholders}) '  # noqa: S608
+    return insert + f'ON CONFLICT DO NOTHING RETURNING "{table.pk.column}"'
 
 
 class Channel(models.Model):
@@ -100,6 +113,50 @@ class Channel(models.Model):
 
 
 class MsgQuerySet(models.QuerySet):
+    def store_received(
+        self,
+        channel: Channel,
+        external_id: str | None,
+        phone: str,
+        text: str,
+        received_on: datetime,
+    ) -> int | None:
+        """Store an incoming text and return its id; None when the channel already gave
+        this external id (a gateway retrying), which the database skips.
+
+        One hand-written INSERT rather than ``save()``: every incoming text pays for it,
+        and Django's generic save path took over a quarter of the webhook's CPU. Skipping
+        a repeat in the statement (ON CONFLICT DO NOTHING) needs no savepoint inside a
+        caller's transaction either."""
+        organisation, now = channel.organisation, timezone.now()
+        values = {
+            "uuid": uuid.uuid4(),
+            "organisation": organisation.pk,
+            "channel": channel.pk,
+            "direction": Msg.Direction.IN,
+            "status": Msg.Status.RECEIVED,
+            "external_id": external_id,
+            **Msg.phone.columns(organisation, phone),
+            **Msg.text.columns(organisation, text),
+            "language": "",
+            "template": "",
+            "attempts": 0,
+            "error": "",
+            "received_on": received_on,
+            "created_on": now,
+            "modified_on": now,
+        }
+        connection = connections[self.db]
+        fields = [Msg._meta.get_field(name) for name in values]
+        params = [
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(fields, values.values(), strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_skipping_repeats(tuple(fields)), params)
+            row = cursor.fetchone()
+        return row[0] if row else None
+
     def status_counts(self) -> Counter[str]:
         """How many of these texts are in each status, counted by the database."""
         return Counter(dict(self.order_by().values_list("status").annotate(n=Count("pk"))))

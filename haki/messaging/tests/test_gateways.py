@@ -7,6 +7,7 @@ import logging
 from urllib.parse import quote, urlencode
 
 import pytest
+from django.utils import timezone
 
 from haki.messaging.channels.twilio import signature
 from haki.messaging.models import Channel, Msg
@@ -57,6 +58,26 @@ def test_kannel_text_is_stored_with_its_sender_and_time(world, client):
     (msg,) = inbound(channel)
     assert msg.text == "hello there" and msg.phone == "+254190555001"
     assert msg.external_id == "k-1" and msg.received_on.timestamp() == 1795263728
+    assert msg.phone_index == channel.organisation.keyring.index("+254190555001")
+    assert "hello" not in msg.text_sealed and "190555001" not in msg.phone_sealed
+    assert msg.status == Msg.Status.RECEIVED and msg.organisation == channel.organisation
+    assert msg.created_on <= timezone.now() and msg.modified_on == msg.created_on
+
+
+def test_a_repeat_inside_a_transaction_is_skipped_and_the_transaction_goes_on(world):
+    from django.db import transaction
+
+    from haki.messaging.channels import Incoming
+    from haki.messaging.inbound import store_incoming
+
+    channel = world["a"].channel
+    text = Incoming("replayed-1", "0190555001", "from the spool")
+    with transaction.atomic():
+        first = store_incoming(channel, text)
+        assert store_incoming(channel, text) is None
+        assert Msg.objects.get(external_id="replayed-1").pk == first
+    (msg,) = inbound(channel)
+    assert msg.phone == "+254190555001"  # a national number, read in the organisation's country
 
 
 def test_kannel_ucs2_cyrillic_is_decoded(world, client):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError
+from django.db.backends.utils import CursorWrapper
 from django.test import TestCase
 
 from haki.messaging import inbound, spool
@@ -37,11 +38,13 @@ def post(client, channel, ext_id: str, text: str):
 
 
 def database_down(monkeypatch):
+    """Every statement fails as it would with the server gone."""
+
     def refuse(*args, **kwargs):
         raise OperationalError("could not connect to server")
 
-    monkeypatch.setattr(Msg, "save", refuse)
-    monkeypatch.setattr(inbound.Channel.objects, "select_related", refuse)
+    monkeypatch.setattr(CursorWrapper, "execute", refuse)
+    monkeypatch.setattr(CursorWrapper, "executemany", refuse)
 
 
 def test_a_text_is_spooled_encrypted_while_the_database_is_down_then_replayed(
@@ -69,8 +72,8 @@ def test_a_text_is_spooled_encrypted_while_the_database_is_down_then_replayed(
 def test_an_unknown_channel_cannot_spool_while_the_database_is_down(
     world, client, spool_dir, monkeypatch
 ):
-    database_down(monkeypatch)
-    with pytest.raises(OperationalError):
+    with monkeypatch.context() as patch, pytest.raises(OperationalError):
+        database_down(patch)
         post(client, world["a"].channel, "never-seen", "x")
     assert spool.pending() == []
 
