@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from two_factor.urls import urlpatterns as two_factor_urls
 
 from haki.core.views import browser_probe, healthz
-from haki.messaging.views import gateway
+from haki.messaging.middleware import GATEWAY_URL
 
 urlpatterns = [
     path("", include("haki.core.urls")),
@@ -13,7 +13,7 @@ urlpatterns = [
     path("pulse/", include("haki.surveys.urls")),
     path("cases/", include("haki.cases.urls")),
     path("reports/", include("haki.reports.urls")),
-    path("c/<str:channel_type>/<uuid:channel_uuid>/<str:action>", gateway, name="gateway"),
+    GATEWAY_URL,
     path("", include(two_factor_urls)),
     path("account/logout/", LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
