@@ -19,15 +19,19 @@ from haki.core.phones import mask_phone
 
 
 @cache
-def _insert_skipping_repeats(fields: tuple[models.Field, ...]) -> str:
-    """INSERT of one row of ``fields`` that does nothing on a unique conflict and returns
-    the new row's id, in the SQL that PostgreSQL and SQLite (3.35 or later) share."""
+def insert_statement(fields: tuple[models.Field, ...], skip_repeats: bool = False) -> str:
+    """An INSERT of one row of ``fields`` (all of one model), for the few statements
+    written by hand because Django's generic path costs more than the insert. With
+    ``skip_repeats``, a row breaking a unique constraint is skipped and a new row's id
+    returned, in the SQL that PostgreSQL and SQLite (3.35 or later) share."""
     table = fields[0].model._meta
     columns = ", ".join(f'"{field.column}"' for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     # Names from the model only; the values go as parameters.
-    insert = f'INSERT INTO "{table.db_table}" ({columns}) VALUES ({placeholders}) '  # noqa: S608
-    return insert + f'ON CONFLICT DO NOTHING RETURNING "{table.pk.column}"'
+    insert = f'INSERT INTO "{table.db_table}" ({columns}) VALUES ({placeholders})'  # noqa: S608
+    if skip_repeats:
+        insert += f' ON CONFLICT DO NOTHING RETURNING "{table.pk.column}"'
+    return insert
 
 
 class Channel(models.Model):
@@ -153,7 +157,7 @@ class MsgQuerySet(models.QuerySet):
             for field, value in zip(fields, values.values(), strict=True)
         ]
         with connection.cursor() as cursor:
-            cursor.execute(_insert_skipping_repeats(tuple(fields)), params)
+            cursor.execute(insert_statement(tuple(fields), skip_repeats=True), params)
             row = cursor.fetchone()
         return row[0] if row else None
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from haki.core.models import Organisation
 from haki.messaging.channels import SendFailed, gateway_for
-from haki.messaging.models import Channel, Msg
+from haki.messaging.models import Channel, Msg, insert_statement
 
 logger = logging.getLogger(__name__)
 
@@ -136,9 +136,7 @@ def _insert_many(rows: list[dict], chunk: int = 2000) -> None:
     if not rows:
         return
     fields = [Msg._meta.get_field(name) for name in rows[0]]
-    table = connection.ops.quote_name(Msg._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+    sql = insert_statement(tuple(fields))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), chunk):
             cursor.executemany(
