@@ -31,10 +31,18 @@ def _request(method: str, target: str, host: str, body: bytes, content_type: str
     return (head + "\r\n").encode() + body
 
 
+KANNEL_CONTENT_TYPE = "text/plain; charset=UTF-8"
+
+
+def kannel_query(i: int, run: str) -> str:
+    """The query string of Kannel's post (its `post-url`); the text is the body."""
+    return f"backend=fake&sender={quote(sender(i))}&message=x&ts={TIMESTAMP}&id={run}-{i}&to=20777"
+
+
 def kannel_post(path: str, host: str, i: int, run: str) -> bytes:
     """As Kannel posts to Haki: fields in the query string, the text as the body."""
-    query = f"backend=fake&sender={quote(sender(i))}&message=x&ts={TIMESTAMP}&id={run}-{i}&to=20777"
-    return _request("POST", f"{path}?{query}", host, TEXT.encode(), "text/plain; charset=UTF-8")
+    target = f"{path}?{kannel_query(i, run)}"
+    return _request("POST", target, host, TEXT.encode(), KANNEL_CONTENT_TYPE)
 
 
 def africastalking_post(path: str, host: str, i: int, run: str) -> bytes:

@@ -77,6 +77,14 @@ def rows(sizes: dict[str, int]) -> list[Row]:
         ),
         Row("inbound_floor_web_cpu_ms_per_text", "  floor", "reference"),
         Row("inbound_rapidsms_web_cpu_ms_per_text", "  RapidSMS", "reference"),
+        Row(
+            "inbound_instructions_m_per_text",
+            "instructions per Kannel text, one process (M)",
+            "",
+            None,
+            ("inbound_floor_instructions_m_per_text", "floor"),
+        ),
+        Row("inbound_floor_instructions_m_per_text", "  floor", "reference"),
         Row("help_latency_p50_ms_idle", "HELP to responders p50, idle (ms)"),
         Row("help_latency_p99_ms_idle", "HELP to responders p99, idle (ms)", "< 300", below(300)),
         Row(

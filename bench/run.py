@@ -20,7 +20,16 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from bench import crisis, inbound, postgres, queues, rapidsms_reference, report, surveys
+from bench import (
+    crisis,
+    inbound,
+    instructions,
+    postgres,
+    queues,
+    rapidsms_reference,
+    report,
+    surveys,
+)
 from bench.processes import PeakMemory
 from haki.tests.services import postgres_problem, redis_problem
 
@@ -107,6 +116,7 @@ def measure(sections: list[str], server: str, redis: str, sizes: Sizes) -> dict[
             "Haki on SQLite",
             lambda: inbound.haki("sqlite", None, texts, 1, suffix="_sqlite"),
         )
+        part("inbound", "instructions per text", lambda: instructions.measure(server, redis))
         part(
             "crisis",
             "HELP latency and escalations",
