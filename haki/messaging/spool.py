@@ -20,7 +20,7 @@ from pathlib import Path
 from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError, IntegrityError
 
 from haki.core import crypto
 from haki.messaging.channels import Incoming
@@ -110,6 +110,11 @@ def replay() -> int:
         except Channel.DoesNotExist:
             logger.error("spooled text for a channel that no longer exists: %s", path.name)
             _set_aside(path, ".orphan")
+            continue
+        except (IntegrityError, DataError) as exc:
+            # The database is up and refuses this one text: it must not hold up the rest.
+            logger.error("spooled text refused (%s): %s set aside", type(exc).__name__, path.name)
+            _set_aside(path, ".refused")
             continue
         except DatabaseError:
             logger.warning("database still unavailable; %s texts wait in the spool", len(pending()))

@@ -102,8 +102,9 @@ def given_secret(request: HttpRequest) -> str | None:
 
 
 def required(data, *names: str) -> list[str]:
-    """The values of ``names`` in ``data``, or BadRequest naming the missing ones."""
-    missing = [name for name in names if not data.get(name)]
+    """The values of ``names`` in ``data``, or BadRequest naming the missing ones (a
+    value of spaces alone is missing too: a sender of " " has no number to store)."""
+    missing = [name for name in names if not str(data.get(name) or "").strip()]
     if missing:
         raise BadRequest(f"missing field(s): {', '.join(missing)}")
     return [data[name] for name in names]

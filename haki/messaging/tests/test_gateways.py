@@ -134,6 +134,13 @@ def test_malformed_kannel_payload_is_refused_with_the_reason(world, client):
     assert inbound(channel) == []
 
 
+def test_a_sender_of_spaces_is_refused_as_missing(world, client):
+    response = kannel_post(client, world["a"].channel, "hello", sender="   ")
+    assert response.status_code == 400
+    assert "missing field(s): sender" in response.content.decode()
+    assert inbound(world["a"].channel) == []
+
+
 def test_unknown_channels_and_actions_are_not_found(world, client):
     channel = world["a"].channel
     assert client.post("/c/kn/0b7e2f8a-9f61-4d1c-8e2a-5f4b3c2d1e0f/receive").status_code == 404

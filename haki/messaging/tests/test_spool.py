@@ -130,3 +130,15 @@ def test_a_spooled_file_that_cannot_be_decrypted_is_set_aside_and_the_rest_store
     assert Msg.objects.filter(channel=channel, external_id="after-broken").exists()
     assert spool.pending() == []
     assert (spool_dir / "20260101000000000000-broken.unreadable").exists()
+
+
+def test_a_spooled_text_the_database_refuses_is_set_aside_and_the_rest_stored(world, spool_dir):
+    """A text no database would take (here a sender of spaces, from before gateways'
+    blank fields were refused) must not hold up the texts spooled after it."""
+    channel = world["a"].channel
+    spool.write(channel.uuid, Incoming("blank-sender", "   ", "no number"))
+    spool.write(channel.uuid, Incoming("after-blank", "+254190555001", "need a lawyer"))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert spool.replay() == 1
+    assert Msg.objects.filter(channel=channel, external_id="after-blank").exists()
+    assert spool.pending() == [] and len(list(spool_dir.glob("*.refused"))) == 1
