@@ -1,4 +1,19 @@
+import sqlite3
+
 from django.apps import AppConfig
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+# Incoming texts are stored with INSERT ... ON CONFLICT DO NOTHING RETURNING.
+SQLITE_NEEDED = (3, 35)
+
+
+def require_sqlite_returning(engines: set[str], version: tuple[int, ...]) -> None:
+    if "django.db.backends.sqlite3" in engines and version < SQLITE_NEEDED:
+        raise ImproperlyConfigured(
+            f"SQLite {'.'.join(map(str, version))} is too old: Haki needs SQLite 3.35 or "
+            "later (Debian 12 has 3.40), or PostgreSQL (HAKI_DATABASE_URL)."
+        )
 
 
 class MessagingConfig(AppConfig):
@@ -10,4 +25,6 @@ class MessagingConfig(AppConfig):
         from haki.messaging.handlers import register_member_actions
 
         register_member_actions()
+        engines = {database["ENGINE"] for database in settings.DATABASES.values()}
+        require_sqlite_returning(engines, sqlite3.sqlite_version_info)
         spool.ensure_writable()

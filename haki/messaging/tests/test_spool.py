@@ -142,3 +142,13 @@ def test_a_spooled_text_the_database_refuses_is_set_aside_and_the_rest_stored(wo
         assert spool.replay() == 1
     assert Msg.objects.filter(channel=channel, external_id="after-blank").exists()
     assert spool.pending() == [] and len(list(spool_dir.glob("*.refused"))) == 1
+
+
+def test_haki_refuses_to_start_on_an_sqlite_too_old_to_store_texts():
+    from haki.messaging.apps import require_sqlite_returning
+
+    sqlite, postgres = "django.db.backends.sqlite3", "django.db.backends.postgresql"
+    with pytest.raises(ImproperlyConfigured, match=r"SQLite 3\.31\.1 is too old"):
+        require_sqlite_returning({sqlite}, (3, 31, 1))
+    require_sqlite_returning({sqlite}, (3, 40, 1))
+    require_sqlite_returning({postgres}, (3, 31, 1))  # SQLite's age matters only if used
