@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 
 from django.conf import settings
 from django.db import models
@@ -221,6 +221,9 @@ class AlertEvent(models.Model):
         return f"{self.alert} {self.kind}"
 
 
+MIDNIGHT = time(0)
+
+
 class RosterShift(models.Model):
     """A weekly shift: the responder is put on duty at its start and off at its end."""
 
@@ -242,15 +245,15 @@ class RosterShift(models.Model):
         ]
     )
     starts = models.TimeField(_("from"))
-    ends = models.TimeField(_("until"))
+    ends = models.TimeField(_("until"), help_text=_("00:00 ends the shift at midnight."))
 
     class Meta:
         ordering = ["weekday", "starts"]
         constraints = [
-            # ``covers`` reads a shift within one day: one that ended before it started
-            # would never put its responder on duty.
+            # ``covers`` reads a shift within one day (an end of 00:00 is its midnight):
+            # one that ended before it started would never put its responder on duty.
             models.CheckConstraint(
-                condition=Q(ends__gt=F("starts")),
+                condition=Q(ends__gt=F("starts")) | Q(ends=MIDNIGHT),
                 name="roster_shift_ends_after_start",
                 violation_error_message=_(
                     "A shift ends after it starts; a night shift is two shifts, one each day."
@@ -262,5 +265,8 @@ class RosterShift(models.Model):
         return f"{self.responder_id} {self.weekday} {self.starts}-{self.ends}"
 
     def covers(self, local: datetime) -> bool:
-        """Within this shift at ``local`` time (a night shift is two shifts)."""
-        return local.weekday() == self.weekday and self.starts <= local.time() < self.ends
+        """Within this shift at ``local`` time (a night shift is two shifts: one until
+        00:00, the day's midnight, and one from 00:00 the next day)."""
+        now = local.time()
+        before_end = now < self.ends or self.ends == MIDNIGHT
+        return local.weekday() == self.weekday and self.starts <= now and before_end

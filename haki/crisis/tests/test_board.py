@@ -166,3 +166,28 @@ def test_coordinators_page_through_the_responders_of_one_area_and_stay_there(wor
     assert last.on_duty
     elsewhere = client.post(f"{duty}?page=//elsewhere.example", {"on_duty": "0"})
     assert elsewhere.url == url
+
+
+def test_a_shift_until_00_00_keeps_its_responder_on_duty_until_midnight(world):
+    from datetime import datetime, time
+
+    from haki.crisis.duty import apply_rosters
+    from haki.crisis.models import RosterShift
+
+    a = world["a"]
+    client = verified_client(a.users[Role.COORDINATOR])
+    url = reverse("crisis:roster", kwargs={"responder": a.responder.uuid})
+    assert client.post(url, {"weekday": "2", "starts": "22:00", "ends": "00:00"}).status_code == 302
+    assert client.post(url, {"weekday": "3", "starts": "00:00", "ends": "06:00"}).status_code == 302
+    assert a.responder.shifts.filter(starts=time(22), ends=time(0)).exists()
+    wednesday_late = datetime(2026, 11, 25, 23, 59, 30, tzinfo=a.org.tzinfo)
+    for moment in (wednesday_late, datetime(2026, 11, 26, 0, 0, 30, tzinfo=a.org.tzinfo)):
+        apply_rosters(moment)
+        a.responder.refresh_from_db()
+        assert a.responder.on_duty, moment  # no gap at midnight
+    apply_rosters(datetime(2026, 11, 26, 6, 0, 30, tzinfo=a.org.tzinfo))
+    a.responder.refresh_from_db()
+    assert not a.responder.on_duty
+    assert not RosterShift(weekday=2, starts=time(22), ends=time(0)).covers(
+        datetime(2026, 11, 25, 21, 59, tzinfo=a.org.tzinfo)
+    )
