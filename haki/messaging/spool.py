@@ -20,7 +20,7 @@ from pathlib import Path
 from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError, DataError, IntegrityError
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 
 from haki.core import crypto
 from haki.messaging.channels import Incoming
@@ -106,7 +106,10 @@ def replay() -> int:
         )
         try:
             channel = Channel.objects.select_related("organisation").get(uuid=record["channel"])
-            store_incoming(channel, incoming)
+            # Its own transaction (a savepoint in a caller's): a text the database
+            # refuses leaves the connection usable for the texts after it.
+            with transaction.atomic():
+                store_incoming(channel, incoming)
         except Channel.DoesNotExist:
             logger.error("spooled text for a channel that no longer exists: %s", path.name)
             _set_aside(path, ".orphan")
