@@ -19,19 +19,22 @@ from haki.core.phones import mask_phone
 
 
 @cache
-def insert_statement(fields: tuple[models.Field, ...], skip_repeats: bool = False) -> str:
-    """An INSERT of one row of ``fields`` (all of one model), for the few statements
-    written by hand because Django's generic path costs more than the insert. With
-    ``skip_repeats``, a row breaking a unique constraint is skipped and a new row's id
-    returned, in the SQL that PostgreSQL and SQLite (3.35 or later) share."""
-    table = fields[0].model._meta
+def insert_statement(
+    model: type[models.Model], names: tuple[str, ...], skip_repeats: bool = False
+) -> tuple[str, list[models.Field]]:
+    """An INSERT of one row of ``model`` with the fields ``names``, and those fields, for
+    the few statements written by hand because Django's generic path costs more than
+    the insert. With ``skip_repeats``, a row breaking a unique constraint is skipped and
+    a new row's id returned, in the SQL that PostgreSQL and SQLite (3.35+) share."""
+    table = model._meta
+    fields = [table.get_field(name) for name in names]
     columns = ", ".join(f'"{field.column}"' for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     # Names from the model only; the values go as parameters.
     insert = f'INSERT INTO "{table.db_table}" ({columns}) VALUES ({placeholders})'  # noqa: S608
     if skip_repeats:
         insert += f' ON CONFLICT DO NOTHING RETURNING "{table.pk.column}"'
-    return insert
+    return insert, fields
 
 
 class Channel(models.Model):
@@ -151,13 +154,13 @@ class MsgQuerySet(models.QuerySet):
             "modified_on": now,
         }
         connection = connections[self.db]
-        fields = [Msg._meta.get_field(name) for name in values]
+        sql, fields = insert_statement(Msg, tuple(values), skip_repeats=True)
         params = [
             field.get_db_prep_save(value, connection)
             for field, value in zip(fields, values.values(), strict=True)
         ]
         with connection.cursor() as cursor:
-            cursor.execute(insert_statement(tuple(fields), skip_repeats=True), params)
+            cursor.execute(sql, params)
             row = cursor.fetchone()
         return row[0] if row else None
 

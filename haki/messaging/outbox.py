@@ -135,8 +135,7 @@ def _insert_many(rows: list[dict], chunk: int = 2000) -> None:
     every row, which for 100,000 texts costs more than the inserts themselves."""
     if not rows:
         return
-    fields = [Msg._meta.get_field(name) for name in rows[0]]
-    sql = insert_statement(tuple(fields))
+    sql, fields = insert_statement(Msg, tuple(rows[0]))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), chunk):
             cursor.executemany(
