@@ -81,8 +81,9 @@ class CloseAlertForm(forms.Form):
     )
 
 
-class ClosedSearchForm(DateRangeForm):
-    reference = forms.CharField(label=_("Reference"), required=False, max_length=8)
+class AreaFilterForm(forms.Form):
+    """One of the organisation's areas, or all of them."""
+
     area = forms.ModelChoiceField(
         label=_("Area"), queryset=None, required=False, empty_label=_("All")
     )
@@ -92,15 +93,12 @@ class ClosedSearchForm(DateRangeForm):
         self.fields["area"].queryset = organisation.areas.all()
 
 
-class ResponderFilterForm(forms.Form):
-    area = forms.ModelChoiceField(
-        label=_("Area"), queryset=None, required=False, empty_label=_("All areas")
-    )
+class ClosedSearchForm(DateRangeForm, AreaFilterForm):
+    reference = forms.CharField(label=_("Reference"), required=False, max_length=8)
+    field_order = ["since", "until", "reference", "area"]
 
-    def __init__(self, *args: Any, organisation: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = organisation.areas.all()
 
+class ResponderFilterForm(AreaFilterForm):
     def filter(self, responders: Any) -> Any:
         """``responders`` narrowed to those covering the chosen area or any area in it."""
         area = self.cleaned_data["area"] if self.is_valid() else None
