@@ -11,8 +11,9 @@ SQLITE_NEEDED = (3, 35)
 def require_sqlite_returning(engines: set[str], version: tuple[int, ...]) -> None:
     if "django.db.backends.sqlite3" in engines and version < SQLITE_NEEDED:
         raise ImproperlyConfigured(
-            f"SQLite {'.'.join(map(str, version))} is too old: Haki needs SQLite 3.35 or "
-            "later (Debian 12 has 3.40), or PostgreSQL (HAKI_DATABASE_URL)."
+            f"SQLite {'.'.join(map(str, version))} is too old: Haki needs SQLite "
+            f"{'.'.join(map(str, SQLITE_NEEDED))} or later (Debian 12 has 3.40), or "
+            "PostgreSQL (HAKI_DATABASE_URL)."
         )
 
 
