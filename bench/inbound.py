@@ -41,6 +41,15 @@ FROM messaging_msg WHERE direction = 'in'
 """
 
 
+def provision(running: RunningHaki, kannel_url: str, at_url: str) -> None:
+    """The benchmark's organisation, its two channels sending through these gateways."""
+    running.provision(
+        ORGANISATION.format(
+            kannel=KANNEL, africas_talking=AFRICAS_TALKING, kannel_url=kannel_url, at_url=at_url
+        )
+    )
+
+
 def unrouted(database_url: str) -> tuple[int, int]:
     """Incoming texts not yet routed, and all incoming texts."""
     import psycopg
@@ -73,14 +82,7 @@ def haki(
         tempfile.TemporaryDirectory() as folder,
         RunningHaki(Path(folder), database, **queue) as running,
     ):
-        running.provision(
-            ORGANISATION.format(
-                kannel=KANNEL,
-                africas_talking=AFRICAS_TALKING,
-                kannel_url=kannel_gateway.url,
-                at_url=at_gateway.url,
-            )
-        )
+        provision(running, kannel_gateway.url, at_gateway.url)
         running.start_web()
         kannel = f"{running.url}/c/kn/{KANNEL}/receive"
         at = f"{running.url}/c/at/{AFRICAS_TALKING}/receive"
