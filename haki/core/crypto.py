@@ -13,6 +13,7 @@ Nothing here is a cipher of our own: Fernet is AES-128-CBC + HMAC-SHA256 from th
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json as jsonlib
@@ -21,6 +22,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -95,6 +98,46 @@ class Keyring:
         return hmac.new(self.index_key, value.encode(), hashlib.sha256).hexdigest()
 
 
+# The audit trail's chain key: derived from a master key under a label of its own, so
+# it is never stored (a copy of the database cannot recompute the chain) and no new
+# secret has to be kept. Its id, a digest of the key, names it in the database and in
+# anchors without revealing it.
+AUDIT_LABEL = b"haki audit chain v1"
+
+
+@lru_cache(maxsize=1)
+def audit_keys() -> dict[str, bytes]:
+    """The chain key of every configured master key by its id, the first master key's
+    first: a chain made under an older master key stays verifiable until it is
+    re-chained (``haki rotate_keys``) and that key is retired."""
+    master()  # the same clear refusal of a missing or malformed master key
+    keys = {}
+    for master_key in settings.HAKI_MASTER_KEYS:
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=AUDIT_LABEL)
+        key = hkdf.derive(base64.urlsafe_b64decode(master_key))
+        keys[hmac.new(key, b"key id", hashlib.sha256).hexdigest()[:16]] = key
+    return keys
+
+
+def audit_key(key_id: str) -> bytes:
+    try:
+        return audit_keys()[key_id]
+    except KeyError:
+        raise KeysUnavailable(
+            f"The audit trail is chained under key {key_id}, made from a master key that "
+            "is no longer configured: put that master key back (second) and run "
+            "`haki rotate_keys --all`."
+        ) from None
+
+
+def primary_audit_key_id() -> str:
+    return next(iter(audit_keys()))
+
+
+def chain_mac(key: bytes, payload: bytes) -> str:
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
 _keyrings: dict[tuple[int, int], Keyring] = {}
 
 
@@ -111,6 +154,7 @@ def forget_keyrings() -> None:
     """Drop unwrapped keys held in memory (after rotation, shredding, or in tests)."""
     _keyrings.clear()
     master.cache_clear()
+    audit_keys.cache_clear()
 
 
 class Sealed:

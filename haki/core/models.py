@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import uuid
 import zoneinfo
@@ -196,8 +195,12 @@ class AuditQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """Who did what to which record, never the content; each row hashes the previous
-    one, so an edited or deleted row breaks the chain (``haki verify-audit``)."""
+    """Who did what to which record, never the content. Each organisation's events form
+    a chain of their own (and events with no organisation another): each row carries a
+    keyed HMAC of itself and the row before, under a key derived from the master key
+    and so absent from the database. An edited or deleted row breaks its chain; a cut
+    tail is caught against an anchor kept elsewhere (``haki audit``, haki/core/audit.py).
+    """
 
     class Action(models.TextChoices):
         CREATE = "create", _("created")
@@ -209,7 +212,8 @@ class AuditEvent(models.Model):
         LOGIN = "login", _("signed in")
         KEYS = "keys", _("keys changed")
 
-    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    # The position in its organisation's chain, from 1.
+    seq = models.PositiveBigIntegerField(editable=False)
     created_on = models.DateTimeField(editable=False)
     # No database constraint and no cascade: the trail outlives what it describes.
     organisation = models.ForeignKey(
@@ -230,7 +234,17 @@ class AuditEvent(models.Model):
     objects = AuditQuerySet.as_manager()
 
     class Meta:
-        ordering = ["seq"]
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "seq"], name="audit_seq_unique_in_organisation"
+            ),
+            models.UniqueConstraint(
+                fields=["seq"],
+                condition=models.Q(organisation__isnull=True),
+                name="audit_seq_unique_without_organisation",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.actor} {self.action} {self.object_type} {self.object_ref}"
@@ -243,8 +257,8 @@ class AuditEvent(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("The audit trail is append-only.")
 
-    def compute_hash(self) -> str:
-        payload = [
+    def payload(self) -> bytes:
+        fields = [
             self.seq,
             self.created_on.astimezone(datetime.UTC).isoformat(),
             self.organisation_id,
@@ -254,8 +268,10 @@ class AuditEvent(models.Model):
             self.object_ref,
             self.prev_hash,
         ]
-        encoded = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-        return hashlib.sha256(encoded).hexdigest()
+        return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode()
+
+    def compute_hash(self, key: bytes) -> str:
+        return crypto.chain_mac(key, self.payload())
 
     @classmethod
     def record(
@@ -270,47 +286,49 @@ class AuditEvent(models.Model):
         object_ref = (
             str(getattr(obj, "uuid", None) or getattr(obj, "pk", "")) if obj is not None else ""
         )
+        organisation_id = getattr(organisation, "pk", organisation)
         with transaction.atomic():
-            head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+            head = AuditHead.locked(organisation_id)
             event = cls(
                 seq=head.seq + 1,
                 created_on=timezone.now(),
-                organisation_id=getattr(organisation, "pk", organisation),
+                organisation_id=organisation_id,
                 actor=actor or "system",
                 action=action,
                 object_type=object_type,
                 object_ref=object_ref,
                 prev_hash=head.last_hash,
             )
-            event.hash = event.compute_hash()
+            event.hash = event.compute_hash(crypto.audit_key(head.key_id))
             event.save()
-            AuditHead.objects.filter(pk=1).update(seq=event.seq, last_hash=event.hash)
+            AuditHead.objects.filter(pk=head.pk).update(seq=event.seq, last_hash=event.hash)
         return event
-
-    @classmethod
-    def first_broken(cls) -> str | None:
-        """A sentence naming the first record that breaks the chain, or None if intact."""
-        expected_seq, prev = 1, AuditHead.GENESIS
-        for event in cls.objects.order_by("seq").iterator(chunk_size=2000):
-            if event.seq != expected_seq:
-                return f"record #{expected_seq} is missing (next record is #{event.seq})"
-            if event.prev_hash != prev:
-                return f"record #{event.seq} does not follow record #{event.seq - 1}"
-            if event.compute_hash() != event.hash:
-                return f"record #{event.seq} was altered after it was written"
-            prev, expected_seq = event.hash, expected_seq + 1
-        head = AuditHead.objects.filter(pk=1).first() or AuditHead()
-        if head.seq != expected_seq - 1 or head.last_hash != prev:
-            return f"records after #{expected_seq - 1} are missing (the trail had {head.seq})"
-        return None
 
 
 class AuditHead(models.Model):
-    """The single row that serialises appends and remembers the chain's end."""
+    """The end of one chain: the row its appends lock, one per organisation (chain 0:
+    events with no organisation), so organisations never wait on each other."""
 
     GENESIS = "0" * 64
+    # The organisation's primary key, or 0 for events with no organisation.
+    chain = models.PositiveBigIntegerField(unique=True)
     seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS)
+    # Which master key the chain key is derived from (a digest, not the key).
+    key_id = models.CharField(max_length=16)
 
     def __str__(self) -> str:
-        return f"audit head #{self.seq}"
+        return f"audit head of chain {self.chain} at #{self.seq}"
+
+    @property
+    def organisation_id(self) -> int | None:
+        return self.chain or None
+
+    @classmethod
+    def locked(cls, organisation_id: int | None) -> AuditHead:
+        """The chain's head, locked until the transaction ends; created on first use."""
+        head, _ = cls.objects.select_for_update().get_or_create(
+            chain=organisation_id or 0,
+            defaults={"key_id": crypto.primary_audit_key_id()},
+        )
+        return head

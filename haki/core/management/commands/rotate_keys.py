@@ -1,15 +1,15 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from haki.core import keys
+from haki.core import audit, keys
 from haki.core.models import Organisation
 
 
 class Command(BaseCommand):
     help = (
         "Give an organisation (or all) a new data key, re-encrypt its data with it, and "
-        "re-wrap every key with the first master key in HAKI_MASTER_KEY. To retire a "
-        "master key: put the new key first, keep the old one second, run this, then "
-        "remove the old one."
+        "re-wrap every key with the first master key in HAKI_MASTER_KEY; re-chain the "
+        "audit trail under the first master key too. To retire a master key: put the new "
+        "key first, keep the old one second, run this with --all, then remove the old one."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,6 +23,19 @@ class Command(BaseCommand):
             organisations = organisations.filter(slug=slug)
             if not organisations.exists():
                 raise CommandError(f"no organisation {slug!r} with keys")
+        # First, so that a broken trail stops the command before anything changes.
+        try:
+            rechained = audit.rechain_to_primary()
+        except audit.AuditBroken as exc:
+            raise CommandError(
+                f"audit trail broken ({exc}); it is not re-chained under the new master "
+                "key, which would hide the change, and no key was rotated"
+            ) from None
+        if rechained:
+            self.stdout.write(
+                f"audit trail: {len(rechained)} chains re-chained under the first master "
+                "key; store a new anchor (`haki audit anchor`)"
+            )
         for org in organisations:
             count = keys.rotate(org)
             self.stdout.write(f"{org.slug}: new data key, {count} values re-encrypted")

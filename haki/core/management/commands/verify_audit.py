@@ -1,14 +1,17 @@
-from django.core.management.base import BaseCommand, CommandError
+from pathlib import Path
 
-from haki.core.models import AuditEvent
+from django.core.management.base import BaseCommand, CommandParser
+
+from haki.core.management.commands.audit import verify
 
 
 class Command(BaseCommand):
-    help = "Check that no audit record was edited or deleted (exit status 1 if one was)."
+    help = (
+        "Check that no audit record was edited or deleted; `haki audit verify` by its older name."
+    )
 
-    def handle(self, *args, **options) -> None:
-        broken = AuditEvent.first_broken()
-        if broken:
-            raise CommandError(f"audit trail broken: {broken}")
-        count = AuditEvent.objects.count()
-        self.stdout.write(f"audit trail intact: {count} records")
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--anchor", type=Path, help="a file printed by `haki audit anchor`")
+
+    def handle(self, *args, anchor: Path | None = None, **options) -> None:
+        verify(self.stdout, anchor)
