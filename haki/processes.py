@@ -15,7 +15,8 @@ from collections.abc import Callable
 
 from django.core.management.base import CommandError
 
-# Paths only: query strings may carry search words, which stay out of the logs.
+# Paths only: query strings may carry search words, which stay out of the logs. The
+# logger class redacts what is left (a gateway path's channel UUID, phone numbers).
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 
 # Seconds a stopping worker gives the tasks it is running to finish (a send, an
@@ -45,6 +46,8 @@ def gunicorn_command(bind: str, workers: int, threads: int, access_log: str = "-
         access_log,
         "--access-logformat",
         ACCESS_LOG_FORMAT,
+        "--logger-class",
+        "haki.core.access_log.RedactingLogger",
         # Unused, and by default one socket in the home folder for every instance.
         "--no-control-socket",
     ]

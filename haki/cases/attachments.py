@@ -1,5 +1,7 @@
 """What may be attached to a case, checked by content rather than by name, and photos
-re-encoded so that nothing but the pixels survives (no GPS position, no camera serial)."""
+re-encoded so that nothing but the pixels survives (no GPS position, no camera serial);
+PDF documents rewritten with their pages alone (no author, no editing software, no
+embedded XMP, no comments' authors)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,17 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
+from pypdf.generic import NameObject
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
+# pypdf bounds what a stream may decompress to (75 MB); this bounds the pages.
+MAX_PDF_PAGES = 2000
+# What a page or a comment may say about who made it or with what.
+PAGE_METADATA = ("/Metadata", "/PieceInfo", "/LastModified")
+ANNOTATION_METADATA = ("/T", "/M", "/CreationDate", "/RC", "/Popup", "/Metadata")
 
 # content type: (Pillow format, extension)
 IMAGES = {
@@ -73,6 +83,40 @@ def strip_image(data: bytes, content_type: str) -> bytes:
     return out.getvalue()
 
 
+def strip_pdf(data: bytes) -> bytes:
+    """The pages alone, in a new file: the document information (author, title,
+    software, dates), the XMP stream, embedded files, scripts and outlines stay behind
+    with the old catalogue; pages and comments lose their own metadata and authors."""
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ValidationError(
+                _("This PDF is protected by a password; attach a copy without one."),
+                code="bad_pdf",
+            )
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise ValueError("too many pages")
+        writer = PdfWriter()
+        for page in reader.pages:
+            added = writer.add_page(page)
+            for key in PAGE_METADATA:
+                added.pop(NameObject(key), None)
+            for annotation in added.get("/Annots", None) or []:
+                annotation = annotation.get_object()
+                for key in ANNOTATION_METADATA:
+                    annotation.pop(NameObject(key), None)
+        writer.metadata = None
+        out = io.BytesIO()
+        writer.write(out)
+    except ValidationError:
+        raise
+    except (PyPdfError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        raise ValidationError(
+            _("This PDF cannot be read; it may be damaged."), code="bad_pdf"
+        ) from None
+    return out.getvalue()
+
+
 def safe_name(original: str, extension: str) -> str:
     stem = re.sub(r"[^\w.-]+", "-", original.rsplit(".", 1)[0], flags=re.UNICODE).strip("-.")
     return f"{(stem or 'attachment')[:80]}.{extension}"
@@ -97,5 +141,6 @@ def clean_upload(upload: UploadedFile) -> CleanFile:
         data = strip_image(data, content_type)
         extension = IMAGES[content_type][1]
     else:
+        data = strip_pdf(data)
         extension = "pdf"
     return CleanFile(data, content_type, safe_name(upload.name or "", extension))

@@ -1,5 +1,7 @@
-"""Last line of defence for logs: anything shaped like a phone number is replaced
-before a record is written. Code must not log personal data in the first place."""
+"""Last line of defence for logs: anything shaped like a phone number, and the channel
+UUID in a gateway's URL, is replaced in the whole line a handler writes (message,
+traceback and stack alike) before it is written. Code must not log personal data in
+the first place."""
 
 from __future__ import annotations
 
@@ -10,19 +12,31 @@ import re
 # brackets: every way a phone number is commonly written. A run that starts like an
 # ISO date (2026-11-21) is a timestamp and is kept, and so are digits inside a word
 # (the hex groups of a UUID).
-PHONE_LIKE = re.compile(
-    r"(?<![\w:])(?!\d{4}-\d\d-\d\d)(?:%2B|[+(])?\d(?:[\s.\-()]{0,2}\d){6,14}(?![\w])"
-)
+PHONE_LIKE = r"(?<![\w:])(?!\d{4}-\d\d-\d\d)(?:%2B|[+(])?\d(?:[\s.\-()]{0,2}\d){6,14}(?![\w])"
+# A UUID is kept whole even when its groups happen to be all digits, which the phone
+# pattern alone would take for a number...
+UUID = r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+# ...except in a gateway's URL (/c/<type>/<uuid>/), where the UUID is the channel's
+# credential: a Kannel channel without a secret has no other.
+CHANNEL_PATH = r"(?P<channel>/c/[a-z0-9]+/)[0-9a-fA-F-]{32,36}"
+SENSITIVE = re.compile(f"{CHANNEL_PATH}|(?P<uuid>{UUID})|{PHONE_LIKE}")
+
+
+def _replace(match: re.Match[str]) -> str:
+    if match["channel"]:
+        return f"{match['channel']}[channel]"
+    if match["uuid"]:
+        return match["uuid"]
+    return "[redacted]"
 
 
 def redact(text: str) -> str:
-    return PHONE_LIKE.sub("[redacted]", text)
+    return SENSITIVE.sub(_replace, text)
 
 
-class RedactPhoneNumbers(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = redact(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
+class RedactingFormatter(logging.Formatter):
+    """Formats as usual, then redacts the whole result: the message with its
+    arguments, an exception's message and traceback, and a stack."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))

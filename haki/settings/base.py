@@ -232,15 +232,18 @@ STORAGES = {
 }
 
 # Logs never carry personal data: views and models log references only, and the
-# redaction filter below removes anything shaped like a phone number as a last guard.
+# redacting formatter below removes anything shaped like a phone number, from tracebacks
+# too, and channel UUIDs from gateway URLs, as a last guard.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "haki.core.logging.RedactPhoneNumbers"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact"], "formatter": "plain"}
+    "formatters": {
+        "plain": {
+            "class": "haki.core.logging.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
     },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("HAKI_LOG_LEVEL") or "INFO"},
     "loggers": {
         # SQL with its parameters, only when asked for: ciphertext and indexes, never plaintext.
