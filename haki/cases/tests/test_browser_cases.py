@@ -69,3 +69,25 @@ def test_the_patterns_page_draws_its_charts_and_map_without_fetching_tiles(world
         screenshot(page, "patterns-phone")
     assert all(url.startswith(live_server.url) for url in requests), "a request left the site"
     assert not errors, errors
+
+
+def test_an_area_name_is_shown_as_text_on_the_map_never_as_markup(world, live_server):
+    a = world["a"]
+    a.central.name = "<img src=x onerror=\"document.title='injected'\">Central"
+    a.central.geometry = SQUARE
+    a.central.save()
+    Case.objects.filter(pk=a.case.pk).update(occurred_on=datetime.date.today())
+    with phone_page() as page:
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        sign_in(page, live_server, a.users[Role.COORDINATOR], start="cases:patterns")
+        shape = page.locator("#map path.leaflet-interactive")
+        box = shape.bounding_box()  # the triangle fills the lower right of its box
+        shape.hover(position={"x": box["width"] * 0.8, "y": box["height"] * 0.8})
+        tooltip = page.locator(".leaflet-tooltip")
+        tooltip.wait_for()
+        assert tooltip.inner_text().startswith(a.central.name)
+        assert tooltip.locator("img").count() == 0
+        assert page.locator("#map img").count() == 0
+        assert page.title() != "injected"
+    assert not errors, errors

@@ -50,7 +50,11 @@
         return { color: "#555", weight: 1, fillOpacity: 0.8, fillColor: shade(feature.properties.n, most) };
       },
       onEachFeature: function (feature, shape) {
-        shape.bindTooltip(feature.properties.name + ": " + feature.properties.n);
+        // A node, not a string: Leaflet would read a string as HTML, and area names
+        // are typed by people.
+        var label = document.createElement("span");
+        label.textContent = feature.properties.name + ": " + feature.properties.n;
+        shape.bindTooltip(label);
       }
     }).addTo(map);
     map.fitBounds(layer.getBounds());
