@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.apps import apps
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from haki.core import crypto
@@ -62,3 +62,13 @@ def shred(org: Organisation) -> None:
     org.save(update_fields=["shredded_on", "key_version", "modified_on"])
     crypto.forget_keyrings()
     AuditEvent.record("keys", AuditEvent.Action.KEYS, org)
+
+
+def checkpoint_sqlite() -> None:
+    """On SQLite, copy the write-ahead log into the file and empty it: its frames still
+    hold rows as they were before a shred (the file itself overwrites deleted rows,
+    see haki/core/apps.py). Nothing to do on PostgreSQL (docs/deploy.md says what it
+    keeps). Only outside a transaction, where a checkpoint can run."""
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

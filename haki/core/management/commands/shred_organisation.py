@@ -26,4 +26,5 @@ class Command(BaseCommand):
                 "this cannot be undone; repeat with --yes-destroy-all-personal-data to proceed"
             )
         keys.shred(org)
+        keys.checkpoint_sqlite()
         self.stdout.write(f"{slug}: keys destroyed; its encrypted data is now unreadable")
