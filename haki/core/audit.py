@@ -32,7 +32,7 @@ def chain_ids() -> list[int | None]:
     """Every chain that has a head or a record: organisations' ids, None for the chain
     of events with no organisation."""
     ids = {head or None for head in AuditHead.objects.values_list("chain", flat=True)}
-    ids |= set(AuditEvent.objects.values_list("organisation_id", flat=True).distinct())
+    ids |= set(AuditEvent.objects.order_by().values_list("organisation_id", flat=True).distinct())
     return sorted(ids, key=lambda pk: (pk is not None, pk or 0))
 
 
@@ -80,7 +80,7 @@ def first_broken(organisation_id: int | None) -> str | None:
     return None
 
 
-def hash_at(organisation_id: int | None, seq: int, key_id: str) -> str | None:
+def hash_at(organisation_id: int | None, seq: int, key_id: str) -> str:
     """The chain's hash at ``seq`` recomputed under the key ``key_id`` names, from the
     records alone: how an anchor taken before a re-chaining is checked."""
     key, prev = crypto.audit_key(key_id), AuditHead.GENESIS

@@ -85,7 +85,7 @@ def rechain(apps, schema_editor):
 
     key_id = crypto.primary_audit_key_id()
     key = crypto.audit_key(key_id)
-    chains = set(Event.objects.values_list("organisation_id", flat=True).distinct())
+    chains = set(Event.objects.order_by().values_list("organisation_id", flat=True).distinct())
     for organisation_id in chains:
         seq, last_hash = rechain_one(Event, organisation_id, key)
         Head.objects.create(
