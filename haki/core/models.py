@@ -262,30 +262,46 @@ class AuditEvent(models.Model):
         cls, actor: Any, action: str, obj: Any = None, organisation: Any = None
     ) -> AuditEvent:
         """Append one event. ``actor`` is a user, a name ("provisioning", "sms"), or None."""
-        if organisation is None and obj is not None:
-            organisation = getattr(obj, "organisation", None)
+        return cls.record_many(actor, [(action, obj)], organisation)[0]
+
+    @classmethod
+    def record_many(
+        cls, actor: Any, entries: list[tuple[str, Any]], organisation: Any = None
+    ) -> list[AuditEvent]:
+        """Append one event per (action, object), in order, with one wait for the head
+        and one insert: how bulk changes (provisioning, imports) are audited."""
         if hasattr(actor, "get_username"):
             actor = actor.get_username()
-        object_type = obj._meta.label_lower if obj is not None else ""
-        object_ref = (
-            str(getattr(obj, "uuid", None) or getattr(obj, "pk", "")) if obj is not None else ""
-        )
+        if not entries:
+            return []
         with transaction.atomic():
             head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-            event = cls(
-                seq=head.seq + 1,
-                created_on=timezone.now(),
-                organisation_id=getattr(organisation, "pk", organisation),
-                actor=actor or "system",
-                action=action,
-                object_type=object_type,
-                object_ref=object_ref,
-                prev_hash=head.last_hash,
-            )
-            event.hash = event.compute_hash()
-            event.save()
-            AuditHead.objects.filter(pk=1).update(seq=event.seq, last_hash=event.hash)
-        return event
+            seq, prev, now = head.seq, head.last_hash, timezone.now()
+            events = []
+            for action, obj in entries:
+                owner = organisation
+                if owner is None and obj is not None:
+                    owner = getattr(obj, "organisation", None)
+                seq += 1
+                event = cls(
+                    seq=seq,
+                    created_on=now,
+                    organisation_id=getattr(owner, "pk", owner),
+                    actor=actor or "system",
+                    action=action,
+                    object_type=obj._meta.label_lower if obj is not None else "",
+                    object_ref=(
+                        str(getattr(obj, "uuid", None) or getattr(obj, "pk", ""))
+                        if obj is not None
+                        else ""
+                    ),
+                    prev_hash=prev,
+                )
+                event.hash = prev = event.compute_hash()
+                events.append(event)
+            cls.objects.bulk_create(events, batch_size=500)
+            AuditHead.objects.filter(pk=1).update(seq=seq, last_hash=prev)
+        return events
 
     @classmethod
     def first_broken(cls) -> str | None:
