@@ -114,12 +114,16 @@ class _Bounds:
                 row,
             )
 
-    def row(self, number: int, cells: list[Value]) -> list[Value] | None:
-        """The row's cells within the bounds, or None if it is blank."""
+    @staticmethod
+    def number(number: int) -> None:
         if number > MAX_ROWS + 1:
             raise SpreadsheetRefused(
                 _("a file may hold at most %(rows)s rows") % {"rows": f"{MAX_ROWS:,}"}, number
             )
+
+    def row(self, number: int, cells: list[Value]) -> list[Value] | None:
+        """The row's cells within the bounds, or None if it is blank."""
+        self.number(number)
         while cells and (cells[-1] is None or cells[-1] == ""):
             cells.pop()
         if len(cells) > MAX_COLUMNS:
@@ -129,6 +133,8 @@ class _Bounds:
         for value in cells:
             if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
                 raise SpreadsheetRefused(_("a cell holds more than 32 KB of text"), number)
+            if isinstance(value, str) and "\x00" in value:  # PostgreSQL cannot store it
+                raise SpreadsheetRefused(_("a cell holds a character text cannot have"), number)
         if number % 1000 == 0:
             self.tick(number)
         return cells or None
@@ -274,6 +280,7 @@ def _xlsx_rows(data: bytes, bounds: _Bounds) -> Iterator[tuple[int, list[Value]]
                 raise SpreadsheetRefused(
                     _("the sheet is damaged or cut short"), number + 1
                 ) from None
+            bounds.number(number)
             yield number, _dense(cells, number)
     finally:
         source.close()
