@@ -101,10 +101,12 @@ def save_members(
     changes: Changes,
     section: str = "members",
     places: Sequence[Any] | None = None,
+    found: list[tuple[str, Member | None]] | None = None,
 ) -> None:
     """Create or update one member per item, by number; ``places`` says where each
-    item came from (its index in the section, or a file's row number)."""
-    found = by_phone(Member, org, [i.phone for i in items])
+    item came from (its index in the section, or a file's row number); ``found`` is
+    what ``by_phone`` gave for the items, if the caller looked them up already."""
+    found = found or by_phone(Member, org, [i.phone for i in items])
     areas = dict(org.areas.values_list("code", "pk"))
     groups = group_ids(org, {g for i in items if "groups" in i.model_fields_set for g in i.groups})
     new, changed, columns, edits = [], [], set(), []
