@@ -7,7 +7,7 @@ from pydantic import Field
 from haki.core.models import Organisation
 from haki.crisis.models import Responder
 from haki.provisioning import Changes, Context, Section, Spec, assign, named, register, save_all
-from haki.provisioning.people import by_phone, set_links
+from haki.provisioning.people import by_phone, set_links, set_phone
 
 
 class ResponderSpec(Spec):
@@ -43,7 +43,7 @@ def reconcile_responders(org: Organisation, items: list[ResponderSpec], changes:
         created = responder is None
         if created:
             responder = Responder(organisation=org)
-            responder.phone = number
+            set_phone(responder, number)
             new.append(responder)
         given = named(item, created)
         values = {f: getattr(item, f) for f in given & {"tier", "on_duty"}}

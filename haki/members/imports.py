@@ -58,6 +58,15 @@ LANGUAGES_639_3 = {"eng": "en", "swa": "sw", "rus": "ru", "kir": "ky", "tel": "t
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
 PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+NO_CONSENTS = dict.fromkeys(CONSENTS, False)
+UNSET: dict[str, Any] = {
+    "alias": "",
+    "area": "",
+    "language": None,
+    "codewords": [],
+    "groups": [],
+    "consents": ConsentsSpec.model_construct(**NO_CONSENTS),
+}
 
 
 @dataclass
@@ -138,7 +147,9 @@ class RowReader:
             elif word:
                 self.problem(name, _("write yes or no"))
         if consents:
-            values["consents"] = ConsentsSpec.model_construct(_fields_set=set(consents), **consents)
+            values["consents"] = ConsentsSpec.model_construct(
+                _fields_set=set(consents), **{**NO_CONSENTS, **consents}
+            )
         return values
 
     def read_area(self, cells: list[Any], values: dict[str, Any]) -> None:
@@ -199,7 +210,7 @@ def import_members(
         raise ImportRejected(reader.problems)
     if not rows:
         raise ImportRejected([Problem(2, _("the file has no rows to import"))])
-    found = by_phone(Member, organisation, [values["phone"] for _, values in rows])
+    found = by_phone(Member, organisation, [values["phone"] for _, values in rows], e164=True)
     items = []
     for (number, values), (_phone, member) in zip(rows, found, strict=True):
         if member is None:
@@ -208,7 +219,9 @@ def import_members(
             if not values["area"]:
                 reader.row = number
                 reader.problem("area", _("a new member needs an area"))
-        items.append(MemberSpec.model_construct(_fields_set=set(values), **values))
+        # Every field given, so that pydantic computes no default (slow at this scale);
+        # the fields set are only those the row gave.
+        items.append(MemberSpec.model_construct(_fields_set=set(values), **{**UNSET, **values}))
     if reader.problems:
         raise ImportRejected(reader.problems)
     changes = Changes()

@@ -13,7 +13,7 @@ from haki.core.models import Organisation
 from haki.members.models import Member, MemberGroup, normalise_codewords
 from haki.messaging.keywords import normalise, reserved_words
 from haki.provisioning import Changes, Context, Section, Spec, assign, named, register, save_all
-from haki.provisioning.people import by_phone, set_links
+from haki.provisioning.people import by_phone, set_links, set_phone
 
 GROUP = r"^[a-z0-9][a-z0-9_-]*$"
 CONSENTS = ("share_number_with_responders", "allow_police_referral")
@@ -115,7 +115,7 @@ def save_members(
         created = member is None
         if created:
             member = Member(organisation=org)
-            member.phone = number
+            set_phone(member, number)
             new.append(member)
         fields = assign(member, _values(org, item, created, areas))
         if "codewords" in named(item, created):

@@ -21,11 +21,11 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 
 def by_phone(
-    model: type[models.Model], org: Organisation, phones: Sequence[str]
+    model: type[models.Model], org: Organisation, phones: Sequence[str], e164: bool = False
 ) -> list[tuple[str, Any]]:
     """Each number in E.164 with the person of ``org`` who has it (or None), found by
-    the HMAC index: one query per 500 numbers."""
-    numbers = [normalise_phone(p, org.country) for p in phones]
+    the HMAC index: one query per 500 numbers. ``e164``: already normalised."""
+    numbers = list(phones) if e164 else [normalise_phone(p, org.country) for p in phones]
     ring = org.keyring
     indexes = [ring.index(n) for n in numbers]
     found: dict[str, Any] = {}
@@ -67,3 +67,10 @@ def set_links(relation: Any, wanted: list[tuple[models.Model, set[int]]]) -> set
         through.objects.filter(pk__in=chunk).delete()
     through.objects.bulk_create(fresh, batch_size=CHUNK)
     return changed
+
+
+def set_phone(person: models.Model, e164: str) -> None:
+    """Store a number already in E.164 (sealed and indexed) without reading it again."""
+    sealed = type(person).phone
+    for column, stored in sealed.columns(person.organisation, e164).items():
+        setattr(person, column, stored)
