@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import gettext as _
 from pydantic import Field
 
 from haki.core.models import Organisation
@@ -38,11 +39,11 @@ def codeword_problem(word: str, reserved: set[str]) -> str | None:
     """Why a codeword cannot be used, or None. Never repeats the word (it is secret)."""
     key = normalise(word)
     if not key:
-        return "a codeword needs a letter or a digit"
+        return _("a codeword needs a letter or a digit")
     if len(word) > 32:
-        return "a codeword is at most 32 characters"
+        return _("a codeword is at most 32 characters")
     if key in reserved or key.split(" ")[0] in reserved:
-        return "this codeword is already a keyword; choose another"
+        return _("this codeword is already a keyword; choose another")
     return None
 
 
