@@ -7,9 +7,10 @@ import datetime
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haki.cases.models import Attachment, Case
@@ -111,6 +112,14 @@ def make_org(slug: str, country: str, phone_prefix: str) -> OrgWorld:
     world.attachment.name = f"{slug}-charge-sheet.pdf"
     world.attachment.save()
     return world
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """The test client's requests activate the signed-in user's language on this thread
+    and leave it active: every test starts again from the default."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -109,6 +109,18 @@ def rows(sizes: dict[str, int]) -> list[Row]:
             "patterns_1m_s_postgres", f"patterns, {cases:,} cases, PostgreSQL (s)", "< 1", below(1)
         ),
         Row("brief_1m_s_postgres", f"brief, {cases:,} cases, PostgreSQL (s)"),
+        Row(
+            "member_import_10k_s",
+            f"member import, {sizes['members']:,} rows, SQLite (s)",
+            "< 10",
+            below(10),
+        ),
+        Row(
+            "member_import_10k_s_postgres",
+            f"member import, {sizes['members']:,} rows, PostgreSQL (s)",
+            "< 5",
+            below(5),
+        ),
         Row("web_rss_mb", "web process peak RSS (MB)", "< 250", below(250)),
         Row("worker_rss_mb", "worker process peak RSS (MB)", "< 250", below(250)),
         Row("rapidsms_web_rss_mb", "  RapidSMS web process peak RSS (MB)", "reference"),

@@ -24,6 +24,7 @@ from bench import (
     crisis,
     inbound,
     instructions,
+    members,
     postgres,
     queues,
     rapidsms_reference,
@@ -34,7 +35,7 @@ from bench.processes import PeakMemory
 from haki.tests.services import postgres_problem, redis_problem
 
 RESULTS = Path(__file__).with_name("results.json")
-SECTIONS = ("inbound", "crisis", "broadcast", "patterns")
+SECTIONS = ("inbound", "crisis", "broadcast", "patterns", "imports")
 PROCESSES = {
     "web_rss_mb": ("haki.wsgi:application",),
     "worker_rss_mb": ("haki.cli run_huey", "haki.cli worker"),
@@ -52,10 +53,18 @@ class Sizes:
     recipients: int = 100_000
     answers: int = 2000  # poll answers
     cases: int = 1_000_000
+    members: int = 10_000  # rows of one CSV imported
 
 
 QUICK = Sizes(
-    texts=500, rounds=1, alerts=20, pending=200, recipients=10_000, answers=200, cases=10_000
+    texts=500,
+    rounds=1,
+    alerts=20,
+    pending=200,
+    recipients=10_000,
+    answers=200,
+    cases=10_000,
+    members=10_000,
 )
 
 
@@ -128,6 +137,7 @@ def measure(sections: list[str], server: str, redis: str, sizes: Sizes) -> dict[
             lambda: surveys.run(server, sizes.recipients, sizes.answers, huey_url=redis),
         )
         part("patterns", "bench/cases.py", lambda: patterns(server, sizes.cases))
+        part("imports", "bench/members.py", lambda: members.figures(server, sizes.members))
     queues.empty_queue(redis)
     results.update({name: round(peak, 1) for name, peak in memory.peaks.items()})
     return results

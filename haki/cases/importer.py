@@ -1,46 +1,29 @@
 """Historical case records from the spreadsheets organisations already keep.
 
-The file is CSV or XLSX with exactly the columns of ``exports.IMPORT_COLUMNS``. Every
-row is checked first; one bad row rejects the whole file, with every problem listed by
-row number and reason (never the row's content), so nothing is half-imported."""
+The file is CSV or XLSX with exactly the columns of ``exports.IMPORT_COLUMNS``, read by
+the bounded reader. Every row is checked first; one bad row rejects the whole file,
+with every problem listed by row and column (never the row's content), so nothing is
+half-imported."""
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
-import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from haki.cases.exports import IMPORT_COLUMNS
 from haki.cases.models import Case, CaseAction, CaseViolation, ViolationType
 from haki.cases.taxonomy import Action, Outcome, Perpetrator, Place
+from haki.core.importing import ImportRejected, Problem, read
 from haki.core.models import Area, Organisation
+from haki.core.spreadsheets import Table
 
-MAX_ROWS = 100_000
-
-
-@dataclass
-class Problem:
-    row: int  # as a spreadsheet numbers it: the header is row 1
-    reason: str
-
-    def __str__(self) -> str:
-        return _("row %(row)s: %(reason)s") % {"row": self.row, "reason": self.reason}
-
-
-class ImportRejected(Exception):
-    def __init__(self, problems: list[Problem]):
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
+__all__ = ["ImportRejected", "Importer", "Problem", "import_cases", "import_table"]
 
 
 @dataclass
@@ -49,23 +32,6 @@ class Draft:
     violations: list[int] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
     narrative: str = ""
-
-
-def read_rows(name: str, data: bytes) -> Iterator[list[Any]]:
-    """The file's rows as lists of cells, header first."""
-    if name.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04":
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-            raise ImportRejected([Problem(1, _("this is not a readable XLSX file"))]) from None
-        for row in book.worksheets[0].iter_rows(values_only=True):
-            yield list(row)
-        return
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportRejected([Problem(1, _("the file is not UTF-8 text"))]) from None
-    yield from csv.reader(io.StringIO(text, newline=""))
 
 
 class Importer:
@@ -91,11 +57,8 @@ class Importer:
                 table[" ".join(str(member.label).lower().split())] = member.value
         return table
 
-    def parse(self, name: str, data: bytes) -> list[Draft]:
-        rows = read_rows(name, data)
-        header = [str(c or "").strip().lower() for c in next(rows, [])]
-        while header and header[-1] == "":
-            header.pop()
+    def parse(self, table: Table) -> list[Draft]:
+        header = [h.lower() for h in table.header]
         if header != IMPORT_COLUMNS:
             raise ImportRejected(
                 [
@@ -107,23 +70,16 @@ class Importer:
                 ]
             )
         drafts, problems = [], []
-        for number, cells in enumerate(rows, start=2):
-            if all(c is None or str(c).strip() == "" for c in cells):
-                continue
-            if number - 1 > MAX_ROWS:
-                problems.append(Problem(number, _("a file may hold at most 100,000 rows")))
-                break
+        for number, cells in table.rows:
             values = [("" if c is None else c) for c in cells]
-            if len(values) > len(IMPORT_COLUMNS) and any(
-                str(v).strip() for v in values[len(IMPORT_COLUMNS) :]
-            ):
+            if len(values) > len(IMPORT_COLUMNS):
                 problems.append(Problem(number, _("there are more cells than columns")))
                 continue
             values += [""] * (len(IMPORT_COLUMNS) - len(values))
-            row = dict(zip(IMPORT_COLUMNS, values, strict=False))
-            reasons: list[str] = []
+            row = dict(zip(IMPORT_COLUMNS, values, strict=True))
+            reasons: list[tuple[str, str]] = []
             draft = self.draft(row, reasons)
-            problems.extend(Problem(number, reason) for reason in reasons)
+            problems.extend(Problem(number, reason, column) for column, reason in reasons)
             if not reasons:
                 drafts.append(draft)
         if problems:
@@ -132,13 +88,13 @@ class Importer:
             raise ImportRejected([Problem(2, _("the file has no rows to import"))])
         return drafts
 
-    def draft(self, row: dict[str, Any], reasons: list[str]) -> Draft:
+    def draft(self, row: dict[str, Any], reasons: list[tuple[str, str]]) -> Draft:
         text = {k: v.strip() if isinstance(v, str) else v for k, v in row.items()}
         case = Case(organisation=self.organisation, source=Case.Source.IMPORT)
         case.occurred_on, case.date_is_approximate = self.date(text["date"], reasons)
         area = self.areas.get(str(text["area"]).lower())
         if area is None:
-            reasons.append(_("area: no area has the code %(code)s") % {"code": text["area"]})
+            reasons.append(("area", _("no area has this code")))
         else:
             case.area = area
         case.place = self.one("place", text["place"], self.places, reasons)
@@ -152,11 +108,11 @@ class Importer:
         for word in split(text["violations"]):
             pk = self.violations.get(" ".join(word.lower().split()))
             if pk is None:
-                reasons.append(_("violations: %(value)s is not in the list") % {"value": word})
+                reasons.append(("violations", _("a value is not in the list")))
             elif pk not in draft.violations:
                 draft.violations.append(pk)
         if not draft.violations:
-            reasons.append(_("violations: at least one is needed"))
+            reasons.append(("violations", _("at least one is needed")))
         for word in split(text["actions"]):
             key = self.one("actions", word, self.actions, reasons)
             if key and key not in draft.actions:
@@ -164,28 +120,25 @@ class Importer:
         return draft
 
     @staticmethod
-    def one(column: str, value: Any, table: dict[str, str], reasons: list[str]) -> str:
+    def one(column: str, value: Any, table: dict[str, str], reasons: list[tuple[str, str]]) -> str:
         key = table.get(" ".join(str(value).lower().split()))
         if key is None:
             if str(value).strip():
-                reasons.append(
-                    _("%(column)s: %(value)s is not in the list")
-                    % {"column": column, "value": value}
-                )
+                reasons.append((column, _("a value is not in the list")))
             else:
-                reasons.append(_("%(column)s: this is needed") % {"column": column})
+                reasons.append((column, _("this is needed")))
             return ""
         return key
 
     @staticmethod
-    def yes_no(column: str, value: Any, reasons: list[str]) -> bool:
+    def yes_no(column: str, value: Any, reasons: list[tuple[str, str]]) -> bool:
         word = str(value).strip().lower()
         if word not in ("yes", "no"):
-            reasons.append(_("%(column)s: write yes or no") % {"column": column})
+            reasons.append((column, _("write yes or no")))
         return word == "yes"
 
     @staticmethod
-    def date(value: Any, reasons: list[str]) -> tuple[datetime.date | None, bool]:
+    def date(value: Any, reasons: list[tuple[str, str]]) -> tuple[datetime.date | None, bool]:
         """A day (2024-03-17), or only a month (2024-03) or a year (2024) when the
         exact day is not known: then the date is marked approximate."""
         if isinstance(value, datetime.datetime):
@@ -202,7 +155,7 @@ class Importer:
                 return datetime.date(int(text), 1, 1), True
         except ValueError:
             pass
-        reasons.append(_("date: write it as YYYY-MM-DD (or YYYY-MM, or YYYY if approximate)"))
+        reasons.append(("date", _("write it as YYYY-MM-DD (or YYYY-MM, or YYYY if approximate)")))
         return None, False
 
     @transaction.atomic
@@ -236,7 +189,12 @@ def split(value: Any) -> list[str]:
     return [part.strip() for part in str(value or "").split(";") if part.strip()]
 
 
-def import_cases(organisation: Organisation, name: str, data: bytes) -> int:
-    """Import every row of the file, or none (ImportRejected lists why)."""
+def import_table(organisation: Organisation, table: Table, actor: Any = None) -> int:
+    """Import every row of the table, or none (ImportRejected lists why)."""
     importer = Importer(organisation)
-    return importer.save(importer.parse(name, data))
+    return importer.save(importer.parse(table))
+
+
+def import_cases(organisation: Organisation, name: str, data: Any) -> int:
+    """Import every row of the file (bytes or an upload), or none."""
+    return import_table(organisation, read(data, name))

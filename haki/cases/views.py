@@ -298,7 +298,7 @@ class ImportCasesView(OrganisationPermissionMixin, FormView):
         upload = form.cleaned_data["file"]
         org = self.request.organisation
         try:
-            count = import_cases(org, upload.name or "", upload.read())
+            count = import_cases(org, upload.name or "", upload)
         except ImportRejected as rejected:
             response = self.render_to_response(
                 self.get_context_data(form=form, problems=rejected.problems)

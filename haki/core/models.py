@@ -278,31 +278,60 @@ class AuditEvent(models.Model):
         cls, actor: Any, action: str, obj: Any = None, organisation: Any = None
     ) -> AuditEvent:
         """Append one event. ``actor`` is a user, a name ("provisioning", "sms"), or None."""
-        if organisation is None and obj is not None:
-            organisation = getattr(obj, "organisation", None)
+        return cls.record_many(actor, [(action, obj)], organisation)[0]
+
+    @classmethod
+    def record_many(
+        cls, actor: Any, entries: list[tuple[str, Any]], organisation: Any = None
+    ) -> list[AuditEvent]:
+        """Append one event per (action, object), in order, with one wait for each head
+        and one insert per chain: how bulk changes (provisioning, imports) are audited."""
         if hasattr(actor, "get_username"):
             actor = actor.get_username()
-        object_type = obj._meta.label_lower if obj is not None else ""
-        object_ref = (
-            str(getattr(obj, "uuid", None) or getattr(obj, "pk", "")) if obj is not None else ""
-        )
-        organisation_id = getattr(organisation, "pk", organisation)
+        if not entries:
+            return []
+        chains: dict[Any, list[tuple[str, Any]]] = {}
+        for action, obj in entries:
+            owner = organisation
+            if owner is None and obj is not None:
+                owner = getattr(obj, "organisation", None)
+            chains.setdefault(getattr(owner, "pk", owner), []).append((action, obj))
+        events: list[AuditEvent] = []
         with transaction.atomic():
-            head = AuditHead.locked(organisation_id)
+            for organisation_id, chain_entries in chains.items():
+                events += cls._append(actor or "system", organisation_id, chain_entries)
+        return events
+
+    @classmethod
+    def _append(
+        cls, actor: str, organisation_id: Any, entries: list[tuple[str, Any]]
+    ) -> list[AuditEvent]:
+        """Append to one organisation's chain, holding its head for one insert."""
+        head = AuditHead.locked(organisation_id)
+        key = crypto.audit_key(head.key_id)
+        seq, prev, now = head.seq, head.last_hash, timezone.now()
+        events = []
+        for action, obj in entries:
+            seq += 1
             event = cls(
-                seq=head.seq + 1,
-                created_on=timezone.now(),
+                seq=seq,
+                created_on=now,
                 organisation_id=organisation_id,
-                actor=actor or "system",
+                actor=actor,
                 action=action,
-                object_type=object_type,
-                object_ref=object_ref,
-                prev_hash=head.last_hash,
+                object_type=obj._meta.label_lower if obj is not None else "",
+                object_ref=(
+                    str(getattr(obj, "uuid", None) or getattr(obj, "pk", ""))
+                    if obj is not None
+                    else ""
+                ),
+                prev_hash=prev,
             )
-            event.hash = event.compute_hash(crypto.audit_key(head.key_id))
-            event.save()
-            AuditHead.objects.filter(pk=head.pk).update(seq=event.seq, last_hash=event.hash)
-        return event
+            event.hash = prev = event.compute_hash(key)
+            events.append(event)
+        cls.objects.bulk_create(events, batch_size=500)
+        AuditHead.objects.filter(pk=head.pk).update(seq=seq, last_hash=prev)
+        return events
 
 
 class AuditHead(models.Model):

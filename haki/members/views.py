@@ -3,13 +3,21 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.contrib import messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.views.generic import DetailView, ListView
+from django.utils.translation import ngettext
+from django.views.generic import DetailView, FormView, ListView
 
+from haki.core import uploads
+from haki.core.importing import ImportRejected, read
 from haki.core.models import AuditEvent
+from haki.core.spreadsheets import Table
 from haki.core.views import OrganisationPermissionMixin
+from haki.members.forms import MappingForm, UploadForm
+from haki.members.imports import import_members, suggest
 from haki.members.models import Member
 
 
@@ -44,7 +52,8 @@ class MemberListView(OrganisationPermissionMixin, ListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         alias = self.request.session.get(self.SEARCH_KEY, "")
-        return super().get_context_data(alias=alias, **kwargs)
+        can_import = self.request.user.has_perm("members.import_members", self.request.organisation)
+        return super().get_context_data(alias=alias, can_import=can_import, **kwargs)
 
 
 class MemberDetailView(OrganisationPermissionMixin, DetailView):
@@ -56,3 +65,104 @@ class MemberDetailView(OrganisationPermissionMixin, DetailView):
         member = get_member_for_user(self.request, self.kwargs["member"])
         AuditEvent.record(self.request.user, AuditEvent.Action.VIEW, member)
         return member
+
+
+# The session holds only the token of the kept file and whether it is an XLSX file:
+# never the file, its name or anything in it.
+IMPORT_KEY = "members.import"
+
+
+def _rejected(view: FormView, form: Any, problems: list[Any]) -> HttpResponse:
+    response = view.render_to_response(view.get_context_data(form=form, problems=problems))
+    response.status_code = 400
+    return response
+
+
+class ImportMembersView(OrganisationPermissionMixin, FormView):
+    """Step one: the file is read within bounds, then kept encrypted for the mapping."""
+
+    permission_required = "members.import_members"
+    template_name = "members/import.html"
+    form_class = UploadForm
+
+    def form_valid(self, form: UploadForm) -> HttpResponse:
+        upload = form.cleaned_data["file"]
+        xlsx = (upload.name or "").lower().endswith(".xlsx")
+        data = upload.read()
+        try:
+            read(data, "upload.xlsx" if xlsx else "upload.csv")
+        except ImportRejected as rejected:
+            return _rejected(self, form, rejected.problems)
+        org = self.request.organisation
+        previous = self.request.session.get(IMPORT_KEY)
+        if previous:
+            uploads.discard(org, previous["token"])
+        self.request.session[IMPORT_KEY] = {"token": uploads.keep(org, data), "xlsx": xlsx}
+        return redirect("members:import_map")
+
+
+class MapMembersImportView(OrganisationPermissionMixin, FormView):
+    """Step two: choose which column fills which field, then import every row or none."""
+
+    permission_required = "members.import_members"
+    template_name = "members/import_map.html"
+    form_class = MappingForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.table: Table | None = None
+        return super().dispatch(request, *args, **kwargs)
+
+    def kept_table(self) -> Table | None:
+        kept = self.request.session.get(IMPORT_KEY) or {}
+        data = uploads.fetch(self.request.organisation, kept.get("token", ""))
+        if data is None:
+            return None
+        try:
+            return read(data, "upload.xlsx" if kept.get("xlsx") else "upload.csv")
+        except ImportRejected:
+            return None
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.table = self.kept_table()
+        if self.table is None:
+            return redirect("members:import")
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.table = self.kept_table()
+        if self.table is None:
+            return redirect("members:import")
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        assert self.table is not None
+        return {
+            **super().get_form_kwargs(),
+            "header": self.table.header,
+            "organisation": self.request.organisation,
+            "suggested": suggest(self.table.header),
+        }
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        rows = len(self.table.rows) if self.table else 0
+        return super().get_context_data(rows=rows, **kwargs)
+
+    def form_valid(self, form: MappingForm) -> HttpResponse:
+        org = self.request.organisation
+        assert self.table is not None
+        try:
+            with transaction.atomic():
+                count = import_members(org, self.table, self.request.user, form.mapping())
+        except ImportRejected as rejected:
+            return _rejected(self, form, rejected.problems)
+        uploads.discard(org, self.request.session.pop(IMPORT_KEY)["token"])
+        messages.success(
+            self.request,
+            ngettext(
+                "%(count)s member imported or updated.",
+                "%(count)s members imported or updated.",
+                count,
+            )
+            % {"count": count},
+        )
+        return redirect("members:list")

@@ -54,6 +54,31 @@ def register_fallback(handler: Callable[[Any], bool]) -> None:
         FALLBACKS.append(handler)
 
 
+# Sources of an organisation's other words (information keywords, say), so that a
+# codeword never equals a word Haki already answers ("Keywords never collide").
+RESERVED: list[Callable[[Any], list[str]]] = []
+
+
+def register_reserved(source: Callable[[Any], list[str]]) -> None:
+    if source not in RESERVED:
+        RESERVED.append(source)
+
+
+def reserved_words(organisation: Any | None) -> set[str]:
+    """Every word that already means something to Haki in ``organisation`` (None: a
+    new one), in matching form: shipped keywords, yes and no, the organisation's own
+    keywords and what other apps register."""
+    words = [w for action in ACTIONS.values() for ws in action.words.values() for w in ws]
+    words += [w for table in (YES, NO) for ws in table.values() for w in ws]
+    if organisation is not None and organisation.pk is not None:
+        from haki.messaging.models import Keyword
+
+        words += Keyword.objects.filter(organisation=organisation).values_list("word", flat=True)
+        for source in RESERVED:
+            words += source(organisation)
+    return {normalise(w) for w in words}
+
+
 def register(name: str, handler: Callable[[Any], Any], words: dict[str, list[str]]) -> None:
     ACTIONS[name] = Action(name, handler, words)
 

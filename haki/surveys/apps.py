@@ -15,3 +15,12 @@ class SurveysConfig(AppConfig):
         # Poll answers first: "1" or "yes" is an answer while a poll is open.
         keywords.register_fallback(record_reply)
         keywords.register_fallback(info_text)
+        keywords.register_reserved(info_keywords)
+
+
+def info_keywords(organisation) -> list[str]:
+    from haki.surveys.models import InfoText
+
+    return list(
+        InfoText.objects.filter(organisation=organisation).values_list("keyword", flat=True)
+    )

@@ -19,6 +19,8 @@ ACCESS = {
     "core:audit": ("get", (Role.OWNER,)),
     "members:list": ("get", PEOPLE_WORKERS),
     "members:detail": ("get", PEOPLE_WORKERS),
+    "members:import": ("get", MANAGERS),
+    "members:import_map": ("get", MANAGERS),
     "crisis:responders": ("get", PEOPLE_WORKERS),
     "crisis:duty": ("post", MANAGERS),
     "crisis:roster": ("get", MANAGERS),

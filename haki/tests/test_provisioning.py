@@ -127,7 +127,8 @@ def test_a_failure_while_writing_rolls_everything_back(monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(Member, "save", explode)
+    # The audit events are written last, after every section.
+    monkeypatch.setattr(AuditEvent, "record_many", explode)
     with pytest.raises(RuntimeError):
         provisioning.apply(spec)
     assert not Organisation.objects.exists() and not Responder.objects.exists()
@@ -223,3 +224,120 @@ def test_area_outlines_must_be_polygons():
     org, _summary = provisioning.apply(provisioning.load(DEMO))
     outline = Area.objects.get(organisation=org, code="KSM-C").geometry
     assert outline["type"] == "Polygon" and outline["coordinates"][0][0] == [34.70, -0.14]
+
+
+def _members(count: int, **extra: str) -> str:
+    rows = []
+    for n in range(count):
+        fields = f'alias: M{n}, phone: "+2541902{n:05d}", area: KSM-E'
+        fields += "".join(f", {k}: {v}" for k, v in extra.items())
+        rows.append(f"  - {{{fields}}}")
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.django_db
+def test_four_hundred_members_take_a_few_queries_not_one_per_member(django_assert_max_num_queries):
+    provisioning.apply(provisioning.load(DEMO))
+    many = _members(400, groups="[peer-educators]", codewords="[NYOTA]")
+    text = DEMO.replace("polls:\n", many + "polls:\n")
+    spec = provisioning.load(text)
+    with django_assert_max_num_queries(40):
+        org, changes = provisioning.apply(spec)
+    assert changes.created == 400
+    member = Member.objects.with_phone(org, "+254190200399").get()
+    assert member.codewords == ["NYOTA"] and [g.name for g in member.groups.all()] == [
+        "peer-educators"
+    ]
+    assert AuditEvent.objects.filter(object_type="members.member").count() == 403
+    spec = provisioning.load(text.replace("area: KSM-E", "area: KSM-C"))
+    with django_assert_max_num_queries(40):
+        _, changes = provisioning.apply(spec)
+    assert changes.updated == 401 and changes.created == 0  # and the demo's Lily
+    assert Member.objects.filter(organisation=org, area__code="KSM-C").count() == 403
+
+
+@pytest.mark.django_db
+def test_a_file_changes_only_the_fields_it_names():
+    org, _ = provisioning.apply(provisioning.load(DEMO))
+    rose = Member.objects.with_phone(org, "+254190100001").get()
+    rose.language, rose.allow_police_referral = "en", True  # as set on the web
+    rose.save()
+    org.ack_timeout_seconds = 900
+    org.save()
+    short = (
+        "organisation: {slug: kisumu-demo}\n"
+        "escalation: {tiers: [paralegal, lawyer]}\n"
+        "members:\n"
+        '  - {alias: Rosa, phone: "+254190100001", area: KSM-C,'
+        " consents: {share_number_with_responders: false}}\n"
+    )
+    _, changes = provisioning.apply(provisioning.load(short))
+    rose.refresh_from_db()
+    org.refresh_from_db()
+    assert rose.alias == "Rosa" and not rose.share_number_with_responders
+    assert rose.language == "en" and rose.allow_police_referral and rose.codewords == ["MAMA"]
+    assert org.ack_timeout_seconds == 900 and org.tiers == ["paralegal", "lawyer"]
+    assert org.name == "Kisumu Demo Network" and org.timezone == "Africa/Nairobi"
+    assert sorted(c.describe() for c in changes.items) == [
+        "escalation: changed escalation_tiers",
+        "members[0]: changed alias, share_number_with_responders",
+    ]
+
+
+@pytest.mark.django_db
+def test_check_lists_what_would_change_and_writes_nothing(capsys):
+    provisioning.apply(provisioning.load(DEMO))
+    changed = DEMO.replace("{code: KSM, name: Kisumu}", "{code: KSM, name: Kisumu County}")
+    before = table_snapshot()
+    call_command("provision", _write(changed), "--check")
+    out = capsys.readouterr().out
+    line = next(i for i, text in enumerate(DEMO.splitlines(), 1) if "{code: KSM, name" in text)
+    assert f"line {line}: areas[0]: changed name" in out
+    assert "1 updated" in out and "nothing was written" in out
+    assert table_snapshot() == before
+
+
+@pytest.mark.django_db
+def test_check_of_a_new_organisation_keeps_no_keys_behind(capsys):
+    call_command("provision", _write(DEMO), "--check")
+    assert "created" in capsys.readouterr().out
+    assert not Organisation.objects.exists()
+    org, _ = provisioning.apply(provisioning.load(DEMO))
+    # The number was sealed with the keys the real run stored, not the dry run's.
+    assert Member.objects.with_phone(org, "+254190100001").get().phone == "+254190100001"
+
+
+@pytest.mark.django_db
+def test_a_codeword_that_equals_a_keyword_is_refused_without_repeating_it():
+    bad = DEMO.replace("codewords: [MAMA]", "codewords: [mama, Stop]").replace(
+        "info:\n", "keywords: {sw: {stop: [KOMESHA]}}\ninfo:\n"
+    )
+    bad = bad.replace("codewords: [mama, Stop]", "codewords: [rights, Stop, komesha]")
+    problems = [p for p in problems_of(bad) if "codewords" in p]
+    assert len(problems) == 3
+    assert all("already a keyword" in p for p in problems)
+    assert not any(word in p.lower() for p in problems for word in ("stop", "komesha", "rights:"))
+
+
+@pytest.mark.django_db
+def test_the_documented_ip_allowlist_is_accepted_and_checked():
+    text = DEMO.replace(
+        "password: change-me, tps: 10}",
+        'password: change-me, tps: 10, allowed_ips: ["127.0.0.1/32", "10.2.0.0/16"]}',
+    )
+    org, _ = provisioning.apply(provisioning.load(text))
+    channel = Channel.objects.get(organisation=org)
+    assert channel.config["allowed_ips"] == ["127.0.0.1/32", "10.2.0.0/16"]
+    assert channel.allows_address("10.2.3.4") and not channel.allows_address("192.0.2.1")
+    bad = text.replace('"10.2.0.0/16"', '"10.2.0.0/99"')
+    assert any("channels[0].allowed_ips" in p and "network" in p for p in problems_of(bad))
+
+
+@pytest.mark.django_db
+def test_every_registered_gateway_type_is_accepted(monkeypatch):
+    from haki.messaging import channels
+
+    types = channels.channel_types()
+    assert {"kn", "at", "t", "ex"} <= set(types)
+    bad = DEMO.replace("type: kn,", "type: zz,")
+    assert any("channels[0].type" in p and "kn" in p for p in problems_of(bad))

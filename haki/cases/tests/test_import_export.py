@@ -62,7 +62,7 @@ def test_every_bad_row_is_reported_by_line_and_nothing_is_imported(world):
     ]
     with pytest.raises(ImportRejected) as rejected:
         import_cases(a.org, "history.csv", csv_file(*rows))
-    reported = [(p.row, p.reason.split(":")[0]) for p in rejected.value.problems]
+    reported = [(p.row, p.column) for p in rejected.value.problems]
     assert reported == [
         (3, "date"),
         (4, "area"),
@@ -71,7 +71,9 @@ def test_every_bad_row_is_reported_by_line_and_nothing_is_imported(world):
         (5, "violations"),
         (5, "violations"),
     ]
-    assert "NOWHERE" in str(rejected.value.problems[1])
+    # Named by row and column, never by what the cell holds.
+    assert str(rejected.value.problems[1]) == "row 4, column area: no area has this code"
+    assert not any("NOWHERE" in str(p) or "rooftop" in str(p) for p in rejected.value.problems)
     assert Case.objects.filter(organisation=a.org).count() == 1
 
 
@@ -112,9 +114,13 @@ def test_the_command_imports_or_lists_the_problems(world, tmp_path, capsys):
     bad.write_bytes(csv_file("2023-04-11,CEN,street,raid,police chief,,,,yes,no,"))
     with pytest.raises(CommandError, match="nothing imported: 1 problem"):
         call_command("import_cases", "--org", "org-a", str(bad))
-    assert "row 2: perpetrator: police chief is not in the list" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "row 2, column perpetrator: a value is not in the list" in err
+    assert "police chief" not in err
     call_command("import_cases", "--org", "org-a", str(good))
-    assert "imported 3 case(s) into org-a" in capsys.readouterr().out
+    assert "imported 3 cases into org-a" in capsys.readouterr().out
+    call_command("import", "cases", "--org", "org-a", str(good))
+    assert Case.objects.filter(organisation__slug="org-a", source="import").count() == 6
     with pytest.raises(CommandError, match="no organisation"):
         call_command("import_cases", "--org", "nope", str(good))
 
@@ -125,7 +131,7 @@ def test_the_upload_page_reports_problems_and_imports_good_files(world):
     bad = SimpleUploadedFile("h.csv", csv_file("2023-13-01,CEN,street,raid,client,,,,yes,no,"))
     response = client.post(reverse("cases:import"), {"file": bad})
     assert response.status_code == 400
-    assert "row 2: date" in response.content.decode()
+    assert "row 2, column date" in response.content.decode()
     good = SimpleUploadedFile("h.csv", csv_file(*GOOD_ROWS))
     response = client.post(reverse("cases:import"), {"file": good})
     assert response.status_code == 302

@@ -20,6 +20,11 @@ def gateway_for(channel_type: str) -> Gateway:
     return _gateways()[channel_type]
 
 
+def channel_types() -> list[str]:
+    """Every channel type a gateway module is registered for."""
+    return sorted(_gateways())
+
+
 @cache
 def _gateways() -> dict[str, Gateway]:
     """One of each (they keep no state), made once: every webhook asks for one."""
@@ -40,5 +45,6 @@ __all__ = [
     "Incoming",
     "SendFailed",
     "StatusReport",
+    "channel_types",
     "gateway_for",
 ]

@@ -1,0 +1,79 @@
+"""The provisioning section of responders, found by their number."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from haki.core.models import Organisation
+from haki.crisis.models import Responder
+from haki.provisioning import Changes, Context, Section, Spec, assign, named, register, save_all
+from haki.provisioning.people import by_phone, set_links, set_phone
+
+
+class ResponderSpec(Spec):
+    name: str = Field(min_length=1, max_length=200)
+    phone: str
+    tier: str
+    areas: list[str] = Field(min_length=1)
+    on_duty: bool = False
+    language: str | None = None
+
+
+def check_responders(context: Context, items: list[ResponderSpec]) -> None:
+    phones: dict[str, int] = {}
+    for i, responder in enumerate(items):
+        context.check_phone(("responders", i, "phone"), responder.phone, phones)
+        if responder.tier not in context.tiers:
+            context.problem(
+                ("responders", i, "tier"),
+                f"{responder.tier!r} is not one of the escalation tiers {context.tiers}",
+            )
+        for j, code in enumerate(responder.areas):
+            if code not in context.area_codes:
+                context.problem(("responders", i, "areas", j), f"no area with code {code!r}")
+        context.check_language(("responders", i, "language"), responder.language)
+
+
+def reconcile_responders(org: Organisation, items: list[ResponderSpec], changes: Changes) -> None:
+    found = by_phone(Responder, org, [i.phone for i in items])
+    areas = dict(org.areas.values_list("code", "pk"))
+    new, changed, columns, edits = [], [], set(), []
+    links: list[tuple[Responder, set[int]]] = []
+    for item, (number, responder) in zip(items, found, strict=True):
+        created = responder is None
+        if created:
+            responder = Responder(organisation=org)
+            set_phone(responder, number)
+            new.append(responder)
+        given = named(item, created)
+        values = {f: getattr(item, f) for f in given & {"tier", "on_duty"}}
+        if "language" in given:
+            values["language"] = item.language or org.default_language
+        fields = assign(responder, values)
+        if "name" in given and (created or responder.name != item.name):
+            responder.name = item.name
+            fields.append("name_sealed")
+        if not created and fields:
+            changed.append(responder)
+            columns.update(fields)
+        if "areas" in given:
+            links.append((responder, {areas[code] for code in item.areas}))
+        edits.append((responder, created, fields))
+    save_all(Responder, new, changed, columns)
+    moved = set_links(Responder.areas, links)
+    for index, (responder, created, fields) in enumerate(edits):
+        if not created and responder.pk in moved:
+            fields = [*fields, "areas"]
+        changes.note("responders", index, responder, created, [] if created else fields)
+
+
+register(
+    Section(
+        name="responders",
+        item=ResponderSpec,
+        reconcile=reconcile_responders,
+        check=check_responders,
+        after=("areas", "escalation"),
+        many=True,
+    )
+)
