@@ -69,6 +69,21 @@ class Member(models.Model):
     def masked_phone(self) -> str:
         return mask_phone(self.phone) if self.phone_sealed else ""
 
+    @classmethod
+    def codeword_taken(cls, organisation: Organisation, key: str, ignore: Any = None) -> Any:
+        """``haki.core.words`` source: a codeword of any member but ``ignore``. Codewords
+        are sealed, so the organisation's are opened here; a word is set rarely."""
+        from haki.core.words import normalise
+
+        holders = cls.objects.filter(organisation=organisation).exclude(codewords_sealed="")
+        if isinstance(ignore, Member) and ignore.pk:
+            holders = holders.exclude(pk=ignore.pk)
+        for member in holders.only("pk", "codewords_sealed").iterator(chunk_size=500):
+            member.organisation = organisation  # opened with its keys, without a query
+            if any(key == normalise(word) for word in member.codewords):
+                return _("This is already a member's codeword.")
+        return None
+
     def opt_out(self) -> None:
         self.opted_out_on = timezone.now()
         self.save(update_fields=["opted_out_on", "modified_on"])

@@ -7,32 +7,13 @@ language as ``Keyword`` rows, without code."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-# Scripts whose accents are dropped for matching. Indic and Burmese vowel signs are
-# combining marks too, but they are letters there and must stay.
-_STRIP_ACCENTS_OF = ("LATIN", "CYRILLIC", "GREEK")
+from django.utils.translation import gettext_lazy as _
 
-
-def normalise(text: str) -> str:
-    """The matching form of a text: upper case, no accents, no punctuation."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept: list[str] = []
-    base_script = ""
-    for char in decomposed:
-        category = unicodedata.category(char)
-        if category == "Mn" and base_script in _STRIP_ACCENTS_OF:
-            continue
-        if category[0] in "PSZC":
-            kept.append(" ")
-            base_script = ""
-            continue
-        kept.append(char)
-        base_script = unicodedata.name(char, "").split(" ")[0]
-    return " ".join(unicodedata.normalize("NFC", "".join(kept)).upper().split())
+from haki.core.words import normalise  # the one matching form, shared with the word checks
 
 
 @dataclass
@@ -115,3 +96,20 @@ def match(text: str, custom: list[tuple[str, str, str]]) -> Match | None:
         if starts and (best is None or len(key) > len(best.word)):  # the longest wins
             best = Match(action, language, key, normalised[len(key) :].strip())
     return best
+
+
+def command_word_or_keyword(organisation: Any, key: str, ignore: Any = None) -> Any:
+    """``haki.core.words`` source: the shipped command and yes/no words, and the
+    organisation's own ``Keyword`` rows (but not ``ignore``, the one being edited)."""
+    from haki.messaging.models import Keyword
+
+    shipped = [words for action in ACTIONS.values() for words in action.words.values()]
+    shipped += [*YES.values(), *NO.values()]
+    if any(key == normalise(word) for words in shipped for word in words):
+        return _("This is one of Haki's command words.")
+    own = Keyword.objects.filter(organisation=organisation)
+    if isinstance(ignore, Keyword) and ignore.pk:
+        own = own.exclude(pk=ignore.pk)
+    if any(key == normalise(word) for word in own.values_list("word", flat=True)):
+        return _("This is already one of the organisation's keywords.")
+    return None

@@ -17,6 +17,20 @@ WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SCHEDULE = re.compile(r"^(?P<days>[a-z]{3}(?:,[a-z]{3})*) (?P<hour>\d{1,2}):(?P<minute>\d{2})$")
 
 
+def valid_schedule(schedule: str) -> bool:
+    """True for "" (sent by hand) and for days and a time such as "mon,thu 10:00"."""
+    value = schedule.strip().lower()
+    if not value:
+        return True
+    found = SCHEDULE.match(value)
+    return bool(
+        found
+        and all(day in WEEKDAYS for day in found["days"].split(","))
+        and int(found["hour"]) <= 23
+        and int(found["minute"]) <= 59
+    )
+
+
 def next_occurrence(schedule: str, after: datetime, tz) -> datetime | None:
     """The first moment after ``after`` matching "mon,thu 10:00" in time zone ``tz``."""
     found = SCHEDULE.match(schedule.strip().lower()) if schedule else None
@@ -178,6 +192,7 @@ class Broadcast(Target):
 class InfoText(models.Model):
     """A keyword that answers with a stored text, e.g. RIGHTS → know-your-rights."""
 
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     keyword = models.CharField(_("keyword"), max_length=32)
     text = models.JSONField(_("text"), help_text=_("One text per language."))
@@ -187,3 +202,15 @@ class InfoText(models.Model):
 
     def __str__(self) -> str:
         return self.keyword
+
+    @classmethod
+    def keyword_taken(cls, organisation: Organisation, key: str, ignore: object = None) -> object:
+        """``haki.core.words`` source: another information keyword of the organisation."""
+        from haki.core.words import normalise
+
+        others = cls.objects.filter(organisation=organisation)
+        if isinstance(ignore, InfoText) and ignore.pk:
+            others = others.exclude(pk=ignore.pk)
+        if any(key == normalise(word) for word in others.values_list("keyword", flat=True)):
+            return _("This is already an information keyword.")
+        return None

@@ -7,22 +7,28 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
 
 from haki.core.models import AuditEvent
-from haki.core.views import OrganisationPermissionMixin
+from haki.core.views import ManageFormMixin, OrganisationPermissionMixin
 from haki.messaging.models import Msg
-from haki.surveys.forms import BroadcastForm, CloseFollowUpForm
-from haki.surveys.models import Broadcast, FollowUp, Poll
+from haki.surveys.forms import BroadcastForm, CloseFollowUpForm, InfoTextForm, PollForm
+from haki.surveys.models import Broadcast, FollowUp, InfoText, Poll
 from haki.surveys.results import results_of
 from haki.surveys.sending import send_broadcast, send_poll
 
 
 def get_poll_for_user(request: HttpRequest, poll_uuid: UUID) -> Poll:
     return get_object_or_404(Poll, organisation=request.organisation, uuid=poll_uuid)
+
+
+def get_info_for_user(request: HttpRequest, info_uuid: UUID) -> InfoText:
+    return get_object_or_404(InfoText, organisation=request.organisation, uuid=info_uuid)
 
 
 def get_broadcast_for_user(request: HttpRequest, broadcast_uuid: UUID) -> Broadcast:
@@ -149,3 +155,43 @@ class CloseFollowUpView(OrganisationPermissionMixin, View):
         else:
             messages.error(request, _("Write what came of the call before closing it."))
         return redirect("surveys:follow_ups")
+
+
+class PollCreateView(ManageFormMixin, CreateView):
+    permission_required = "surveys.manage"
+    form_class = PollForm
+    page_title = _lazy("New poll")
+
+    def get_success_url(self) -> str:
+        return reverse("surveys:poll", kwargs={"poll": self.object.uuid})
+
+
+class PollUpdateView(PollCreateView, UpdateView):
+    page_title = _lazy("Edit poll")
+
+    def get_object(self, queryset: Any = None) -> Poll:
+        return get_poll_for_user(self.request, self.kwargs["poll"])
+
+
+class InfoListView(OrganisationPermissionMixin, ListView):
+    """Information keywords: a member texts RIGHTS and gets the stored text back."""
+
+    permission_required = "surveys.manage"
+    template_name = "surveys/info_list.html"
+
+    def get_queryset(self) -> QuerySet[InfoText]:
+        return InfoText.objects.filter(organisation=self.request.organisation).order_by("keyword")
+
+
+class InfoCreateView(ManageFormMixin, CreateView):
+    permission_required = "surveys.manage"
+    form_class = InfoTextForm
+    page_title = _lazy("New information keyword")
+    success_url = reverse_lazy("surveys:info")
+
+
+class InfoUpdateView(InfoCreateView, UpdateView):
+    page_title = _lazy("Edit information keyword")
+
+    def get_object(self, queryset: Any = None) -> InfoText:
+        return get_info_for_user(self.request, self.kwargs["info"])
