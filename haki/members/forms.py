@@ -62,7 +62,9 @@ class MemberForm(OrganisationModelForm):
             del self.fields["phone"]
             self.initial.setdefault("codewords", ", ".join(self.instance.codewords))
             self.initial.setdefault("groups", list(self.instance.groups.all()))
-        self.order_fields(["alias", "phone", "area", "language", "codewords", "groups"])
+        self.order_fields(
+            ["alias", "phone", "area", "language", "codewords", "groups", "new_group"]
+        )
 
     def clean_phone(self) -> str:
         e164 = phone_for(self.organisation, self.cleaned_data["phone"])
