@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +44,13 @@ def language_choices(organisation: Any) -> list[tuple[str, str]]:
     """The organisation's languages, by name, its default first."""
     names = dict(settings.LANGUAGES)
     return [(code, str(names.get(code, code))) for code in organisation.languages]
+
+
+def bound(field: forms.Field, low: int, high: int) -> None:
+    """Limit a number field of a model form to ``low``..``high``, on the server and in
+    the phone's keyboard."""
+    field.validators += [MinValueValidator(low), MaxValueValidator(high)]
+    field.widget.attrs.update(min=low, max=high)
 
 
 def phone_for(organisation: Any, raw: str) -> str:
@@ -155,7 +163,7 @@ class OrganisationSettingsForm(forms.ModelForm):
         self.fields["timezone"].choices = [(z, z) for z in sorted(zoneinfo.available_timezones())]
         self.fields["default_language"].choices = choices
         self.fields["languages"].choices = choices
-        self.fields["suppression_k"].min_value = MINIMUM_K
+        bound(self.fields["suppression_k"], 0, 1000)  # below MINIMUM_K: clean_suppression_k
         self.fields["suppression_k"].widget.attrs["min"] = MINIMUM_K
         self.fields["suppression_k"].help_text = _(
             "Counts below this are hidden in briefs for the police; never below %(k)s."

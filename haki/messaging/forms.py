@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from haki.core.forms import OrganisationModelForm
+from haki.core.forms import OrganisationModelForm, bound
 from haki.messaging.models import Channel
 
 PLAIN_SETTINGS = {
@@ -32,9 +32,7 @@ class ChannelForm(OrganisationModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["tps"].min_value = 1
-        self.fields["tps"].max_value = 1000
-        self.fields["tps"].widget.attrs.update(min=1, max=1000)
+        bound(self.fields["tps"], 1, 1000)
         for key, label in PLAIN_SETTINGS.items():
             self.fields[key] = forms.CharField(
                 label=label, required=False, max_length=300, initial=self.instance.config.get(key)

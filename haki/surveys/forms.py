@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from haki.core.forms import OrganisationModelForm, language_choices
+from haki.core.forms import OrganisationModelForm, bound, language_choices
 from haki.core.words import normalise, word_taken
 from haki.surveys.models import FollowUp, InfoText, Poll, valid_schedule
 
@@ -144,8 +144,7 @@ class PollForm(TextsPerLanguage, OrganisationModelForm):
         self.fields["areas"].queryset = self.organisation.areas.all()
         self.fields["areas"].help_text = _("None chosen: every member.")
         self.fields["groups"].queryset = self.organisation.member_groups.all()
-        self.fields["window_hours"].min_value = 1
-        self.fields["window_hours"].max_value = 24 * 14
+        bound(self.fields["window_hours"], 1, 24 * 14)
         self.add_text_fields(self.instance.question or {})
         texts = [f"text_{code}" for code in self.organisation.languages]
         self.order_fields(["name", *texts, "schedule", "window_hours", "follow_up_on"])
