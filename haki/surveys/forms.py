@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haki.core.forms import OrganisationModelForm, bound, language_choices
 from haki.core.words import normalise, word_taken
 from haki.surveys.models import FollowUp, InfoText, Poll, valid_schedule
+
+MAX_SCHEDULE_DAYS = 90
 
 
 class BroadcastForm(forms.Form):
@@ -23,6 +27,13 @@ class BroadcastForm(forms.Form):
 
     groups = forms.ModelMultipleChoiceField(
         label=_("Groups"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    send_on = forms.DateTimeField(
+        label=_("Send at"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Empty: send now. A time is read in the organisation's time zone."),
     )
 
     def __init__(self, *args: Any, organisation: Any, **kwargs: Any):
@@ -50,6 +61,34 @@ class BroadcastForm(forms.Form):
         if not any((data.get(f"text_{c}") or "").strip() for c in self.organisation.languages):
             raise forms.ValidationError(_("Write the text in at least one language."))
         return data
+
+    def clean_send_on(self) -> datetime | None:
+        """The chosen moment, read as the organisation's local time."""
+        moment = self.cleaned_data["send_on"]
+        if moment is None:
+            return None
+        local = timezone.make_naive(moment).replace(tzinfo=self.organisation.tzinfo)
+        now = timezone.now()
+        if local <= now:
+            raise forms.ValidationError(_("Choose a time in the future, or leave it empty."))
+        if local > now + timedelta(days=MAX_SCHEDULE_DAYS):
+            raise forms.ValidationError(
+                _("Choose a time within %(days)s days.") % {"days": MAX_SCHEDULE_DAYS}
+            )
+        return local
+
+    @classmethod
+    def initial_of(cls, broadcast: Any) -> dict[str, Any]:
+        """What a waiting broadcast's form starts with."""
+        tz = broadcast.organisation.tzinfo
+        initial = {f"text_{code}": text for code, text in broadcast.text.items()}
+        local = broadcast.send_on.astimezone(tz).replace(tzinfo=None)
+        return {
+            **initial,
+            "areas": list(broadcast.areas.all()),
+            "groups": list(broadcast.groups.all()),
+            "send_on": local,
+        }
 
 
 class CloseFollowUpForm(forms.ModelForm):

@@ -176,6 +176,10 @@ class Broadcast(Target):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     text = models.JSONField(_("text"), help_text=_("One text per language."))
+    # Empty: sent when created. Set: sent by the scheduler at that moment, once
+    # (``sent_on`` records it); until then its texts may still be edited.
+    send_on = models.DateTimeField(_("send at"), null=True, blank=True, db_index=True)
+    sent_on = models.DateTimeField(null=True, blank=True, editable=False)
     recipients_count = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -187,6 +191,11 @@ class Broadcast(Target):
 
     def __str__(self) -> str:
         return f"broadcast {self.uuid}"
+
+    @property
+    def is_waiting(self) -> bool:
+        """Scheduled and not sent yet: its texts and time may still change."""
+        return self.send_on is not None and self.sent_on is None
 
 
 class InfoText(models.Model):

@@ -14,6 +14,11 @@ urlpatterns = [
     path("polls/<uuid:poll>/send/", views.SendPollView.as_view(), name="send_poll"),
     path("broadcasts/", views.BroadcastListView.as_view(), name="broadcasts"),
     path("broadcasts/<uuid:broadcast>/", views.BroadcastDetailView.as_view(), name="broadcast"),
+    path(
+        "broadcasts/<uuid:broadcast>/edit/",
+        views.BroadcastEditView.as_view(),
+        name="broadcast_edit",
+    ),
     path("follow-ups/", views.FollowUpListView.as_view(), name="follow_ups"),
     path(
         "follow-ups/<uuid:follow_up>/close/",

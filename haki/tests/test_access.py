@@ -5,14 +5,17 @@ is not listed here fails the first test until someone decides who may see it."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from conftest import verified_client
 from haki.cases.rules import DOCUMENTERS
 from haki.core.roles import MANAGERS, PEOPLE_WORKERS, Role
 from haki.crisis.rules import HOTLINE
-from haki.surveys.models import InfoText
+from haki.surveys.models import Broadcast, InfoText
 
 EVERYONE = tuple(Role.values)
 ACCESS = {
@@ -72,6 +75,7 @@ ACCESS = {
     "surveys:info": ("get", MANAGERS),
     "surveys:info_add": ("get", MANAGERS),
     "surveys:info_edit": ("get", MANAGERS),
+    "surveys:broadcast_edit": ("get", MANAGERS),
 }
 # What each POST sends: enough to act, nothing naming another organisation's people.
 POST_DATA = {
@@ -111,10 +115,20 @@ def info_text_of(target) -> InfoText:
     return info
 
 
+def scheduled_broadcast_of(target) -> Broadcast:
+    return Broadcast.objects.create(
+        organisation=target.org,
+        text={"en": "Clinic on Saturday"},
+        send_on=timezone.now() + datetime.timedelta(days=1),
+    )
+
+
 def url_for(name: str, world: dict, org_key: str) -> str:
     target = world[org_key]
     if name == "surveys:info_edit":
         return reverse(name, kwargs={"info": info_text_of(target).uuid})
+    if name == "surveys:broadcast_edit":
+        return reverse(name, kwargs={"broadcast": scheduled_broadcast_of(target).uuid})
     kwargs = {
         "members:detail": {"member": target.member.uuid},
         "crisis:duty": {"responder": target.responder.uuid},

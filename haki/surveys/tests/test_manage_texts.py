@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import verified_client
 from haki.core.models import AuditEvent
 from haki.core.roles import Role
-from haki.surveys.models import InfoText, Poll
+from haki.messaging.models import Msg
+from haki.surveys.models import Broadcast, InfoText, Poll
+from haki.surveys.tasks import send_due_broadcasts
 
 
 def test_only_coordinators_and_owners_write_polls_and_information_texts(world):
@@ -89,3 +94,47 @@ def test_a_coordinator_creates_a_scheduled_poll_and_edits_its_question(world):
     assert poll.next_send_on is None  # sent by hand from now on
     actions = AuditEvent.objects.filter(organisation=a.org, object_ref=str(poll.uuid))
     assert list(actions.values_list("action", flat=True)) == ["create", "change"]
+
+
+def broadcast_data(world, **changes) -> dict:
+    return {"text_en": "Clinic open Saturday", "send_on": "2099-01-01T10:00", **changes}
+
+
+def test_a_broadcast_is_scheduled_in_the_future_in_the_organisations_time(world):
+    a = world["a"]
+    client = verified_client(a.users[Role.COORDINATOR])
+    past = client.post(
+        reverse("surveys:broadcasts"), broadcast_data(world, send_on="2020-01-01T10:00")
+    )
+    assert past.status_code == 400 and "Choose a time in the future" in past.content.decode()
+    soon = (timezone.now() + timedelta(days=2)).astimezone(a.org.tzinfo)
+    data = broadcast_data(world, send_on=soon.strftime("%Y-%m-%dT%H:%M"))
+    response = client.post(reverse("surveys:broadcasts"), data)
+    broadcast = Broadcast.objects.get(organisation=a.org, send_on__isnull=False)
+    assert response.status_code == 302
+    assert broadcast.send_on == soon.replace(second=0, microsecond=0)  # 10:00 Nairobi time
+    assert not Msg.objects.filter(batch=broadcast.uuid).exists()  # nothing sent yet
+    event = AuditEvent.objects.filter(organisation=a.org).last()
+    assert (event.action, event.object_ref) == ("create", str(broadcast.uuid))
+
+
+def test_a_scheduled_broadcast_is_edited_per_language_then_sent_once_when_due(world):
+    a = world["a"]
+    broadcast = Broadcast.objects.create(
+        organisation=a.org, text={"en": "Clinic"}, send_on=timezone.now() + timedelta(hours=1)
+    )
+    client = verified_client(a.users[Role.OWNER])
+    url = reverse("surveys:broadcast_edit", kwargs={"broadcast": broadcast.uuid})
+    later = (timezone.now() + timedelta(hours=3)).astimezone(a.org.tzinfo)
+    data = {"text_en": "Clinic", "text_sw": "Kliniki", "send_on": later.strftime("%Y-%m-%dT%H:%M")}
+    assert client.post(url, data).status_code == 302
+    broadcast.refresh_from_db()
+    assert broadcast.text == {"en": "Clinic", "sw": "Kliniki"}
+    assert send_due_broadcasts.call_local() == 0  # not due yet
+    Broadcast.objects.filter(pk=broadcast.pk).update(send_on=timezone.now())
+    assert send_due_broadcasts.call_local() == 1
+    assert send_due_broadcasts.call_local() == 0  # once
+    broadcast.refresh_from_db()
+    assert broadcast.sent_on and broadcast.recipients_count == 1
+    assert Msg.objects.get(batch=broadcast.uuid).text == "Kliniki"  # the member reads Swahili
+    assert client.get(url).status_code == 404  # sent: no longer editable
