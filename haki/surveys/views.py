@@ -122,6 +122,7 @@ class BroadcastEditView(OrganisationPermissionMixin, TemplateView):
         return broadcast
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs.pop("broadcast", None)  # the URL's uuid; the broadcast itself goes in below
         broadcast = kwargs.pop("target", None) or self.waiting()
         form = kwargs.pop("form", None) or BroadcastForm(
             organisation=broadcast.organisation, initial=BroadcastForm.initial_of(broadcast)

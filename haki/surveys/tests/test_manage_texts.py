@@ -125,6 +125,7 @@ def test_a_scheduled_broadcast_is_edited_per_language_then_sent_once_when_due(wo
     )
     client = verified_client(a.users[Role.OWNER])
     url = reverse("surveys:broadcast_edit", kwargs={"broadcast": broadcast.uuid})
+    assert "\nClinic</textarea>" in client.get(url).content.decode()  # the form starts filled
     later = (timezone.now() + timedelta(hours=3)).astimezone(a.org.tzinfo)
     data = {"text_en": "Clinic", "text_sw": "Kliniki", "send_on": later.strftime("%Y-%m-%dT%H:%M")}
     assert client.post(url, data).status_code == 302
