@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, ListView, TemplateView, UpdateView
 from rules.contrib.views import PermissionRequiredMixin
@@ -77,13 +77,13 @@ class AreaListView(OrganisationPermissionMixin, TemplateView):
 
 class AreaCreateView(ManageFormMixin, CreateView):
     form_class = AreaForm
-    page_title = _lazy("New area")
+    page_title = gettext_lazy("New area")
     success_url = reverse_lazy("core:areas")
 
 
 class AreaUpdateView(ManageFormMixin, UpdateView):
     form_class = AreaForm
-    page_title = _lazy("Edit area")
+    page_title = gettext_lazy("Edit area")
     success_url = reverse_lazy("core:areas")
 
     def get_object(self, queryset: Any = None) -> Area:
@@ -92,7 +92,7 @@ class AreaUpdateView(ManageFormMixin, UpdateView):
 
 class OrganisationSettingsView(ManageFormMixin, UpdateView):
     form_class = OrganisationSettingsForm
-    page_title = _lazy("Organisation settings")
+    page_title = gettext_lazy("Organisation settings")
     template_name = "core/settings.html"
     success_url = reverse_lazy("core:settings")
 

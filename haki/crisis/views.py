@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
 
@@ -72,12 +72,12 @@ class ResponderListView(OrganisationPermissionMixin, ListView):
 class ResponderCreateView(ManageFormMixin, CreateView):
     permission_required = "core.manage_people"
     form_class = ResponderForm
-    page_title = _lazy("New responder")
+    page_title = gettext_lazy("New responder")
     success_url = reverse_lazy("crisis:responders")
 
 
 class ResponderUpdateView(ResponderCreateView, UpdateView):
-    page_title = _lazy("Edit responder")
+    page_title = gettext_lazy("Edit responder")
     template_name = "crisis/responder_form.html"
 
     def get_object(self, queryset: Any = None) -> Responder:

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
 from haki.core.models import AuditEvent
@@ -97,14 +97,14 @@ class MemberDetailView(OrganisationPermissionMixin, DetailView):
 class MemberCreateView(ManageFormMixin, CreateView):
     permission_required = "core.manage_people"
     form_class = MemberForm
-    page_title = _lazy("New member")
+    page_title = gettext_lazy("New member")
 
     def get_success_url(self) -> str:
         return reverse("members:detail", kwargs={"member": self.object.uuid})
 
 
 class MemberUpdateView(MemberCreateView, UpdateView):
-    page_title = _lazy("Edit member")
+    page_title = gettext_lazy("Edit member")
 
     def get_object(self, queryset: Any = None) -> Member:
         member = get_member_for_user(self.request, self.kwargs["member"])

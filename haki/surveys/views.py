@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
 
@@ -208,14 +208,14 @@ class CloseFollowUpView(OrganisationPermissionMixin, View):
 class PollCreateView(ManageFormMixin, CreateView):
     permission_required = "surveys.manage"
     form_class = PollForm
-    page_title = _lazy("New poll")
+    page_title = gettext_lazy("New poll")
 
     def get_success_url(self) -> str:
         return reverse("surveys:poll", kwargs={"poll": self.object.uuid})
 
 
 class PollUpdateView(PollCreateView, UpdateView):
-    page_title = _lazy("Edit poll")
+    page_title = gettext_lazy("Edit poll")
 
     def get_object(self, queryset: Any = None) -> Poll:
         return get_poll_for_user(self.request, self.kwargs["poll"])
@@ -234,12 +234,12 @@ class InfoListView(OrganisationPermissionMixin, ListView):
 class InfoCreateView(ManageFormMixin, CreateView):
     permission_required = "surveys.manage"
     form_class = InfoTextForm
-    page_title = _lazy("New information keyword")
+    page_title = gettext_lazy("New information keyword")
     success_url = reverse_lazy("surveys:info")
 
 
 class InfoUpdateView(InfoCreateView, UpdateView):
-    page_title = _lazy("Edit information keyword")
+    page_title = gettext_lazy("Edit information keyword")
 
     def get_object(self, queryset: Any = None) -> InfoText:
         return get_info_for_user(self.request, self.kwargs["info"])
