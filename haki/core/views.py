@@ -4,7 +4,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -53,11 +53,21 @@ class ManageFormMixin(OrganisationPermissionMixin):
     def form_valid(self, form: Any) -> HttpResponse:
         created = form.instance.pk is None
         action = AuditEvent.Action.CREATE if created else AuditEvent.Action.CHANGE
-        with transaction.atomic():
-            self.object = form.save()
-            AuditEvent.record(
-                self.request.user, action, self.object, organisation=self.request.organisation
+        try:
+            with transaction.atomic():
+                self.object = form.save()
+                AuditEvent.record(
+                    self.request.user, action, self.object, organisation=self.request.organisation
+                )
+        except IntegrityError:
+            # Two people saving the same number or code at once: the database decides,
+            # the second one is told, never shown a server error.
+            if created:
+                form.instance.pk = None
+            form.add_error(
+                None, _("Someone saved the same thing a moment ago; check and save again.")
             )
+            return self.form_invalid(form)
         messages.success(self.request, _("Saved."))
         return redirect(self.get_success_url())
 

@@ -112,6 +112,12 @@ class MemberUpdateView(MemberCreateView, UpdateView):
             raise Http404
         return member
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        # The form shows the member's codewords: opening it is a view of their data.
+        AuditEvent.record(request.user, AuditEvent.Action.VIEW, self.object)
+        return response
+
 
 class MemberEraseView(OrganisationPermissionMixin, FormView):
     """Erase a member on their behalf: the same erasure as their DELETE text."""

@@ -83,3 +83,38 @@ def test_a_coordinator_adds_a_responder_and_a_member_and_writes_rights_in_swahil
         ("create", "members.member"),
         ("change", "surveys.infotext"),
     } <= audited
+
+
+def test_every_management_page_fits_a_phone(world, live_server):
+    from django.urls import reverse
+
+    a = world["a"]
+    rights = InfoText.objects.create(organisation=a.org, keyword="RIGHTS", text={"en": "x"})
+    pages = [
+        reverse("core:settings"),
+        reverse("core:areas"),
+        reverse("core:area_add"),
+        reverse("core:area_edit", kwargs={"area": a.central.uuid}),
+        reverse("messaging:channels"),
+        reverse("messaging:channel_edit", kwargs={"channel": a.channel.pk}),
+        reverse("surveys:polls"),
+        reverse("surveys:poll_add"),
+        reverse("surveys:poll_edit", kwargs={"poll": a.poll.uuid}),
+        reverse("surveys:info"),
+        reverse("surveys:info_edit", kwargs={"info": rights.uuid}),
+        reverse("surveys:broadcasts"),
+        reverse("members:list"),
+        reverse("members:edit", kwargs={"member": a.member.uuid}),
+        reverse("members:erase", kwargs={"member": a.member.uuid}),
+        reverse("crisis:responders"),
+        reverse("crisis:responder_edit", kwargs={"responder": a.responder.uuid}),
+    ]
+    too_wide = []
+    with phone_page() as page:
+        sign_in(page, live_server, a.users[Role.OWNER], start="core:settings")
+        for path in pages:
+            page.goto(f"{live_server.url}{path}")
+            if not no_sideways_scroll(page):
+                too_wide.append(path)
+        screenshot(page, "manage-responder-edit-phone")
+    assert not too_wide

@@ -172,3 +172,27 @@ def test_erasing_a_member_needs_a_tick_and_uses_the_same_erasure_as_their_delete
         "erase",
         str(a.member.uuid),
     )
+
+
+def test_two_coordinators_adding_the_same_number_at_once_get_a_message_not_an_error(world):
+    """The second save loses at the database's unique constraint, after the form's check."""
+    from django.db.models.signals import pre_save
+
+    a = world["a"]
+
+    def the_other_coordinator_is_faster(sender, instance, **kwargs):
+        if instance.pk is None and instance.alias == "Sunflower":
+            rival = Member(organisation=a.org, alias="Daisy", area=a.central, language="sw")
+            rival.phone = "+254190100777"
+            rival.save()
+
+    pre_save.connect(the_other_coordinator_is_faster, sender=Member)
+    try:
+        client = verified_client(a.users[Role.COORDINATOR])
+        response = client.post(reverse("members:add"), member_data(world))
+    finally:
+        pre_save.disconnect(the_other_coordinator_is_faster, sender=Member)
+    assert response.status_code == 400
+    assert "Someone saved the same thing a moment ago" in response.content.decode()
+    assert "Daisy" not in response.content.decode()
+    assert not Member.objects.filter(alias="Sunflower").exists()
