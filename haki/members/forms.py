@@ -79,8 +79,12 @@ class MemberForm(OrganisationModelForm):
             raise forms.ValidationError(
                 _("At most %(count)s codewords.") % {"count": MAX_CODEWORDS}
             )
+        # Only new words are checked: each check opens the organisation's codewords.
+        own = {normalise(word) for word in self.instance.codewords} if self.instance.pk else set()
         problems = []
         for word in words:
+            if normalise(word) in own:
+                continue
             reason = word_taken(self.organisation, word, ignore=self.instance)
             if reason:
                 problems.append(f"{word.strip()}: {reason}")
