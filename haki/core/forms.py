@@ -97,8 +97,9 @@ class AreaForm(OrganisationModelForm):
             del self.fields["remove_outline"]
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"].strip().upper()
-        others = self.organisation.areas.filter(code=code).exclude(pk=self.instance.pk)
+        code = self.cleaned_data["code"].strip()
+        # Members text codes in any case (JOIN ksm-c): two may not differ only by it.
+        others = self.organisation.areas.filter(code__iexact=code).exclude(pk=self.instance.pk)
         if others.exists():
             raise forms.ValidationError(_("Another area already has this code."))
         return code

@@ -74,7 +74,7 @@ def test_a_coordinator_adds_an_area_with_an_outline_and_moves_it(world):
     feature = {"type": "Feature", "properties": {"name": "x"}, "geometry": SQUARE}
     response = client.post(
         reverse("core:area_add"),
-        {"code": "ksm-e", "name": "East", "parent": a.central.pk, "outline": outline(feature)},
+        {"code": "KSM-E", "name": "East", "parent": a.central.pk, "outline": outline(feature)},
     )
     assert response.status_code == 302
     east = Area.objects.get(organisation=a.org, code="KSM-E")
