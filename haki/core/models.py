@@ -65,6 +65,10 @@ class Organisation(models.Model):
     def tiers(self) -> list[str]:
         return list(self.escalation_tiers or DEFAULT_TIERS)
 
+    def tiers_in_use(self) -> set[str]:
+        """The tiers active responders hold: a tier cannot be removed under them."""
+        return set(self.responders.filter(retired_on__isnull=True).values_list("tier", flat=True))
+
     @property
     def keyring(self) -> crypto.Keyring:
         return crypto.keyring_for(self)
@@ -116,6 +120,7 @@ class DataKey(models.Model):
 class Area(models.Model):
     """A place in the organisation's own tree (county → town → hotspot)."""
 
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="areas")
     code = models.CharField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=200)
@@ -149,6 +154,48 @@ class Area(models.Model):
     def depth(self) -> int:
         return len(self.lineage()) - 1
 
+    @classmethod
+    def tree(cls, organisation: Organisation) -> list[tuple[Area, int]]:
+        """Every area of ``organisation`` with its depth, each followed by those inside
+        it: the order a tree is read in. One query."""
+        children: dict[int | None, list[Area]] = {}
+        for area in cls.objects.filter(organisation=organisation).order_by("code"):
+            children.setdefault(area.parent_id, []).append(area)
+        found: list[tuple[Area, int]] = []
+        todo = [(area, 0) for area in reversed(children.get(None, []))]
+        while todo:
+            area, depth = todo.pop()
+            found.append((area, depth))
+            todo.extend((child, depth + 1) for child in reversed(children.get(area.pk, [])))
+        return found
+
+    def can_move_under(self, parent: Area | None) -> bool:
+        """False when ``parent`` is this area or below it: the tree must stay a tree."""
+        return parent is None or self.pk is None or parent.pk not in self.subtree()
+
+    @staticmethod
+    def outline_from(data: Any) -> dict[str, Any]:
+        """The GeoJSON Polygon or MultiPolygon in ``data`` (a geometry, or a Feature or a
+        FeatureCollection of one feature), reduced to type and coordinates. Raises
+        ValueError with a sentence for the user; bounded so that a map stays light."""
+        if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+            features = data.get("features")
+            if not isinstance(features, list) or len(features) != 1:
+                raise ValueError(_("The file must hold exactly one outline."))
+            data = features[0]
+        if isinstance(data, dict) and data.get("type") == "Feature":
+            data = data.get("geometry")
+        if not isinstance(data, dict) or data.get("type") not in ("Polygon", "MultiPolygon"):
+            raise ValueError(_("The outline must be a GeoJSON Polygon or MultiPolygon."))
+        coordinates = data.get("coordinates")
+        depth = 3 if data["type"] == "Polygon" else 4
+        points = _positions(coordinates, depth)
+        if points is None or points == 0:
+            raise ValueError(_("The outline's coordinates are not a list of rings of points."))
+        if points > OUTLINE_MAX_POINTS:
+            raise ValueError(_("The outline has too many points; simplify it first."))
+        return {"type": data["type"], "coordinates": coordinates}
+
     def subtree(self) -> list[int]:
         """The primary keys of this area and of every area below it."""
         children: dict[int | None, list[int]] = {}
@@ -162,6 +209,34 @@ class Area(models.Model):
             found.append(pk)
             todo.extend(children.get(pk, []))
         return found
+
+
+OUTLINE_MAX_POINTS = 20_000
+
+
+def _positions(value: Any, depth: int) -> int | None:
+    """How many [longitude, latitude] points ``value`` nests ``depth`` lists deep, or
+    None when it is not such a nesting of numbers within the globe."""
+    if depth == 1:
+        ok = (
+            isinstance(value, list)
+            and len(value) in (2, 3)
+            and all(isinstance(n, int | float) and not isinstance(n, bool) for n in value)
+            and -180 <= value[0] <= 180
+            and -90 <= value[1] <= 90
+        )
+        return 1 if ok else None
+    if not isinstance(value, list) or not value:
+        return None
+    total = 0
+    for item in value:
+        found = _positions(item, depth - 1)
+        if found is None:
+            return None
+        total += found
+        if total > OUTLINE_MAX_POINTS:
+            return total
+    return total
 
 
 class Membership(models.Model):

@@ -8,5 +8,9 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("account/confirm/", ReauthView.as_view(), name="reauth"),
     path("audit/", views.AuditLogView.as_view(), name="audit"),
+    path("areas/", views.AreaListView.as_view(), name="areas"),
+    path("areas/add/", views.AreaCreateView.as_view(), name="area_add"),
+    path("areas/<uuid:area>/", views.AreaUpdateView.as_view(), name="area_edit"),
+    path("organisation/settings/", views.OrganisationSettingsView.as_view(), name="settings"),
     path("organisation/switch/", views.switch_organisation, name="switch_organisation"),
 ]

@@ -1,16 +1,23 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
-from django.db import connection
+from django.contrib import messages
+from django.db import IntegrityError, connection, transaction
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django.views.generic import ListView, TemplateView
+from django.views.generic import CreateView, ListView, TemplateView, UpdateView
 from rules.contrib.views import PermissionRequiredMixin
 
 from haki.core import home
-from haki.core.models import AuditEvent, Membership
+from haki.core.forms import AreaForm, OrganisationSettingsForm
+from haki.core.models import Area, AuditEvent, Membership, Organisation
 
 
 class OrganisationPermissionMixin(PermissionRequiredMixin):
@@ -20,6 +27,91 @@ class OrganisationPermissionMixin(PermissionRequiredMixin):
     raise_exception = True
 
     def get_permission_object(self) -> Any:
+        return self.request.organisation
+
+
+class ManageFormMixin(OrganisationPermissionMixin):
+    """Adds or edits one record of the request's organisation: the form is given the
+    organisation, a refused form answers 400 with its field messages in the user's
+    language, and every save is audited (who, what, when; never the values)."""
+
+    permission_required = "core.manage_organisation"
+    template_name = "core/manage_form.html"
+    page_title = ""
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "organisation": self.request.organisation}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(page_title=self.page_title, **kwargs)
+
+    def form_invalid(self, form: BaseForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        created = form.instance.pk is None
+        action = AuditEvent.Action.CREATE if created else AuditEvent.Action.CHANGE
+        try:
+            with transaction.atomic():
+                self.object = form.save()
+                AuditEvent.record(
+                    self.request.user, action, self.object, organisation=self.request.organisation
+                )
+        except IntegrityError:
+            # Two people saving the same number or code at once: the database decides,
+            # the second one is told, never shown a server error.
+            if created:
+                form.instance.pk = None
+            form.add_error(
+                None, _("Someone saved the same thing a moment ago; check and save again.")
+            )
+            return self.form_invalid(form)
+        messages.success(self.request, _("Saved."))
+        return redirect(self.get_success_url())
+
+
+def get_area_for_user(request: HttpRequest, area_uuid: UUID) -> Area:
+    """The one way views fetch an area: scoped to the request's organisation."""
+    return get_object_or_404(Area, organisation=request.organisation, uuid=area_uuid)
+
+
+class AreaListView(OrganisationPermissionMixin, TemplateView):
+    permission_required = "core.manage_organisation"
+    template_name = "core/area_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(tree=Area.tree(self.request.organisation), **kwargs)
+
+
+class AreaCreateView(ManageFormMixin, CreateView):
+    form_class = AreaForm
+    page_title = gettext_lazy("New area")
+    success_url = reverse_lazy("core:areas")
+
+
+class AreaUpdateView(ManageFormMixin, UpdateView):
+    form_class = AreaForm
+    page_title = gettext_lazy("Edit area")
+    success_url = reverse_lazy("core:areas")
+
+    def get_object(self, queryset: Any = None) -> Area:
+        return get_area_for_user(self.request, self.kwargs["area"])
+
+
+class OrganisationSettingsView(ManageFormMixin, UpdateView):
+    form_class = OrganisationSettingsForm
+    page_title = gettext_lazy("Organisation settings")
+    template_name = "core/settings.html"
+    success_url = reverse_lazy("core:settings")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("organisation")  # the form edits the organisation itself
+        return kwargs
+
+    def get_object(self, queryset: Any = None) -> Organisation:
         return self.request.organisation
 
 

@@ -130,7 +130,7 @@ def _alert_from_tier(alert: Alert, start: int, channel=None) -> None:
             return
         AlertEvent.objects.create(alert=alert, kind=AlertEvent.Kind.NOBODY, tier=tier)
     last_resort = list(
-        Responder.objects.filter(organisation=alert.organisation, tier=LAST_RESORT_TIER)
+        Responder.objects.active().filter(organisation=alert.organisation, tier=LAST_RESORT_TIER)
     )
     if LAST_RESORT_TIER in tiers:
         alert.tier_index = tiers.index(LAST_RESORT_TIER)

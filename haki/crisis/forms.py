@@ -3,11 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from haki.core.forms import DateRangeForm
+from haki.core.forms import DateRangeForm, OrganisationModelForm, language_choices, phone_for
 from haki.core.phones import InvalidPhoneNumber, normalise_phone
-from haki.crisis.models import RosterShift
+from haki.crisis.models import Responder, RosterShift
 from haki.members.models import Member
 
 
@@ -113,3 +114,60 @@ class RosterShiftForm(forms.ModelForm):
             "starts": forms.TimeInput(attrs={"type": "time"}),
             "ends": forms.TimeInput(attrs={"type": "time"}),
         }
+
+
+class ResponderForm(OrganisationModelForm):
+    """A responder added or edited by a coordinator: the number only when added."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=32,
+        help_text=_("In the organisation's country, or with + and the country code."),
+    )
+    areas = forms.ModelMultipleChoiceField(
+        label=_("Areas"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Responder
+        fields = ["tier", "on_duty", "language"]
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        org = self.organisation
+        self.fields["tier"] = forms.ChoiceField(
+            label=_("Tier"), choices=[(t, t) for t in org.tiers]
+        )
+        self.fields["language"] = forms.ChoiceField(
+            label=_("Language"), choices=language_choices(org)
+        )
+        self.fields["areas"].queryset = org.areas.all()
+        if self.instance.pk:
+            del self.fields["phone"]
+            self.initial.setdefault("name", self.instance.name)
+            self.initial.setdefault("areas", list(self.instance.areas.all()))
+        self.order_fields(["name", "phone", "tier", "areas", "language", "on_duty"])
+
+    def clean_phone(self) -> str:
+        e164 = phone_for(self.organisation, self.cleaned_data["phone"])
+        if Responder.objects.with_phone(self.organisation, e164).exists():
+            raise forms.ValidationError(_("A responder with this number already exists."))
+        return e164
+
+    @transaction.atomic
+    def save(self, commit: bool = True) -> Responder:
+        responder = super().save(commit=False)
+        responder.name = self.cleaned_data["name"].strip()
+        if "phone" in self.cleaned_data:
+            responder.phone = self.cleaned_data["phone"]
+        responder.save()
+        responder.areas.set(self.cleaned_data["areas"])
+        return responder
+
+
+class RetireForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand: they are taken off duty and never texted again."),
+        error_messages={"required": _("Tick the box to retire the responder.")},
+    )

@@ -16,8 +16,12 @@ from haki.core.phones import PhoneIndexedQuerySet, mask_phone, normalise_for_org
 
 
 class ResponderQuerySet(PhoneIndexedQuerySet):
+    def active(self) -> ResponderQuerySet:
+        """Responders who have not retired: the only ones ever texted."""
+        return self.filter(retired_on__isnull=True)
+
     def on_duty(self) -> ResponderQuerySet:
-        return self.filter(on_duty=True)
+        return self.active().filter(on_duty=True)
 
     def on_duty_near(self, area: Area, tier: str) -> list[Responder]:
         """The on-duty responders of ``tier`` for ``area``, or for the nearest area
@@ -51,6 +55,8 @@ class Responder(models.Model):
         on_delete=models.SET_NULL,
         related_name="responder_profiles",
     )
+    # A retired responder is never texted again; the record stays for the alerts they took.
+    retired_on = models.DateTimeField(_("retired"), null=True, blank=True, editable=False)
     created_on = models.DateTimeField(auto_now_add=True)
     modified_on = models.DateTimeField(auto_now=True)
 
@@ -73,6 +79,13 @@ class Responder(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+    def retire(self) -> None:
+        """Off duty for good: no shift puts them back on, no text reaches them."""
+        self.retired_on = timezone.now()
+        self.on_duty = False
+        self.save(update_fields=["retired_on", "on_duty", "modified_on"])
+        self.shifts.all().delete()
 
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, no 1/I

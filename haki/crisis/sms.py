@@ -16,9 +16,11 @@ from haki.messaging.texts import queue_text
 def responder_of(context: Context) -> Responder | None:
     if not context.msg.phone_index:
         return None
-    return Responder.objects.filter(
-        organisation=context.organisation, phone_index=context.msg.phone_index
-    ).first()
+    return (
+        Responder.objects.active()
+        .filter(organisation=context.organisation, phone_index=context.msg.phone_index)
+        .first()
+    )
 
 
 def help_(context: Context) -> bool:

@@ -5,6 +5,15 @@ from haki.crisis import views
 app_name = "crisis"
 urlpatterns = [
     path("responders/", views.ResponderListView.as_view(), name="responders"),
+    path("responders/add/", views.ResponderCreateView.as_view(), name="responder_add"),
+    path(
+        "responders/<uuid:responder>/", views.ResponderUpdateView.as_view(), name="responder_edit"
+    ),
+    path(
+        "responders/<uuid:responder>/retire/",
+        views.ResponderRetireView.as_view(),
+        name="responder_retire",
+    ),
     path("responders/<uuid:responder>/duty/", views.ResponderDutyView.as_view(), name="duty"),
     path("responders/<uuid:responder>/roster/", views.RosterView.as_view(), name="roster"),
     path("board/", views.BoardView.as_view(), name="board"),

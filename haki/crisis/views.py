@@ -7,15 +7,16 @@ from uuid import UUID
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
 
 from haki.core.models import AuditEvent
-from haki.core.views import OrganisationPermissionMixin
+from haki.core.views import ManageFormMixin, OrganisationPermissionMixin
 from haki.crisis import alerts
 from haki.crisis.duty import uncovered_areas
 from haki.crisis.forms import (
@@ -23,6 +24,8 @@ from haki.crisis.forms import (
     ClosedSearchForm,
     RaiseAlertForm,
     ResponderFilterForm,
+    ResponderForm,
+    RetireForm,
     RosterShiftForm,
 )
 from haki.crisis.models import Alert, Responder
@@ -66,6 +69,47 @@ class ResponderListView(OrganisationPermissionMixin, ListView):
         )
 
 
+class ResponderCreateView(ManageFormMixin, CreateView):
+    permission_required = "core.manage_people"
+    form_class = ResponderForm
+    page_title = gettext_lazy("New responder")
+    success_url = reverse_lazy("crisis:responders")
+
+
+class ResponderUpdateView(ResponderCreateView, UpdateView):
+    page_title = gettext_lazy("Edit responder")
+    template_name = "crisis/responder_form.html"
+
+    def get_object(self, queryset: Any = None) -> Responder:
+        responder = get_responder_for_user(self.request, self.kwargs["responder"])
+        if responder.retired_on:
+            raise Http404
+        return responder
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(retire_form=RetireForm(), **kwargs)
+
+
+class ResponderRetireView(OrganisationPermissionMixin, View):
+    """Retire a responder: never texted again, the record kept for the alerts they took."""
+
+    permission_required = "core.manage_people"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, responder: UUID) -> HttpResponse:
+        target = get_responder_for_user(request, responder)
+        if target.retired_on:
+            raise Http404
+        form = RetireForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form.errors["confirm"][0])
+            return redirect("crisis:responder_edit", responder=target.uuid)
+        target.retire()
+        AuditEvent.record(request.user, AuditEvent.Action.CHANGE, target)
+        messages.success(request, _("The responder was retired."))
+        return redirect("crisis:responders")
+
+
 class ResponderDutyView(OrganisationPermissionMixin, View):
     """Coordinators put a responder on or off duty from the web."""
 
@@ -74,6 +118,8 @@ class ResponderDutyView(OrganisationPermissionMixin, View):
 
     def post(self, request: HttpRequest, responder: UUID) -> HttpResponse:
         target = get_responder_for_user(request, responder)
+        if target.retired_on:
+            raise Http404
         target.on_duty = request.POST.get("on_duty") == "1"
         target.save(update_fields=["on_duty", "modified_on"])
         AuditEvent.record(request.user, AuditEvent.Action.CHANGE, target)

@@ -27,9 +27,9 @@ from haki.members.provisioning import (
     ConsentsSpec,
     MemberSpec,
     codeword_problem,
+    reserved_words,
     save_members,
 )
-from haki.messaging.keywords import reserved_words
 from haki.provisioning import Changes
 from haki.provisioning.people import by_phone
 

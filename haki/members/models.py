@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import models, transaction
@@ -68,6 +69,19 @@ class Member(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone) if self.phone_sealed else ""
+
+    @classmethod
+    def codewords_held(cls, organisation: Organisation) -> Iterator[tuple[str, Member, Any]]:
+        """``haki.core.words`` source: every member's codewords. They are sealed, so the
+        organisation's are opened here, once per check of a form or a whole file."""
+        if organisation is None or organisation.pk is None:
+            return
+        reason = _("This is already a member's codeword.")
+        holders = cls.objects.filter(organisation=organisation).exclude(codewords_sealed="")
+        for member in holders.only("pk", "codewords_sealed").iterator(chunk_size=500):
+            member.organisation = organisation  # opened with its keys, without a query
+            for word in member.codewords:
+                yield word, member, reason
 
     def opt_out(self) -> None:
         self.opted_out_on = timezone.now()

@@ -10,9 +10,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 from pydantic import Field
 
+from haki.core import words
 from haki.core.models import Organisation
+from haki.core.words import normalise
 from haki.members.models import Member, MemberGroup, normalise_codewords
-from haki.messaging.keywords import normalise, reserved_words
 from haki.provisioning import Changes, Context, Section, Spec, assign, named, register, save_all
 from haki.provisioning.people import by_phone, set_links, set_phone
 
@@ -47,12 +48,19 @@ def codeword_problem(word: str, reserved: set[str]) -> str | None:
     return None
 
 
+def reserved_words(organisation: Organisation | None) -> set[str]:
+    """What a codeword may neither equal nor start with: every command word, keyword and
+    information keyword. Other members' codewords are matched only for their own sender,
+    so they are not read (nor opened) here."""
+    return set(words.claims(organisation, leave_out=[Member.codewords_held]))
+
+
 def file_words(context: Context) -> set[str]:
     """Keywords the same file adds: a codeword may not equal them either."""
-    words = [info.keyword for info in context.items("info") or []]
+    added = [info.keyword for info in context.items("info") or []]
     for actions in (context.items("keywords") or {}).values():
-        words += [w for ws in actions.values() for w in ws]
-    return {normalise(w) for w in words}
+        added += [w for ws in actions.values() for w in ws]
+    return {normalise(w) for w in added}
 
 
 def check_members(context: Context, items: list[MemberSpec]) -> None:

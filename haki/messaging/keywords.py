@@ -7,32 +7,16 @@ language as ``Keyword`` rows, without code."""
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-# Scripts whose accents are dropped for matching. Indic and Burmese vowel signs are
-# combining marks too, but they are letters there and must stay.
-_STRIP_ACCENTS_OF = ("LATIN", "CYRILLIC", "GREEK")
+from django.utils.translation import gettext_lazy as _
 
-
-def normalise(text: str) -> str:
-    """The matching form of a text: upper case, no accents, no punctuation."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept: list[str] = []
-    base_script = ""
-    for char in decomposed:
-        category = unicodedata.category(char)
-        if category == "Mn" and base_script in _STRIP_ACCENTS_OF:
-            continue
-        if category[0] in "PSZC":
-            kept.append(" ")
-            base_script = ""
-            continue
-        kept.append(char)
-        base_script = unicodedata.name(char, "").split(" ")[0]
-    return " ".join(unicodedata.normalize("NFC", "".join(kept)).upper().split())
+from haki.core.words import (
+    Claim,
+    normalise,  # the one matching form, shared with the word checks
+)
 
 
 @dataclass
@@ -52,31 +36,6 @@ FALLBACKS: list[Callable[[Any], bool]] = []
 def register_fallback(handler: Callable[[Any], bool]) -> None:
     if handler not in FALLBACKS:
         FALLBACKS.append(handler)
-
-
-# Sources of an organisation's other words (information keywords, say), so that a
-# codeword never equals a word Haki already answers ("Keywords never collide").
-RESERVED: list[Callable[[Any], list[str]]] = []
-
-
-def register_reserved(source: Callable[[Any], list[str]]) -> None:
-    if source not in RESERVED:
-        RESERVED.append(source)
-
-
-def reserved_words(organisation: Any | None) -> set[str]:
-    """Every word that already means something to Haki in ``organisation`` (None: a
-    new one), in matching form: shipped keywords, yes and no, the organisation's own
-    keywords and what other apps register."""
-    words = [w for action in ACTIONS.values() for ws in action.words.values() for w in ws]
-    words += [w for table in (YES, NO) for ws in table.values() for w in ws]
-    if organisation is not None and organisation.pk is not None:
-        from haki.messaging.models import Keyword
-
-        words += Keyword.objects.filter(organisation=organisation).values_list("word", flat=True)
-        for source in RESERVED:
-            words += source(organisation)
-    return {normalise(w) for w in words}
 
 
 def register(name: str, handler: Callable[[Any], Any], words: dict[str, list[str]]) -> None:
@@ -140,3 +99,19 @@ def match(text: str, custom: list[tuple[str, str, str]]) -> Match | None:
         if starts and (best is None or len(key) > len(best.word)):  # the longest wins
             best = Match(action, language, key, normalised[len(key) :].strip())
     return best
+
+
+def command_words_and_keywords(organisation: Any) -> Iterator[Claim]:
+    """``haki.core.words`` source: the shipped command and yes/no words, and the
+    organisation's own ``Keyword`` rows."""
+    from haki.messaging.models import Keyword
+
+    shipped = [ws for action in ACTIONS.values() for ws in action.words.values()]
+    shipped += [*YES.values(), *NO.values()]
+    command = _("This is one of Haki's command words.")
+    yield from ((word, None, command) for ws in shipped for word in ws)
+    if organisation is None or organisation.pk is None:
+        return
+    own = _("This is already one of the organisation's keywords.")
+    for keyword in Keyword.objects.filter(organisation=organisation).only("pk", "word"):
+        yield keyword.word, keyword, own

@@ -89,6 +89,16 @@ class Channel(models.Model):
     def configure(self, values: dict[str, Any]) -> None:
         self.config, self.secrets = self.split_settings(values)
 
+    def update_settings(self, plain: dict[str, str], secrets: dict[str, str]) -> None:
+        """Set the plain settings as given (an empty one is removed); replace only the
+        secrets given: a secret is written, never read back into a form."""
+        config = {**self.config, **plain}
+        self.config = {k: v for k, v in config.items() if k not in plain or plain[k]}
+        self.secrets = {**self.secrets, **{k: v for k, v in secrets.items() if v}}
+
+    def secret_is_set(self, key: str) -> bool:
+        return bool(self.secrets.get(key))
+
     def allows_address(self, address: str | None) -> bool:
         """True when no allowlist is configured or ``address`` is inside it."""
         allowed = self.config.get("allowed_ips") or []

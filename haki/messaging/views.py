@@ -7,17 +7,25 @@ from django import forms
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-from django.views.generic import ListView
+from django.views.generic import CreateView, ListView, UpdateView
 
 from haki.core.forms import DateRangeForm
 from haki.core.models import AuditEvent
-from haki.core.views import OrganisationPermissionMixin
+from haki.core.views import ManageFormMixin, OrganisationPermissionMixin
 from haki.messaging import inbound
+from haki.messaging.forms import ChannelForm
 from haki.messaging.models import Channel, Msg
+
+
+def get_channel_for_user(request: HttpRequest, channel_id: int) -> Channel:
+    """The one way views fetch a channel. By its row number, not its uuid: the uuid is
+    part of the gateway's address and stays out of browser histories and proxy logs."""
+    return get_object_or_404(Channel, organisation=request.organisation, pk=channel_id)
 
 
 @csrf_exempt
@@ -122,3 +130,27 @@ class InboxDoneView(OrganisationPermissionMixin, View):
         target.save(update_fields=["handled_on", "handled_by", "modified_on"])
         AuditEvent.record(request.user, AuditEvent.Action.CHANGE, target)
         return redirect("messaging:inbox")
+
+
+class ChannelListView(OrganisationPermissionMixin, ListView):
+    permission_required = "core.manage_organisation"
+    template_name = "messaging/channel_list.html"
+
+    def get_queryset(self) -> QuerySet[Channel]:
+        return Channel.objects.filter(organisation=self.request.organisation)
+
+
+class ChannelCreateView(ManageFormMixin, CreateView):
+    form_class = ChannelForm
+    page_title = _("New channel")
+    success_url = reverse_lazy("messaging:channels")
+
+
+class ChannelUpdateView(ManageFormMixin, UpdateView):
+    form_class = ChannelForm
+    page_title = _("Edit channel")
+    template_name = "messaging/channel_form.html"
+    success_url = reverse_lazy("messaging:channels")
+
+    def get_object(self, queryset: Any = None) -> Channel:
+        return get_channel_for_user(self.request, self.kwargs["channel"])

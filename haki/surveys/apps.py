@@ -7,20 +7,14 @@ class SurveysConfig(AppConfig):
     label = "surveys"
 
     def ready(self) -> None:
+        from haki.core import words
         from haki.messaging import keywords
         from haki.messaging.texts import DEFAULTS
+        from haki.surveys.models import InfoText
         from haki.surveys.sending import info_text, record_reply
 
         DEFAULTS["followup.responder"] = _("Please call {alias}{phone} about the {poll} question.")
         # Poll answers first: "1" or "yes" is an answer while a poll is open.
         keywords.register_fallback(record_reply)
         keywords.register_fallback(info_text)
-        keywords.register_reserved(info_keywords)
-
-
-def info_keywords(organisation) -> list[str]:
-    from haki.surveys.models import InfoText
-
-    return list(
-        InfoText.objects.filter(organisation=organisation).values_list("keyword", flat=True)
-    )
+        words.register(InfoText.keywords_held)

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +17,20 @@ from haki.members.models import Member, MemberGroup
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SCHEDULE = re.compile(r"^(?P<days>[a-z]{3}(?:,[a-z]{3})*) (?P<hour>\d{1,2}):(?P<minute>\d{2})$")
+
+
+def valid_schedule(schedule: str) -> bool:
+    """True for "" (sent by hand) and for days and a time such as "mon,thu 10:00"."""
+    value = schedule.strip().lower()
+    if not value:
+        return True
+    found = SCHEDULE.match(value)
+    return bool(
+        found
+        and all(day in WEEKDAYS for day in found["days"].split(","))
+        and int(found["hour"]) <= 23
+        and int(found["minute"]) <= 59
+    )
 
 
 def next_occurrence(schedule: str, after: datetime, tz) -> datetime | None:
@@ -162,6 +178,10 @@ class Broadcast(Target):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     text = models.JSONField(_("text"), help_text=_("One text per language."))
+    # Empty: sent when created. Set: sent by the scheduler at that moment, once
+    # (``sent_on`` records it); until then its texts may still be edited.
+    send_on = models.DateTimeField(_("send at"), null=True, blank=True, db_index=True)
+    sent_on = models.DateTimeField(null=True, blank=True, editable=False)
     recipients_count = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -174,10 +194,16 @@ class Broadcast(Target):
     def __str__(self) -> str:
         return f"broadcast {self.uuid}"
 
+    @property
+    def is_waiting(self) -> bool:
+        """Scheduled and not sent yet: its texts and time may still change."""
+        return self.send_on is not None and self.sent_on is None
+
 
 class InfoText(models.Model):
     """A keyword that answers with a stored text, e.g. RIGHTS → know-your-rights."""
 
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     keyword = models.CharField(_("keyword"), max_length=32)
     text = models.JSONField(_("text"), help_text=_("One text per language."))
@@ -187,3 +213,12 @@ class InfoText(models.Model):
 
     def __str__(self) -> str:
         return self.keyword
+
+    @classmethod
+    def keywords_held(cls, organisation: Organisation) -> Iterator[tuple[str, InfoText, Any]]:
+        """``haki.core.words`` source: the organisation's information keywords."""
+        if organisation is None or organisation.pk is None:
+            return
+        reason = _("This is already an information keyword.")
+        for info in cls.objects.filter(organisation=organisation).only("pk", "keyword"):
+            yield info.keyword, info, reason

@@ -49,8 +49,33 @@ def send_broadcast(broadcast: Broadcast) -> int:
         "broadcast",
         batch=broadcast.uuid,
     )
-    broadcast.save(update_fields=["recipients_count"])
+    broadcast.sent_on = timezone.now()
+    broadcast.save(update_fields=["recipients_count", "sent_on"])
     return broadcast.recipients_count
+
+
+@transaction.atomic
+def send_broadcast_if_due(broadcast_id: int) -> bool:
+    """Send a scheduled broadcast whose time has come, once: the row is locked and read
+    again, so a second runner finds it sent."""
+    broadcast = (
+        Broadcast.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .filter(pk=broadcast_id, sent_on__isnull=True, send_on__lte=timezone.now())
+        .first()
+    )
+    if broadcast is None:
+        return False
+    send_broadcast(broadcast)
+    return True
+
+
+def due_broadcasts() -> list[int]:
+    return list(
+        Broadcast.objects.filter(sent_on__isnull=True, send_on__lte=timezone.now()).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 @transaction.atomic

@@ -5,13 +5,17 @@ is not listed here fails the first test until someone decides who may see it."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from conftest import verified_client
 from haki.cases.rules import DOCUMENTERS
 from haki.core.roles import MANAGERS, PEOPLE_WORKERS, Role
 from haki.crisis.rules import HOTLINE
+from haki.surveys.models import Broadcast, InfoText
 
 EVERYONE = tuple(Role.values)
 ACCESS = {
@@ -54,6 +58,26 @@ ACCESS = {
     "cases:import": ("get", MANAGERS),
     "reports:brief": ("get", (*MANAGERS, Role.ANALYST)),
     "reports:brief_download": ("get", (*MANAGERS, Role.ANALYST)),
+    # Managing the network from the web (issue 15).
+    "core:areas": ("get", MANAGERS),
+    "core:area_add": ("get", MANAGERS),
+    "core:area_edit": ("get", MANAGERS),
+    "core:settings": ("get", MANAGERS),
+    "members:add": ("get", MANAGERS),
+    "members:edit": ("get", MANAGERS),
+    "members:erase": ("get", MANAGERS),
+    "crisis:responder_add": ("get", MANAGERS),
+    "crisis:responder_edit": ("get", MANAGERS),
+    "crisis:responder_retire": ("post", MANAGERS),
+    "messaging:channels": ("get", MANAGERS),
+    "messaging:channel_add": ("get", MANAGERS),
+    "messaging:channel_edit": ("get", MANAGERS),
+    "surveys:poll_add": ("get", MANAGERS),
+    "surveys:poll_edit": ("get", MANAGERS),
+    "surveys:info": ("get", MANAGERS),
+    "surveys:info_add": ("get", MANAGERS),
+    "surveys:info_edit": ("get", MANAGERS),
+    "surveys:broadcast_edit": ("get", MANAGERS),
 }
 # What each POST sends: enough to act, nothing naming another organisation's people.
 POST_DATA = {
@@ -61,6 +85,7 @@ POST_DATA = {
     "crisis:raise": {"words": "access check"},  # no area: refused by the form (400) if allowed
     "crisis:close": {"outcome": "access check"},
     "surveys:close_follow_up": {"note": "access check"},
+    "crisis:responder_retire": {},  # not confirmed: refused by the form if allowed
 }
 # Reachable before or without an organisation: sign-in, enrolment, language, health.
 NOT_ORGANISATION_DATA = {
@@ -85,8 +110,27 @@ def named_patterns(resolver: URLResolver | None = None, namespace: str = "") -> 
     return names
 
 
+def info_text_of(target) -> InfoText:
+    info, _ = InfoText.objects.get_or_create(
+        organisation=target.org, keyword="RIGHTS", defaults={"text": {"en": "Know your rights"}}
+    )
+    return info
+
+
+def scheduled_broadcast_of(target) -> Broadcast:
+    return Broadcast.objects.create(
+        organisation=target.org,
+        text={"en": "Clinic on Saturday"},
+        send_on=timezone.now() + datetime.timedelta(days=1),
+    )
+
+
 def url_for(name: str, world: dict, org_key: str) -> str:
     target = world[org_key]
+    if name == "surveys:info_edit":
+        return reverse(name, kwargs={"info": info_text_of(target).uuid})
+    if name == "surveys:broadcast_edit":
+        return reverse(name, kwargs={"broadcast": scheduled_broadcast_of(target).uuid})
     kwargs = {
         "members:detail": {"member": target.member.uuid},
         "crisis:duty": {"responder": target.responder.uuid},
@@ -104,6 +148,13 @@ def url_for(name: str, world: dict, org_key: str) -> str:
         "cases:edit": {"case": target.case.uuid},
         "cases:attach": {"case": target.case.uuid},
         "cases:attachment": {"case": target.case.uuid, "attachment": target.attachment.uuid},
+        "core:area_edit": {"area": target.central.uuid},
+        "members:edit": {"member": target.member.uuid},
+        "members:erase": {"member": target.member.uuid},
+        "crisis:responder_edit": {"responder": target.responder.uuid},
+        "crisis:responder_retire": {"responder": target.responder.uuid},
+        "messaging:channel_edit": {"channel": target.channel.pk},
+        "surveys:poll_edit": {"poll": target.poll.uuid},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 

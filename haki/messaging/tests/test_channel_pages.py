@@ -1,0 +1,83 @@
+"""Channels on the web: type, address, rate and credentials; secrets are write-only."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from conftest import verified_client
+from haki.core.models import AuditEvent
+from haki.core.roles import Role
+from haki.messaging.models import Channel
+
+
+def channel_data(**changes) -> dict:
+    data = {
+        "type": "kn",
+        "name": "Shortcode",
+        "address": "20100",
+        "tps": 20,
+        "send_url": "http://127.0.0.1:13013/cgi-bin/sendsms",
+        "username": "haki",
+    }
+    return {**data, **changes}
+
+
+def test_only_coordinators_and_owners_see_or_change_channels(world):
+    a = world["a"]
+    edit = reverse("messaging:channel_edit", kwargs={"channel": a.channel.pk})
+    for role in (Role.CASEWORKER, Role.OPERATOR, Role.ANALYST, Role.POLICE_ALLY):
+        client = verified_client(a.users[role])
+        assert client.get(reverse("messaging:channels")).status_code == 403
+        assert client.post(edit, channel_data(password="stolen")).status_code == 403
+    other = verified_client(world["b"].users[Role.OWNER])
+    assert other.post(edit, channel_data(password="stolen")).status_code == 404
+    a.channel.refresh_from_db()
+    assert a.channel.secrets["password"] == "kannel-password" and a.channel.tps == 10
+
+
+def test_a_secret_is_never_shown_and_an_empty_field_keeps_it(world):
+    a = world["a"]
+    client = verified_client(a.users[Role.COORDINATOR])
+    url = reverse("messaging:channel_edit", kwargs={"channel": a.channel.pk})
+    page = client.get(url).content.decode()
+    assert "kannel-password" not in page
+    assert "Now: set." in page and "Now: not set." in page  # password set, api key not
+    assert str(a.channel.uuid) not in reverse("messaging:channel_edit", kwargs={"channel": 1})
+    assert client.post(url, channel_data()).status_code == 302
+    a.channel.refresh_from_db()
+    assert a.channel.secrets == {"password": "kannel-password"}
+    assert a.channel.tps == 20 and a.channel.config["username"] == "haki"
+
+
+def test_a_new_secret_replaces_the_old_one_and_the_change_is_audited_without_it(world):
+    a = world["a"]
+    client = verified_client(a.users[Role.OWNER])
+    url = reverse("messaging:channel_edit", kwargs={"channel": a.channel.pk})
+    response = client.post(url, channel_data(password="new-password", username=""))
+    assert response.status_code == 302
+    a.channel.refresh_from_db()
+    assert a.channel.secrets == {"password": "new-password"}
+    assert "username" not in a.channel.config  # an emptied plain setting is removed
+    assert "new-password" not in a.channel.secrets_sealed
+    event = AuditEvent.objects.filter(organisation=a.org).last()
+    assert (event.action, event.object_ref) == ("change", str(a.channel.uuid))
+    assert "new-password" not in str(event.__dict__)
+
+
+def test_a_channel_needs_a_known_type_a_bounded_rate_and_a_web_address(world):
+    a = world["a"]
+    client = verified_client(a.users[Role.COORDINATOR])
+    url = reverse("messaging:channel_add")
+    for data, message in [
+        (channel_data(type="zz"), "Select a valid choice."),
+        (channel_data(tps=0), "greater than or equal to 1"),
+        (channel_data(tps=5000), "less than or equal to 1000"),
+        (channel_data(send_url="ftp://x"), "http:// or https://"),
+    ]:
+        response = client.post(url, data)
+        assert response.status_code == 400 and message in response.content.decode(), message
+    assert (
+        client.post(url, channel_data(name="Twilio", type="t", auth_token="tok")).status_code == 302
+    )
+    added = Channel.objects.get(organisation=a.org, name="Twilio")
+    assert added.secrets == {"auth_token": "tok"} and added.uuid != a.channel.uuid
