@@ -6,11 +6,12 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
-from django.views.generic import ListView, TemplateView
+from django.views.generic import FormView, ListView, TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
-from haki.core import home
+from haki.core import authenticators, home
 from haki.core.models import AuditEvent, Membership
+from haki.core.reauth import ReauthForm
 
 
 class OrganisationPermissionMixin(PermissionRequiredMixin):
@@ -38,6 +39,22 @@ class AuditLogView(OrganisationPermissionMixin, ListView):
 
     def get_queryset(self):
         return AuditEvent.objects.filter(organisation=self.request.organisation).order_by("-seq")
+
+
+class DisableAuthenticatorView(FormView):
+    """Removing one's own authenticator takes the password and a current code, as
+    signing in does: a session left open on a shared screen is not enough. Audited,
+    and shown to the owners of every organisation the user works in."""
+
+    form_class = ReauthForm
+    template_name = "core/disable_authenticator.html"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_valid(self, form: ReauthForm) -> HttpResponse:
+        authenticators.remove(self.request.user)
+        return redirect("two_factor:setup")
 
 
 @require_POST

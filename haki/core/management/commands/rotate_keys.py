@@ -1,13 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from haki.core import keys
+from haki.core import authenticators, keys
 from haki.core.models import Organisation
 
 
 class Command(BaseCommand):
     help = (
-        "Give an organisation (or all) a new data key, re-encrypt its data with it, and "
-        "re-wrap every key with the first master key in HAKI_MASTER_KEY. To retire a "
+        "Give an organisation (or all) a new data key and a new index key, re-encrypt and "
+        "re-index its data with them, re-wrap every key with the first master key in "
+        "HAKI_MASTER_KEY, and re-encrypt staff's authenticator seeds with it. To retire a "
         "master key: put the new key first, keep the old one second, run this, then "
         "remove the old one."
     )
@@ -25,4 +26,7 @@ class Command(BaseCommand):
                 raise CommandError(f"no organisation {slug!r} with keys")
         for org in organisations:
             count = keys.rotate(org)
-            self.stdout.write(f"{org.slug}: new data key, {count} values re-encrypted")
+            self.stdout.write(f"{org.slug}: new data and index keys, {count} values re-encrypted")
+        # Staff span organisations: their seeds are sealed with the master key itself.
+        seeds = authenticators.reseal_all()
+        self.stdout.write(f"staff authenticators: {seeds} seeds re-encrypted")
