@@ -28,10 +28,11 @@ def _trusted(address: IPv4Address | IPv6Address) -> bool:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The client's IP address; REMOTE_ADDR unless it is a trusted proxy."""
+    """The client's IP address; REMOTE_ADDR unless it is a trusted proxy. A request
+    over a unix socket (no REMOTE_ADDR) can only come from a proxy on this host."""
     remote = request.META.get("REMOTE_ADDR", "")
     seen = _address(remote)
-    if seen is None or not _trusted(seen):
+    if remote and (seen is None or not _trusted(seen)):
         return remote
     hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
     for hop in reversed(hops):
@@ -41,4 +42,4 @@ def client_address(request: HttpRequest) -> str:
         seen = address
         if not _trusted(address):
             break
-    return str(seen)
+    return str(seen) if seen is not None else remote

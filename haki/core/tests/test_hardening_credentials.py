@@ -138,6 +138,7 @@ def test_a_stranger_behind_the_proxy_cannot_lock_out_the_account_owner(coordinat
         ("127.0.0.1", "not-an-address", "127.0.0.1"),
         ("127.0.0.1", "", "127.0.0.1"),
         ("::1", "2001:db8::7", "2001:db8::7"),
+        ("", "198.51.100.20", "198.51.100.20"),  # nginx on a unix socket
     ],
 )
 def test_the_client_address_is_the_rightmost_hop_no_trusted_proxy_wrote(remote, forwarded, client):
@@ -198,8 +199,10 @@ def test_a_master_key_that_is_not_a_key_fails_the_system_checks(settings):
 
 
 def test_check_deploy_refuses_a_master_key_that_is_not_a_key(tmp_path):
+    # Browser tests allow async-unsafe calls in this process; a deployment never does.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {
-        **os.environ,
+        **inherited,
         "DJANGO_SETTINGS_MODULE": "haki.settings.production",
         "HAKI_SECRET_KEY": "check-only-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ",
         "HAKI_MASTER_KEY": "notakey",
