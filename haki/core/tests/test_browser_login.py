@@ -54,6 +54,6 @@ def test_removing_an_authenticator_on_a_phone_takes_a_code_and_the_owner_sees_it
         sign_in(page, live_server, world["a"].users[Role.OWNER], start="core:home")
         notice = page.get_by_role("heading", name="Authenticators removed")
         assert notice.is_visible()
-        assert page.get_by_text(f"{user.username} removed their authenticator").is_visible()
+        assert page.get_by_text(f"Removed by {user.username} on").is_visible()
         screenshot(page, "owner-notice-phone")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
