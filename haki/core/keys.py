@@ -17,11 +17,19 @@ SealedField = crypto.Sealed | crypto.SealedBytes
 def sealed_fields() -> Iterator[tuple[type[models.Model], list[SealedField]]]:
     """Every model holding encrypted values, with the attributes that hold them. Found
     by class on every installed model, so an app added later is rotated too."""
+    sealed = (crypto.Sealed, crypto.SealedBytes)
     for model in apps.get_models():
-        sealed = (crypto.Sealed, crypto.SealedBytes)
-        fields = [attr for attr in vars(model).values() if isinstance(attr, sealed)]
-        if fields:
-            yield model, fields
+        if model._meta.proxy:
+            continue  # its rows are its concrete model's
+        # Through the class's ancestry too: an abstract base or mixin may declare them.
+        found = {
+            name: attr
+            for klass in reversed(model.__mro__)
+            for name, attr in vars(klass).items()
+            if isinstance(attr, sealed)
+        }
+        if found:
+            yield model, list(found.values())
 
 
 def sealed_columns() -> Iterator[tuple[type[models.Model], list[str]]]:
