@@ -32,12 +32,6 @@ def sealed_fields() -> Iterator[tuple[type[models.Model], list[SealedField]]]:
             yield model, list(found.values())
 
 
-def sealed_columns() -> Iterator[tuple[type[models.Model], list[str]]]:
-    """Every model holding encrypted values, with the columns that hold them."""
-    for model, fields in sealed_fields():
-        yield model, [field.column for field in fields]
-
-
 def reseal(model: type[models.Model], fields: list[SealedField], org: Organisation) -> int:
     """Re-encrypt one model's values under the newest data key and recompute their
     lookup indexes with the newest index key. Returns how many values were re-encrypted."""
@@ -64,20 +58,17 @@ def reseal(model: type[models.Model], fields: list[SealedField], org: Organisati
 @transaction.atomic
 def rotate(org: Organisation) -> int:
     """Re-encrypt everything under a fresh data key and re-index it under a fresh index
-    key; re-wrap all keys with the current master key; drop the old data and index keys.
-    Returns how many values were re-encrypted."""
+    key, both wrapped with the current master key; drop the old keys. Returns how many
+    values were re-encrypted."""
     org = Organisation.objects.select_for_update().get(pk=org.pk)
     org.keyring  # noqa: B018 - makes sure keys exist before rotating them
-    for key in org.data_keys.all():
-        key.wrapped = crypto.wrap(crypto.unwrap(key.wrapped))
-        key.save(update_fields=["wrapped"])
     old = list(org.data_keys.values_list("pk", flat=True))
     for purpose in (DataKey.INDEX, DataKey.DATA):
         DataKey.objects.create(
             organisation=org, purpose=purpose, wrapped=crypto.wrap(crypto.generate_key())
         )
-    # The old data keys stay readable until every value is re-encrypted: one ring that
-    # opens with any data key and indexes with the new index key only.
+    # Until the old keys go, the ring opens values under any data key, and seals and
+    # indexes with the new keys only.
     org.key_version += 1
     org.save(update_fields=["key_version", "modified_on"])
     count = sum(reseal(model, fields, org) for model, fields in sealed_fields())
