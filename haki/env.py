@@ -8,6 +8,7 @@ may also come from a file named by ``<NAME>_FILE`` (Docker/systemd credentials).
 from __future__ import annotations
 
 import os
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -66,3 +67,28 @@ def env_secret(name: str) -> str | None:
                 f"{name}_FILE={path} cannot be read: {exc.strerror}."
             ) from None
     return value.strip() if value else None
+
+
+def env_networks(name: str, default: str = "") -> list[IPv4Network | IPv6Network]:
+    """Addresses or networks (``127.0.0.1``, ``10.0.0.0/8``, ``::1``), comma-separated.
+
+    A bare number is refused rather than guessed at: ``HAKI_TRUSTED_PROXIES`` once
+    counted proxies, and reading ``1`` as an address would trust nobody silently."""
+    raw = os.environ.get(name)
+    networks = []
+    for item in (default if raw is None else raw).split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if item.isdigit():
+            raise ImproperlyConfigured(
+                f"{name} lists addresses or networks (e.g. 127.0.0.1,::1), not a number "
+                f"({item!r}); see docs/configuration.md."
+            )
+        try:
+            networks.append(ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks, not {item!r}."
+            ) from None
+    return networks

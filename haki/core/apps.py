@@ -18,4 +18,8 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from haki.core import authenticators, checks, home, panels  # noqa: F401 - checks register
+
         connection_created.connect(overwrite_deleted_rows, dispatch_uid="sqlite_secure_delete")
+        authenticators.install()
+        home.register(panels.security_notices)

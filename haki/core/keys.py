@@ -11,42 +11,67 @@ from django.utils import timezone
 from haki.core import crypto
 from haki.core.models import AuditEvent, DataKey, Organisation
 
+SealedField = crypto.Sealed | crypto.SealedBytes
 
-def sealed_columns() -> Iterator[tuple[type[models.Model], list[str]]]:
-    """Every model holding encrypted values, with the columns that hold them."""
+
+def sealed_fields() -> Iterator[tuple[type[models.Model], list[SealedField]]]:
+    """Every model holding encrypted values, with the attributes that hold them. Found
+    by class on every installed model, so an app added later is rotated too."""
+    sealed = (crypto.Sealed, crypto.SealedBytes)
     for model in apps.get_models():
-        sealed = (crypto.Sealed, crypto.SealedBytes)
-        columns = [attr.column for attr in vars(model).values() if isinstance(attr, sealed)]
-        if columns:
-            yield model, columns
+        if model._meta.proxy:
+            continue  # its rows are its concrete model's
+        # Through the class's ancestry too: an abstract base or mixin may declare them.
+        found = {
+            name: attr
+            for klass in reversed(model.__mro__)
+            for name, attr in vars(klass).items()
+            if isinstance(attr, sealed)
+        }
+        if found:
+            yield model, list(found.values())
+
+
+def reseal(model: type[models.Model], fields: list[SealedField], org: Organisation) -> int:
+    """Re-encrypt one model's values under the newest data key and recompute their
+    lookup indexes with the newest index key. Returns how many values were re-encrypted."""
+    ring = crypto.keyring_for(org)
+    columns = [field.column for field in fields]
+    indexed = [f for f in fields if isinstance(f, crypto.Sealed) and f.index]
+    index_columns = [f.index for f in indexed]
+    rows = list(model.objects.filter(organisation=org).only("pk", *columns, *index_columns))
+    count = 0
+    for row in rows:
+        for field in indexed:
+            token = getattr(row, field.column)
+            if token:
+                setattr(row, field.index, ring.index(ring.open(token)))
+        for column in columns:
+            token = getattr(row, column)
+            if token:
+                setattr(row, column, ring.rotate(token))
+                count += 1
+    model.objects.bulk_update(rows, columns + index_columns, batch_size=500)
+    return count
 
 
 @transaction.atomic
 def rotate(org: Organisation) -> int:
-    """Re-encrypt everything under a fresh data key; re-wrap all keys with the current
-    master key; drop the old data keys. Returns how many values were re-encrypted."""
+    """Re-encrypt everything under a fresh data key and re-index it under a fresh index
+    key, both wrapped with the current master key; drop the old keys. Returns how many
+    values were re-encrypted."""
     org = Organisation.objects.select_for_update().get(pk=org.pk)
     org.keyring  # noqa: B018 - makes sure keys exist before rotating them
-    for key in org.data_keys.all():
-        key.wrapped = crypto.wrap(crypto.unwrap(key.wrapped))
-        key.save(update_fields=["wrapped"])
-    old = list(org.data_keys.filter(purpose=DataKey.DATA).values_list("pk", flat=True))
-    DataKey.objects.create(
-        organisation=org, purpose=DataKey.DATA, wrapped=crypto.wrap(crypto.generate_key())
-    )
+    old = list(org.data_keys.values_list("pk", flat=True))
+    for purpose in (DataKey.INDEX, DataKey.DATA):
+        DataKey.objects.create(
+            organisation=org, purpose=purpose, wrapped=crypto.wrap(crypto.generate_key())
+        )
+    # Until the old keys go, the ring opens values under any data key, and seals and
+    # indexes with the new keys only.
     org.key_version += 1
     org.save(update_fields=["key_version", "modified_on"])
-    ring = crypto.keyring_for(org)
-    count = 0
-    for model, columns in sealed_columns():
-        rows = list(model.objects.filter(organisation=org).only("pk", *columns))
-        for row in rows:
-            for column in columns:
-                token = getattr(row, column)
-                if token:
-                    setattr(row, column, ring.rotate(token))
-                    count += 1
-        model.objects.bulk_update(rows, columns, batch_size=500)
+    count = sum(reseal(model, fields, org) for model, fields in sealed_fields())
     DataKey.objects.filter(pk__in=old).delete()
     crypto.forget_keyrings()
     AuditEvent.record("keys", AuditEvent.Action.KEYS, org)

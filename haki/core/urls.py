@@ -7,6 +7,12 @@ app_name = "core"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("account/confirm/", ReauthView.as_view(), name="reauth"),
+    # Takes the place of two_factor's page of the same address, which asks for nothing.
+    path(
+        "account/two_factor/disable/",
+        views.DisableAuthenticatorView.as_view(),
+        name="disable_authenticator",
+    ),
     path("audit/", views.AuditLogView.as_view(), name="audit"),
     path("areas/", views.AreaListView.as_view(), name="areas"),
     path("areas/add/", views.AreaCreateView.as_view(), name="area_add"),

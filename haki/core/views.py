@@ -12,12 +12,13 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django.views.generic import CreateView, ListView, TemplateView, UpdateView
+from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
 from rules.contrib.views import PermissionRequiredMixin
 
-from haki.core import home
+from haki.core import authenticators, home
 from haki.core.forms import AreaForm, OrganisationSettingsForm
 from haki.core.models import Area, AuditEvent, Membership, Organisation
+from haki.core.reauth import ReauthForm
 
 
 class OrganisationPermissionMixin(PermissionRequiredMixin):
@@ -130,6 +131,22 @@ class AuditLogView(OrganisationPermissionMixin, ListView):
 
     def get_queryset(self):
         return AuditEvent.objects.filter(organisation=self.request.organisation).order_by("-seq")
+
+
+class DisableAuthenticatorView(FormView):
+    """Removing one's own authenticator takes the password and a current code, as
+    signing in does: a session left open on a shared screen is not enough. Audited,
+    and shown to the owners of every organisation the user works in."""
+
+    form_class = ReauthForm
+    template_name = "core/disable_authenticator.html"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_valid(self, form: ReauthForm) -> HttpResponse:
+        authenticators.remove(self.request.user)
+        return redirect("two_factor:setup")
 
 
 @require_POST

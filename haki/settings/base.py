@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from haki.env import env_bool, env_int, env_list, env_secret, env_str
+from haki.env import env_bool, env_int, env_list, env_networks, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Local state of the embedded set-up (SQLite databases, collected static files).
@@ -146,7 +146,9 @@ HUEY = huey_from_url(env_secret("HAKI_HUEY_URL"), name=env_str("HAKI_HUEY_NAME")
 
 # Messaging. Gateways are told to report deliveries to HAKI_CALLBACK_BASE_URL.
 HAKI_CALLBACK_BASE_URL = env_str("HAKI_CALLBACK_BASE_URL") or "http://127.0.0.1:8000"
-HAKI_TRUSTED_PROXIES = env_int("HAKI_TRUSTED_PROXIES", 0, minimum=0)
+# Reverse proxies whose X-Forwarded-For is believed (sign-in lockout, channel allowlists).
+# Loopback only by default: nothing outside the host can arrive from there.
+HAKI_TRUSTED_PROXIES = env_networks("HAKI_TRUSTED_PROXIES", "127.0.0.1,::1")
 HAKI_SPOOL_DIR = Path(env_str("HAKI_SPOOL_DIR") or VAR_DIR / "spool")
 HAKI_SEND_ATTEMPTS = env_int("HAKI_SEND_ATTEMPTS", 6, minimum=1)
 HAKI_SEND_LEASE_SECONDS = env_int("HAKI_SEND_LEASE_SECONDS", 120, minimum=1)
@@ -175,7 +177,12 @@ TWO_FACTOR_PATCH_ADMIN = False
 TWO_FACTOR_REMEMBER_COOKIE_AGE = None
 OTP_TOTP_ISSUER = HAKI_SITE_NAME
 
-# Lockout after repeated failures, per account and address.
+# Lockout after repeated failures, per account and client address (as the trusted
+# proxies report it), so a stranger's failures never lock out the account's owner.
+# The handler stores no form data: no tried password is ever written down.
+AXES_HANDLER = "haki.core.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "haki.core.proxies.client_address"
+AXES_PASSWORD_FORM_FIELD = "auth-password"  # noqa: S105 - a field name, masked in logs
 AXES_FAILURE_LIMIT = env_int("HAKI_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("HAKI_LOGIN_COOLOFF_MINUTES", 30, minimum=1) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

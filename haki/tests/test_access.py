@@ -94,6 +94,7 @@ NOT_ORGANISATION_DATA = {
     "logout",
     "core:switch_organisation",
     "core:reauth",  # asks the signed-in user's own password again
+    "core:disable_authenticator",  # the signed-in user's own second factor
 }
 # Gateways authenticate with the channel's own credentials: see messaging's tests.
 GATEWAYS = {"gateway"}

@@ -10,6 +10,8 @@ import requests
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from haki.core.proxies import client_address
+
 if TYPE_CHECKING:
     from haki.messaging.models import Channel, Msg
 
@@ -79,14 +81,8 @@ class Gateway:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The gateway's address, trusting only as many proxies as configured."""
-    proxies = settings.HAKI_TRUSTED_PROXIES
-    if proxies:
-        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [p for p in forwarded if p]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
+    """The gateway's address, as the trusted proxies report it."""
+    return client_address(request)
 
 
 def given_secret(request: HttpRequest) -> str | None:

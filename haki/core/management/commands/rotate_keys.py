@@ -1,15 +1,16 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from haki.core import audit, keys
+from haki.core import audit, authenticators, keys
 from haki.core.models import Organisation
 
 
 class Command(BaseCommand):
     help = (
-        "Give an organisation (or all) a new data key, re-encrypt its data with it, and "
-        "re-wrap every key with the first master key in HAKI_MASTER_KEY; re-chain the "
-        "audit trail under the first master key too. To retire a master key: put the new "
-        "key first, keep the old one second, run this with --all, then remove the old one."
+        "Give an organisation (or all) a new data key and a new index key, re-encrypt and "
+        "re-index its data with them, re-wrap every key with the first master key in "
+        "HAKI_MASTER_KEY, re-encrypt staff's authenticator seeds with it, and re-chain the "
+        "audit trail under it. To retire a master key: put the new key first, keep the old "
+        "one second, run this with --all, then remove the old one."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -38,4 +39,7 @@ class Command(BaseCommand):
             )
         for org in organisations:
             count = keys.rotate(org)
-            self.stdout.write(f"{org.slug}: new data key, {count} values re-encrypted")
+            self.stdout.write(f"{org.slug}: new data and index keys, {count} values re-encrypted")
+        # Staff span organisations: their seeds are sealed with the master key itself.
+        seeds = authenticators.reseal_all()
+        self.stdout.write(f"staff authenticators: {seeds} seeds re-encrypted")
