@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haki.cases.models import Case, CaseViolation, ViolationType
@@ -48,6 +49,14 @@ class Brief:
     cases: int | None
     people: int | None
     tables: list[Table] = field(default_factory=list)
+    made_on: datetime.datetime = field(default_factory=timezone.now)
+
+    @property
+    def made_on_local(self) -> str:
+        """When the brief was written, in the organisation's time zone, named: a brief
+        is read away from Haki, by people who do not know where its server is."""
+        local = self.made_on.astimezone(self.organisation.tzinfo)
+        return f"{local:%Y-%m-%d %H:%M} ({self.organisation.timezone})"
 
     @property
     def title(self) -> str:

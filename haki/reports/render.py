@@ -18,6 +18,7 @@ def shown(value: int | None) -> Value:
 def summary_rows(brief: Brief) -> list[list[Value]]:
     rows: list[list[Value]] = [
         [_("Period"), "", f"{brief.since.isoformat()} – {brief.until.isoformat()}"],
+        [_("Written on"), "", brief.made_on_local],
         [_("Cases"), "", shown(brief.cases)],
         [_("People affected"), "", shown(brief.people)],
     ]
