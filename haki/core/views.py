@@ -8,8 +8,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView, TemplateView
 from rules.contrib.views import PermissionRequiredMixin
+from two_factor.forms import AuthenticationTokenForm
+from two_factor.views import LoginView
 
 from haki.core import home
+from haki.core.forms import TokenForm
 from haki.core.models import AuditEvent, Membership
 
 
@@ -60,3 +63,16 @@ def browser_probe(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> HttpResponse:
     connection.ensure_connection()
     return JsonResponse({"status": "ok"})
+
+
+class SignInView(LoginView):
+    """two_factor's sign-in, whose code step says when a code was already used."""
+
+    def get_form_list(self) -> dict:
+        forms = super().get_form_list()
+        if forms.get(self.TOKEN_STEP) is AuthenticationTokenForm:
+            forms[self.TOKEN_STEP] = TokenForm
+        return forms
+
+    def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
+        return "login_view"  # the field names of two_factor's own view, as forms post them
