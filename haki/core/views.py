@@ -14,6 +14,7 @@ from two_factor.views import LoginView
 from haki.core import home
 from haki.core.forms import TokenForm
 from haki.core.models import AuditEvent, Membership
+from haki.core.roles import PURPOSE
 
 
 class OrganisationPermissionMixin(PermissionRequiredMixin):
@@ -31,7 +32,12 @@ class HomeView(OrganisationPermissionMixin, TemplateView):
     template_name = "core/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(panels=home.panels_for(self.request), **kwargs)
+        membership = self.request.membership
+        return super().get_context_data(
+            panels=home.panels_for(self.request),
+            purpose=PURPOSE.get(membership.role, "") if membership else "",
+            **kwargs,
+        )
 
 
 class AuditLogView(OrganisationPermissionMixin, ListView):
