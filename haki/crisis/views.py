@@ -119,7 +119,7 @@ def open_alerts(organisation) -> QuerySet[Alert]:
         Alert.objects.open()
         .filter(organisation=organisation)
         .select_related("area", "member", "acknowledged_by", "acknowledged_by_user")
-        .prefetch_related("recipients__responder")
+        .prefetch_related("recipients__responder", "recipients__msg")
         .order_by("raised_on")
     )
 
