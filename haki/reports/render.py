@@ -37,7 +37,7 @@ def table_rows(brief: Brief) -> list[list[Value]]:
 
 
 def as_csv(brief: Brief) -> bytes:
-    header = [_("Table"), _("Row"), _("Cases")]
+    header = [_("Table"), _("Row"), _("Cases")]  # one column holds every table's rows
     return csv_bytes(header, summary_rows(brief) + table_rows(brief))
 
 
