@@ -192,6 +192,14 @@ class PollSpec(Spec):
     window_hours: int = Field(48, ge=1, le=24 * 14)
     follow_up_on: Literal["yes", "no", ""] | None = None
 
+    @field_validator("follow_up_on", mode="before")
+    @classmethod
+    def yes_or_no(cls, value: object) -> object:
+        """Plain YAML reads an unquoted yes or no as a boolean: take it as meant."""
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return value
+
     @field_validator("schedule")
     @classmethod
     def readable_schedule(cls, value: str) -> str:

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from haki import provisioning
 
@@ -19,6 +22,7 @@ class Command(BaseCommand):
             text = file.read_text(encoding="utf-8")
         except OSError as exc:
             raise CommandError(f"{file}: {exc.strerror}") from None
+        self.migrate_first(check)
         try:
             spec = provisioning.load(text)
         except provisioning.ProvisioningError as exc:
@@ -29,3 +33,18 @@ class Command(BaseCommand):
             return
         org, summary = provisioning.apply(spec)
         self.stdout.write(f"{org.slug}: {summary}")
+
+    def migrate_first(self, check: bool) -> None:
+        """A database never migrated (a fresh install) is set up first, as ``haki serve``
+        does, rather than failing on a missing table; ``--check`` writes nothing, so it
+        says what to run instead."""
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if pending and check:
+            raise CommandError(
+                f"the database is not set up ({len(pending)} migrations to apply): "
+                "run `haki migrate` first, then this command again"
+            )
+        if pending:
+            self.stdout.write(f"setting up the database first ({len(pending)} migrations)")
+            call_command("migrate", interactive=False, verbosity=0)
