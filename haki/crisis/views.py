@@ -152,7 +152,12 @@ class BoardAlertsView(BoardView):
 
 class RaiseAlertView(OrganisationPermissionMixin, View):
     permission_required = "crisis.view_board"
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        # After a refused "Log a call" the address bar shows this URL; reloading it or
+        # opening it later lands on the board rather than on a blank 405.
+        return redirect("crisis:board")
 
     def post(self, request: HttpRequest) -> HttpResponse:
         org = request.organisation

@@ -47,3 +47,35 @@ def test_a_polls_follow_up_may_be_written_as_plain_yaml_yes_or_no(written, meant
     text = DEMO.replace('follow_up_on: "yes"', f"follow_up_on: {written}")
     spec = provisioning.load(text)
     assert spec.polls[0].follow_up_on == meant
+
+
+def test_delivery_reports_follow_the_port_haki_serves_on(monkeypatch):
+    from haki.management.commands.serve import child_environment
+
+    monkeypatch.delenv("HAKI_CALLBACK_BASE_URL", raising=False)
+    assert child_environment("127.0.0.1", 9000)["HAKI_CALLBACK_BASE_URL"] == (
+        "http://127.0.0.1:9000"
+    )
+    assert child_environment("0.0.0.0", 9001)["HAKI_CALLBACK_BASE_URL"] == (  # noqa: S104
+        "http://127.0.0.1:9001"
+    )
+    monkeypatch.setenv("HAKI_CALLBACK_BASE_URL", "https://haki.example.org")
+    assert child_environment("127.0.0.1", 9000)["HAKI_CALLBACK_BASE_URL"] == (
+        "https://haki.example.org"
+    )
+    env = {**os.environ, "PORT": "9123", "DJANGO_SETTINGS_MODULE": "haki.settings.dev"}
+    env.pop("HAKI_CALLBACK_BASE_URL")
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; print(settings.HAKI_CALLBACK_BASE_URL)",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert shown.stdout.strip() == "http://127.0.0.1:9123"
