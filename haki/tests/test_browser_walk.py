@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from haki.cases.models import Case
 from haki.core.roles import Role
 from haki.crisis import alerts
+from haki.crisis.models import AlertRecipient
 from haki.messaging.models import Msg
 from haki.tests.browser import PHONE, phone_page, screenshot, sign_in
 from haki.tests.test_access import ACCESS, url_for
@@ -49,6 +50,11 @@ def busy(world) -> None:
     Msg.objects.filter(organisation=a.org, direction="out").update(
         status="failed", error="gateway refused: 503 Service Unavailable " * 3
     )
+    # The open alert's text, failing and being retried: the board says so.
+    text = Msg(organisation=a.org, channel=a.channel, direction="out", status="queued")
+    text.phone, text.text, text.error = a.responder.phone, "K7Q2", "gateway unreachable"
+    text.save()
+    AlertRecipient.objects.create(alert=a.alert, responder=a.responder, tier="paralegal", msg=text)
 
 
 @pytest.mark.parametrize("role", Role.values)

@@ -98,3 +98,23 @@ def test_a_text_that_carries_a_time_says_it_in_the_organisations_zone(zoned):
         for slug, world in zoned.items()
     }
     assert texts == {slug: f"K7Q2 was taken by {RAISED_LOCAL[slug]}. Thank you." for slug in ZONES}
+
+
+@pytest.mark.parametrize("slug", sorted(ZONES))
+def test_a_brief_written_from_the_command_line_is_dated_in_the_organisations_zone(
+    zoned, slug, tmp_path
+):
+    from django.core.management import call_command
+
+    output = tmp_path / "brief.csv"
+    before = timezone.now()
+    call_command(
+        "brief",
+        *("--org", slug, "--from", "2026-03-01", "--to", "2026-03-31"),
+        *("--audience", "internal", "--format", "csv", "--output", str(output)),
+    )
+    after = timezone.now()
+    zone = zoneinfo.ZoneInfo(ZONES[slug])
+    written = next(line for line in output.read_text().splitlines() if "Written on" in line)
+    assert written.endswith(f"({ZONES[slug]})")
+    assert any(f"{moment.astimezone(zone):%Y-%m-%d %H:%M}" in written for moment in (before, after))
