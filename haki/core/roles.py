@@ -23,7 +23,8 @@ MANAGERS = (Role.OWNER, Role.COORDINATOR)
 
 # What each role is here for, said on its home page before the pages it can open.
 PURPOSE = {
-    Role.OWNER: _("You run this organisation's Haki: everything below, and the audit trail."),
+    # No product name: the site calls itself what HAKI_SITE_NAME says.
+    Role.OWNER: _("You run this organisation here: everything below, and the audit trail."),
     Role.COORDINATOR: _(
         "You lead the programme: the hotline, members, responders, polls, cases and briefs."
     ),
