@@ -232,6 +232,7 @@ class AlertDetailView(OrganisationPermissionMixin, DetailView):
         alert = self.object
         return super().get_context_data(
             events=alert.events.select_related("responder", "user"),
+            recipients=alert.recipients.select_related("responder", "msg"),
             to_first_text=alert.seconds_to(alert.first_text_on),
             to_acknowledge=alert.seconds_to(alert.acknowledged_on),
             to_close=alert.seconds_to(alert.closed_on),

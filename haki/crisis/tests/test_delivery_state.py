@@ -141,3 +141,11 @@ def test_without_another_channel_only_the_home_page_tells(network):
     assert coordinator_texts(network) == []
     network.channel.refresh_from_db()
     assert network.channel.failure_reported_on is not None
+
+
+def test_an_alerts_page_shows_each_responders_text_as_it_is(network):
+    client = staff(network, Role.OPERATOR)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        alert, _ = alerts.raise_alert(network.org, member=network.members["rose"])
+    page = client.get(reverse("crisis:alert", kwargs={"alert": alert.uuid})).content.decode()
+    assert "Amani · paralegal: failing, retrying" in page
