@@ -94,10 +94,14 @@ def test_a_briefs_default_period_ends_on_the_last_day_of_the_local_month(zoned, 
 
 def test_a_text_that_carries_a_time_says_it_in_the_organisations_zone(zoned):
     texts = {
-        slug: render(world.org, "ack.others", "en", ref="K7Q2", name=RAISED)
+        slug: render(world.org, "channel.failing", "en", name="Shortcode", since=RAISED)
         for slug, world in zoned.items()
     }
-    assert texts == {slug: f"K7Q2 was taken by {RAISED_LOCAL[slug]}. Thank you." for slug in ZONES}
+    assert texts == {
+        slug: f"Shortcode has failed since {RAISED_LOCAL[slug]}: texts through it are not "
+        "going out. Check the gateway."
+        for slug in ZONES
+    }
 
 
 @pytest.mark.parametrize("slug", sorted(ZONES))
