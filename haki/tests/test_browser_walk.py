@@ -10,6 +10,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haki.cases.models import Case
+from haki.core.models import Area
 from haki.core.roles import Role
 from haki.crisis import alerts
 from haki.crisis.models import AlertRecipient
@@ -44,6 +45,14 @@ def busy(world) -> None:
     a = world["a"]
     second, _ = alerts.raise_alert(a.org, area=a.central, words="a long description " * 8)
     alerts.acknowledge(second, responder=a.responder)
+    # A responder covering several areas, as a district coordinator does.
+    wards = [
+        Area.objects.create(
+            organisation=a.org, code=f"CEN-WARD-{n}", name=f"Ward {n}", parent=a.central
+        )
+        for n in range(1, 5)
+    ]
+    a.responder.areas.add(*wards)
     for case in Case.objects.filter(organisation=a.org):
         case.unit = "Central Police Station, Traffic and Public Order Division"
         case.save()
