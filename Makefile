@@ -11,10 +11,12 @@ PRODUCTION_ENV := DJANGO_SETTINGS_MODULE=haki.settings.production \
 
 .PHONY: run test check install bench clean
 
+# pip's -qq shows errors only: a machine whose pip configuration names a local index
+# that lacks some package printed a "Location ... is ignored" warning per package.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install -qq --upgrade pip
+	$(BIN)/pip install -qq -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)

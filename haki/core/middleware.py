@@ -13,6 +13,7 @@ from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessio
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from two_factor.utils import default_device
 
 # Reachable without a verified second factor. Everything else needs one. Browsers
@@ -63,7 +64,12 @@ class StaffAccessMiddleware:
             return self.get_response(request)
         request.membership = current_membership(request)
         request.organisation = request.membership.organisation if request.membership else None
-        return self.get_response(request)
+        if request.organisation is None:
+            return self.get_response(request)
+        # Every time a page shows, a form reads or an export writes is the organisation's
+        # local time: a case and the alert it came from must name the same hour.
+        with timezone.override(request.organisation.tzinfo):
+            return self.get_response(request)
 
 
 def current_membership(request: HttpRequest):

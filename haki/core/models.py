@@ -17,6 +17,15 @@ from haki.core import crypto
 from haki.core.roles import Role
 
 DEFAULT_TIERS = ["paralegal", "lawyer", "coordinator", "police_ally"]
+# The names people read for the tiers' codes; an organisation's own tier shows its code.
+TIER_NAMES = {
+    "paralegal": _("paralegal"),
+    "lawyer": _("lawyer"),
+    "coordinator": _("coordinator"),
+    "police_ally": _("police ally"),
+    "crisis_team": _("crisis team"),
+    "peer_educator": _("peer educator"),
+}
 # No aggregate leaving an organisation shows a count below this, whatever is configured.
 MINIMUM_K = 5
 

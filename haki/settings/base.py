@@ -145,7 +145,10 @@ def huey_from_url(url: str | None, name: str = "haki") -> dict:
 HUEY = huey_from_url(env_secret("HAKI_HUEY_URL"), name=env_str("HAKI_HUEY_NAME") or "haki")
 
 # Messaging. Gateways are told to report deliveries to HAKI_CALLBACK_BASE_URL.
-HAKI_CALLBACK_BASE_URL = env_str("HAKI_CALLBACK_BASE_URL") or "http://127.0.0.1:8000"
+# Unset, it is this machine at PORT, where `haki serve` listens (`PORT=9000 make run`).
+HAKI_CALLBACK_BASE_URL = (
+    env_str("HAKI_CALLBACK_BASE_URL") or f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}"
+)
 # Reverse proxies whose X-Forwarded-For is believed (sign-in lockout, channel allowlists).
 # Loopback only by default: nothing outside the host can arrive from there.
 HAKI_TRUSTED_PROXIES = env_networks("HAKI_TRUSTED_PROXIES", "127.0.0.1,::1")

@@ -250,7 +250,7 @@ def test_refusals_are_explained_in_the_users_words(world):
     client = verified_client(world["a"].users[Role.ANALYST])
     response = client.get(reverse("members:list"))
     assert response.status_code == 403
-    assert b"Your role does not give access to this page." in response.content
+    assert b"Your role here, Analyst, does not give access to this page" in response.content
     assert world["a"].member.alias.encode() not in response.content
 
 
