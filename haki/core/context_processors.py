@@ -22,6 +22,7 @@ NAVIGATION = [
     ("cases:patterns", _("Patterns"), "cases.view_patterns"),
     ("reports:brief", _("Briefs"), "reports.view_brief"),
     ("core:audit", _("Audit trail"), "core.view_audit"),
+    ("core:staff", _("Staff"), "core.manage_staff"),
 ]
 
 
