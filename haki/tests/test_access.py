@@ -52,6 +52,14 @@ ACCESS = {
     "cases:import": ("get", MANAGERS),
     "reports:brief": ("get", (*MANAGERS, Role.ANALYST)),
     "reports:brief_download": ("get", (*MANAGERS, Role.ANALYST)),
+    "core:staff": ("get", MANAGERS),
+    "core:invite": ("get", MANAGERS),
+    "core:staff_member": ("get", MANAGERS),
+    "core:staff_role": ("post", MANAGERS),
+    "core:staff_end_sessions": ("post", MANAGERS),
+    "core:staff_deactivate": ("post", MANAGERS),
+    "core:staff_reset_password": ("post", (Role.OWNER,)),
+    "core:staff_reset_authenticator": ("post", (Role.OWNER,)),
 }
 # What each POST sends: enough to act, nothing naming another organisation's people.
 POST_DATA = {
@@ -59,6 +67,7 @@ POST_DATA = {
     "crisis:raise": {"words": "access check"},  # no area: refused by the form (400) if allowed
     "crisis:close": {"outcome": "access check"},
     "surveys:close_follow_up": {"note": "access check"},
+    "core:staff_role": {"role": Role.ANALYST},
 }
 # Reachable before or without an organisation: sign-in, enrolment, language, health.
 NOT_ORGANISATION_DATA = {
@@ -67,6 +76,7 @@ NOT_ORGANISATION_DATA = {
     "logout",
     "core:switch_organisation",
     "core:reauth",  # asks the signed-in user's own password again
+    "core:accept_invitation",  # the one-time link's token is the key: see test_staff
 }
 # Gateways authenticate with the channel's own credentials: see messaging's tests.
 GATEWAYS = {"gateway"}
@@ -85,6 +95,8 @@ def named_patterns(resolver: URLResolver | None = None, namespace: str = "") -> 
 
 def url_for(name: str, world: dict, org_key: str) -> str:
     target = world[org_key]
+    if name in STAFF_PAGES:
+        return reverse(name, kwargs={"membership": staff_of(target).uuid})
     kwargs = {
         "members:detail": {"member": target.member.uuid},
         "crisis:duty": {"responder": target.responder.uuid},
@@ -104,6 +116,22 @@ def url_for(name: str, world: dict, org_key: str) -> str:
         "cases:attachment": {"case": target.case.uuid, "attachment": target.attachment.uuid},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
+
+
+STAFF_PAGES = [
+    "core:staff_member",
+    "core:staff_role",
+    "core:staff_end_sessions",
+    "core:staff_deactivate",
+    "core:staff_reset_password",
+    "core:staff_reset_authenticator",
+]
+
+
+def staff_of(target) -> object:
+    """The membership staff pages are walked on: the caseworker's (any manager may act
+    on it; a caseworker walking it acts on themselves and is refused anyway)."""
+    return target.users[Role.CASEWORKER].memberships.get(organisation=target.org)
 
 
 def call(client, name: str, url: str):
