@@ -129,7 +129,7 @@ class EscalationSpec(Spec):
 
 class ChannelSpec(Spec):
     uuid: UUID
-    type: Literal["kn", "at", "t", "ex"]
+    type: Literal["kn", "at", "t", "ex", "sim"]
     name: str = Field(min_length=1, max_length=100)
     address: str = Field(min_length=1, max_length=64)
     tps: int = Field(10, ge=1, le=1000)

@@ -23,6 +23,7 @@ NAVIGATION = [
     ("reports:brief", _("Briefs"), "reports.view_brief"),
     ("core:audit", _("Audit trail"), "core.view_audit"),
     ("core:staff", _("Staff"), "core.manage_staff"),
+    ("simulator:phones", _("Phone simulator"), "simulator.use"),
 ]
 
 

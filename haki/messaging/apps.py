@@ -22,7 +22,7 @@ class MessagingConfig(AppConfig):
     label = "messaging"
 
     def ready(self) -> None:
-        from haki.messaging import erasure, spool  # noqa: F401 - connects the erasure signal
+        from haki.messaging import checks, erasure, spool  # noqa: F401 - signal and checks
         from haki.messaging.handlers import register_member_actions
 
         register_member_actions()

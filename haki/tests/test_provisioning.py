@@ -41,13 +41,25 @@ def test_provisioning_the_demo_creates_the_whole_organisation():
     paralegal = Responder.objects.with_phone(org, "+254190000002").get()
     assert paralegal.name == "Demo Paralegal Baraka" and paralegal.language == "en"
     assert sorted(a.code for a in paralegal.areas.all()) == ["KSM-C", "KSM-E"]
-    channel = Channel.objects.get(organisation=org)
-    assert channel.secrets == {"password": "change-me"}
-    assert channel.config["send_url"].endswith("/cgi-bin/sendsms")
+    assert Channel.objects.get(organisation=org).type == "sim"  # the phone simulator
     assert (
         Membership.objects.get(organisation=org, user__username="coordinator").role == "coordinator"
     )
     assert summary.created > 0
+
+
+@pytest.mark.django_db
+def test_a_gateways_password_is_kept_apart_from_its_plain_settings():
+    kannel = DEMO.replace(
+        'type: sim, name: Phone simulator, address: "22384"}',
+        'type: kn, name: Shortcode, address: "22384", username: haki, password: change-me,\n'
+        '     send_url: "http://127.0.0.1:13013/cgi-bin/sendsms"}',
+    )
+    org, _ = provisioning.apply(provisioning.load(kannel))
+    channel = Channel.objects.get(organisation=org)
+    assert channel.secrets == {"password": "change-me"}
+    assert channel.config["send_url"].endswith("/cgi-bin/sendsms")
+    assert "change-me" not in channel.secrets_sealed
 
 
 @pytest.mark.django_db

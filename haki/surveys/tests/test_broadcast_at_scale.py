@@ -25,6 +25,7 @@ for i in range({count}):
                        phone_sealed=ring.seal(phone), phone_index=ring.index(phone)))
 Member.objects.bulk_create(rows, batch_size=1000)
 channel = org.channels.get()
+channel.type = "kn"  # the demo's phone simulator becomes a gateway: the stub
 channel.config = {{**channel.config, "send_url": "{send_url}"}}
 channel.tps = {tps}
 channel.save()
