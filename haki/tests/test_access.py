@@ -60,6 +60,9 @@ ACCESS = {
     "core:staff_deactivate": ("post", MANAGERS),
     "core:staff_reset_password": ("post", (Role.OWNER,)),
     "core:staff_reset_authenticator": ("post", (Role.OWNER,)),
+    "simulator:phones": ("get", PEOPLE_WORKERS),
+    "simulator:phone": ("get", PEOPLE_WORKERS),
+    "simulator:texts": ("get", PEOPLE_WORKERS),
 }
 # What each POST sends: enough to act, nothing naming another organisation's people.
 POST_DATA = {
@@ -114,6 +117,8 @@ def url_for(name: str, world: dict, org_key: str) -> str:
         "cases:edit": {"case": target.case.uuid},
         "cases:attach": {"case": target.case.uuid},
         "cases:attachment": {"case": target.case.uuid, "attachment": target.attachment.uuid},
+        "simulator:phone": {"kind": "member", "person": target.member.uuid},
+        "simulator:texts": {"kind": "member", "person": target.member.uuid},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
