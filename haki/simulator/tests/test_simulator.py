@@ -116,3 +116,16 @@ def test_a_simulated_channel_takes_no_webhooks(demo, client):
     url = f"/c/sim/{channel.uuid}/receive"
     assert client.post(url, {"from": "+254190100001", "text": "HELP", "id": "1"}).status_code == 403
     assert not Msg.objects.exists()
+
+
+def test_a_member_answers_the_demo_poll_on_the_simulator(demo):
+    from haki.surveys.models import Poll, Reply
+    from haki.surveys.sending import send_poll
+
+    client = verified_client(get_user_model().objects.get(username="coordinator"))
+    rose = Member.objects.get(organisation=demo, alias="Rose")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        send_poll(Poll.objects.get(organisation=demo, name="weekly-stop"))
+    assert "Je, ulisimamishwa na polisi" in screen(client, rose)
+    send(client, rose, "Ndiyo")
+    assert Reply.objects.get(member=rose).answer == "yes"
