@@ -23,7 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
@@ -72,7 +72,9 @@ def text_link(request: HttpRequest, phone: str, link: str) -> bool:
 
     organisation = request.organisation
     with translation.override(organisation.default_language):
-        text = _t("You are invited to %(site)s. Set your password within 48 hours: %(link)s") % {
+        text = gettext(
+            "You are invited to %(site)s. Set your password within 48 hours: %(link)s"
+        ) % {
             "site": request.get_host(),
             "link": link,
         }
