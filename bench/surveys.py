@@ -42,7 +42,7 @@ poll = Poll.objects.create(organisation=org, name="bench-answers", question={{"s
 poll.areas.set([answer_area])
 channel = org.channels.get()
 channel.type = "kn"  # the demo's phone simulator becomes a gateway: the stub
-channel.config = {{**channel.config, "send_url": "{send_url}"}}
+channel.configure({{"send_url": "{send_url}", "username": "haki", "password": "change-me"}})
 channel.tps = 1000
 channel.save()
 """

@@ -26,7 +26,7 @@ for i in range({count}):
 Member.objects.bulk_create(rows, batch_size=1000)
 channel = org.channels.get()
 channel.type = "kn"  # the demo's phone simulator becomes a gateway: the stub
-channel.config = {{**channel.config, "send_url": "{send_url}"}}
+channel.configure({{"send_url": "{send_url}", "username": "haki", "password": "change-me"}})
 channel.tps = {tps}
 channel.save()
 """
