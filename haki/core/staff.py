@@ -159,12 +159,17 @@ class StaffListView(OrganisationPermissionMixin, ListView):
         )
 
 
-def show_link(request: HttpRequest, membership: Membership, token: str, texted: bool):
-    """The page that shows a new link, once: only its hash is kept."""
+def show_link(request: HttpRequest, membership: Membership, token: str, texted: bool | None):
+    """The page that shows a new link, once: only its hash is kept. ``texted`` is None
+    when no number was given, False when the text could not be queued."""
     return render(
         request,
         "core/staff_link.html",
-        {"target": membership, "link": accept_link(request, token), "texted": texted},
+        {
+            "target": membership,
+            "link": accept_link(request, token),
+            "texted": None if texted == "" else texted,
+        },
     )
 
 
@@ -191,7 +196,7 @@ class InviteView(OrganisationPermissionMixin, TemplateView):
             invitation, token = Invitation.issue(membership, by=request.user)
             AuditEvent.record(request.user, AuditEvent.Action.CREATE, membership)
             AuditEvent.record(request.user, AuditEvent.Action.CREATE, invitation)
-            texted = bool(data["phone"]) and text_link(
+            texted = data["phone"] and text_link(
                 request, data["phone"], accept_link(request, token)
             )
         return show_link(request, membership, token, texted)
@@ -289,7 +294,7 @@ class ResetPasswordView(StaffActionView):
         )
         AuditEvent.record(request.user, AuditEvent.Action.CREATE, invitation)
         phone = form.cleaned_data["phone"]
-        texted = bool(phone) and text_link(request, phone, accept_link(request, token))
+        texted = phone and text_link(request, phone, accept_link(request, token))
         return show_link(request, target, token, texted)
 
 

@@ -182,6 +182,8 @@ def test_the_owner_of_another_organisation_never_sees_this_ones_data(world, name
     world["a"].follow_up.refresh_from_db()
     assert world["a"].follow_up.closed_on is None
     assert not world["a"].poll.sends.exclude(pk=world["a"].follow_up.reply.poll_send_id).exists()
+    staff = staff_of(world["a"])
+    assert staff.role == Role.CASEWORKER and staff.is_active and staff.sessions_valid_after is None
 
 
 @pytest.mark.parametrize("name", sorted(ACCESS))

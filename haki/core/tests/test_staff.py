@@ -77,6 +77,8 @@ def membership_of(user) -> Membership:
 def test_an_invitation_expires_after_48_hours(world):
     coordinator = verified_client(world["a"].users[Role.COORDINATOR])
     _, link = invite(coordinator, username="late")
+    invitation = Invitation.objects.get()
+    assert invitation.expires_on - invitation.created_on == timedelta(hours=48)
     Invitation.objects.update(expires_on=timezone.now() - timedelta(seconds=1))
     page = Client().get(urlsplit(link).path + "?" + urlsplit(link).query)
     assert page.status_code == 404 and b"expired" in page.content
@@ -268,3 +270,16 @@ def test_the_staff_list_shows_each_persons_role_and_status(world):
     page = owner.get(reverse("core:staff")).content.decode()
     assert "pending-person" in page and "invited" in page
     assert "org-b-owner" not in page
+
+
+def test_a_link_that_cannot_be_texted_says_so_and_is_still_shown(world):
+    world["a"].org.channels.update(is_active=False)
+    owner = verified_client(world["a"].users[Role.OWNER])
+    response = owner.post(
+        reverse("core:invite"),
+        {"username": "no-channel", "role": Role.OPERATOR, "phone": "+254190555125"},
+    )
+    assert (
+        b"could not be texted" in response.content
+        and b"/account/invitation/?t=" in response.content
+    )
