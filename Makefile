@@ -7,7 +7,7 @@ PORT ?= 8000
 PRODUCTION_ENV := DJANGO_SETTINGS_MODULE=haki.settings.production \
 	HAKI_SECRET_KEY=check-only-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ \
 	HAKI_MASTER_KEY=$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
-	HAKI_ALLOWED_HOSTS=haki.example.org
+	HAKI_ALLOWED_HOSTS=haki.example.org HAKI_DATABASE_URL=sqlite://:memory:
 
 .PHONY: run test check install bench clean
 

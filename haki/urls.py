@@ -13,6 +13,7 @@ urlpatterns = [
     path("pulse/", include("haki.surveys.urls")),
     path("cases/", include("haki.cases.urls")),
     path("reports/", include("haki.reports.urls")),
+    path("simulator/", include("haki.simulator.urls")),
     GATEWAY_URL,
     # Ahead of two_factor's own, which keeps its name for reverse("two_factor:login").
     path("account/login/", SignInView.as_view()),

@@ -65,6 +65,13 @@ NAVIGATION = [
         _("Areas, channels, texts, time zone and escalation of the organisation."),
     ),
     ("core:audit", _("Audit trail"), "core.view_audit", _("Who viewed, changed or exported what.")),
+    ("core:staff", _("Staff"), "core.manage_staff", _("Invite staff, change roles, end sessions.")),
+    (
+        "simulator:phones",
+        _("Phone simulator"),
+        "simulator.use",
+        _("Text Haki as any demo member or responder and see its answers."),
+    ),
 ]
 
 

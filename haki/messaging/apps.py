@@ -23,7 +23,7 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         from haki.core import home, words
-        from haki.messaging import erasure, spool  # noqa: F401 - connects the erasure signal
+        from haki.messaging import checks, erasure, spool  # noqa: F401 - signal and checks
         from haki.messaging.handlers import register_member_actions
         from haki.messaging.keywords import command_words_and_keywords
         from haki.messaging.panels import failing_channels

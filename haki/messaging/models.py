@@ -52,6 +52,8 @@ class Channel(models.Model):
         AFRICAS_TALKING = "at", "Africa's Talking"
         TWILIO = "t", "Twilio"
         ANDROID = "ex", _("Android gateway app")
+        # Demo and development only; production settings refuse to start with one.
+        SIMULATOR = "sim", _("Phone simulator")
 
     # Configuration keys that are secrets, stored encrypted.
     SECRET_KEYS = {"password", "api_key", "auth_token", "secret"}

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "haki.surveys",
     "haki.cases",
     "haki.reports",
+    "haki.simulator",
 ]
 
 MIDDLEWARE = [
@@ -263,3 +264,7 @@ LOGGING = {
         "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# The phone simulator (channel type ``sim`` and its page): demo and development only.
+# With it off, its page is not found and a ``sim`` channel stops Haki from starting.
+HAKI_SIMULATOR = False

@@ -78,6 +78,17 @@ ACCESS = {
     "surveys:info_add": ("get", MANAGERS),
     "surveys:info_edit": ("get", MANAGERS),
     "surveys:broadcast_edit": ("get", MANAGERS),
+    "core:staff": ("get", MANAGERS),
+    "core:invite": ("get", MANAGERS),
+    "core:staff_member": ("get", MANAGERS),
+    "core:staff_role": ("post", MANAGERS),
+    "core:staff_end_sessions": ("post", MANAGERS),
+    "core:staff_deactivate": ("post", MANAGERS),
+    "core:staff_reset_password": ("post", (Role.OWNER,)),
+    "core:staff_reset_authenticator": ("post", (Role.OWNER,)),
+    "simulator:phones": ("get", PEOPLE_WORKERS),
+    "simulator:phone": ("get", PEOPLE_WORKERS),
+    "simulator:texts": ("get", PEOPLE_WORKERS),
 }
 # What each POST sends: enough to act, nothing naming another organisation's people.
 POST_DATA = {
@@ -86,6 +97,7 @@ POST_DATA = {
     "crisis:close": {"outcome": "access check"},
     "surveys:close_follow_up": {"note": "access check"},
     "crisis:responder_retire": {},  # not confirmed: refused by the form if allowed
+    "core:staff_role": {"role": Role.ANALYST},
 }
 # Reachable before or without an organisation: sign-in, enrolment, language, health.
 NOT_ORGANISATION_DATA = {
@@ -95,6 +107,7 @@ NOT_ORGANISATION_DATA = {
     "core:switch_organisation",
     "core:reauth",  # asks the signed-in user's own password again
     "core:disable_authenticator",  # the signed-in user's own second factor
+    "core:accept_invitation",  # the one-time link's token is the key: see test_staff
 }
 # Gateways authenticate with the channel's own credentials: see messaging's tests.
 GATEWAYS = {"gateway"}
@@ -132,6 +145,8 @@ def url_for(name: str, world: dict, org_key: str) -> str:
         return reverse(name, kwargs={"info": info_text_of(target).uuid})
     if name == "surveys:broadcast_edit":
         return reverse(name, kwargs={"broadcast": scheduled_broadcast_of(target).uuid})
+    if name in STAFF_PAGES:
+        return reverse(name, kwargs={"membership": staff_of(target).uuid})
     kwargs = {
         "members:detail": {"member": target.member.uuid},
         "crisis:duty": {"responder": target.responder.uuid},
@@ -156,8 +171,26 @@ def url_for(name: str, world: dict, org_key: str) -> str:
         "crisis:responder_retire": {"responder": target.responder.uuid},
         "messaging:channel_edit": {"channel": target.channel.pk},
         "surveys:poll_edit": {"poll": target.poll.uuid},
+        "simulator:phone": {"kind": "member", "person": target.member.uuid},
+        "simulator:texts": {"kind": "member", "person": target.member.uuid},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
+
+
+STAFF_PAGES = [
+    "core:staff_member",
+    "core:staff_role",
+    "core:staff_end_sessions",
+    "core:staff_deactivate",
+    "core:staff_reset_password",
+    "core:staff_reset_authenticator",
+]
+
+
+def staff_of(target) -> object:
+    """The membership staff pages are walked on: the caseworker's (any manager may act
+    on it; a caseworker walking it acts on themselves and is refused anyway)."""
+    return target.users[Role.CASEWORKER].memberships.get(organisation=target.org)
 
 
 def call(client, name: str, url: str):
@@ -203,6 +236,8 @@ def test_the_owner_of_another_organisation_never_sees_this_ones_data(world, name
     world["a"].follow_up.refresh_from_db()
     assert world["a"].follow_up.closed_on is None
     assert not world["a"].poll.sends.exclude(pk=world["a"].follow_up.reply.poll_send_id).exists()
+    staff = staff_of(world["a"])
+    assert staff.role == Role.CASEWORKER and staff.is_active and staff.sessions_valid_after is None
 
 
 @pytest.mark.parametrize("name", sorted(ACCESS))

@@ -55,6 +55,10 @@ class Command(BaseCommand):
             "\nAdd a secret to any authenticator app, or print a fresh code with "
             "`.venv/bin/haki demo_code USERNAME`."
         )
+        self.stdout.write(
+            "No gateway needed: sign in as coordinator and open 'Phone simulator' to text "
+            "HELP as Rose, then ACK and DONE as Demo Paralegal Amani."
+        )
 
 
 def demo_cases(today: datetime.date, count: int = 80) -> bytes:
