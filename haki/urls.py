@@ -13,6 +13,8 @@ urlpatterns = [
     path("pulse/", include("haki.surveys.urls")),
     path("cases/", include("haki.cases.urls")),
     path("reports/", include("haki.reports.urls")),
+    path("credentials/", include("haki.credentials.urls")),
+    path("", include("haki.credentials.public_urls")),
     GATEWAY_URL,
     path("", include(two_factor_urls)),
     path("account/logout/", LogoutView.as_view(), name="logout"),

@@ -21,6 +21,7 @@ NAVIGATION = [
     ("cases:list", _("Cases"), "cases.view_case"),
     ("cases:patterns", _("Patterns"), "cases.view_patterns"),
     ("reports:brief", _("Briefs"), "reports.view_brief"),
+    ("credentials:list", _("ID cards"), "credentials.manage"),
     ("core:audit", _("Audit trail"), "core.view_audit"),
 ]
 
