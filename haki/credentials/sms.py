@@ -65,7 +65,7 @@ def check(context: Context) -> bool:
     context.reply(
         f"credential.{verdict.status}",
         code=codes.display(verdict.code),
-        organisation=verdict.organisation,
+        name=verdict.organisation,
         role=role,
         until=verdict.valid_until.isoformat(),
         since=verdict.valid_from.isoformat(),

@@ -96,6 +96,10 @@ class IssueView(OrganisationPermissionMixin, FormView):
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "organisation": self.request.organisation}
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        issuer = Issuer.for_organisation(self.request.organisation)
+        return super().get_context_data(issuer=issuer, **kwargs)
+
     def form_invalid(self, form: IssueForm) -> HttpResponse:
         response = super().form_invalid(form)
         response.status_code = 400

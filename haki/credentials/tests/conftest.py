@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from haki.core.roles import Role
+from haki.credentials.models import Credential, Issuer
+
+
+def issue(org, holder="Outreach Holder Zawadi", role="paralegal", days=(-10, 355), **kwargs):
+    today = timezone.now().astimezone(org.tzinfo).date()
+    return Credential.issue(
+        org,
+        holder=holder,
+        role=role,
+        valid_from=today + datetime.timedelta(days=days[0]),
+        valid_until=today + datetime.timedelta(days=days[1]),
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def card(world):
+    """A valid card of organisation a, which presents itself as "Community Health Link"."""
+    org = world["a"].org
+    Issuer.objects.create(organisation=org, public_name="Community Health Link")
+    return issue(org, created_by=world["a"].users[Role.COORDINATOR].username)
