@@ -101,14 +101,6 @@ class SigningKey(models.Model):
         return tokens.unb64(self.public_key)
 
 
-class CredentialQuerySet(models.QuerySet):
-    def for_check(self) -> CredentialQuerySet:
-        """What a check reads, in one query."""
-        return self.select_related(
-            "signing_key", "organisation", "organisation__credential_issuer"
-        ).prefetch_related("endorsements")
-
-
 class Credential(models.Model):
     """One card. Its dates and role are signed into its token, so they never change:
     to extend a card, issue a new one and revoke the old."""
@@ -137,8 +129,6 @@ class Credential(models.Model):
     created_by = models.CharField(max_length=150, blank=True, editable=False)
     created_on = models.DateTimeField(auto_now_add=True)
     modified_on = models.DateTimeField(auto_now=True)
-
-    objects = CredentialQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_on", "-pk"]
