@@ -115,3 +115,14 @@ def test_an_old_key_file_does_not_know_a_later_revocation_but_says_how_old_it_is
     card.revoke()
     call_command("credentials", "verify", card.token, "--keys", str(keys))
     assert "revocations as of: " in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_fetches_the_keys_once_from_the_cards_own_site(live_server, world, capsys):
+    card = world["a"].credential
+    url = f"{live_server.url}/v/{card.organisation.slug}/{card.token}"
+    call_command("credentials", "verify", url)
+    assert capsys.readouterr().out.startswith("VALID")
+    forged = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
+    with pytest.raises(CommandError, match="NOT RECOGNISED"):
+        call_command("credentials", "verify", forged)
