@@ -193,3 +193,17 @@ def test_an_information_keyword_equal_to_the_check_word_keeps_its_text(client, w
 def test_check_alone_explains_how_to_check(client, world):
     [reply] = replies_to(text_in(client, world["a"].channel, OFFICER, "CHECK"))
     assert "CHECK K7Q2-8XM4" in reply.text
+
+
+def test_no_check_word_is_already_another_actions_word():
+    from haki.messaging.keywords import ACTIONS, normalise
+
+    others = {
+        normalise(word)
+        for name, action in ACTIONS.items()
+        if name != "check"
+        for words in action.words.values()
+        for word in words
+    }
+    mine = {normalise(word) for words in ACTIONS["check"].words.values() for word in words}
+    assert not mine & others

@@ -30,7 +30,8 @@ from haki.credentials.models import Credential, Issuer
 org = Organisation.objects.get(slug="kannel-cards")
 Issuer.objects.create(organisation=org, public_name="Lakeside Health Outreach")
 card = Credential.issue(org, holder="Kannel Holder Neema", role="peer_educator",
-                        valid_from=datetime.date(2026, 1, 1), valid_until=datetime.date(2099, 6, 30))
+                        valid_from=datetime.date(2026, 1, 1),
+                        valid_until=datetime.date(2099, 6, 30))
 print(json.dumps({"code": card.display_code}))
 """
 REVOKE = """
