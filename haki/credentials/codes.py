@@ -42,6 +42,17 @@ def parse(text: str) -> str | None:
     return cleaned
 
 
+def find_in(words: str) -> str | None:
+    """The code at the start of a text's remaining words, however it was grouped:
+    "K7Q2 8XM4 please", "K7Q28XM4", "k7q2-8xm4 thanks"."""
+    tokens = words.split()
+    for count in (2, 1, len(tokens)):
+        code = parse("".join(tokens[:count]))
+        if code:
+            return code
+    return None
+
+
 def display(code: str) -> str:
     """The printed form: two groups of four, "K7Q2-8XM4"."""
     return f"{code[:4]}-{code[4:]}"

@@ -161,6 +161,7 @@ class Credential(models.Model):
         created_by: str = "",
     ) -> Credential:
         """A new card with a fresh code, signed with the organisation's current key."""
+        Issuer.for_organisation(organisation)  # published from the first card on
         key = SigningKey.current(organisation)
         for _attempt in range(5):  # a clash of 40 random bits is rare; five is plenty
             credential = cls(

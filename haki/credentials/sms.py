@@ -51,7 +51,7 @@ def check(context: Context) -> bool:
     throttle = Throttle("sms", f"{context.organisation.pk}:{context.msg.phone_index}")
     if throttle.blocked():
         return True  # already told once in this period; silence costs nothing
-    code = codes.parse(rest)
+    code = codes.find_in(rest)
     verdict = check_code(code, context.organisation) if code else None
     if verdict is None or not verdict.recognised:
         shown = codes.display(code) if code else rest[:12]

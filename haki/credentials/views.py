@@ -214,7 +214,6 @@ class CardView(OrganisationPermissionMixin, DetailView):
         return super().get_context_data(
             issuer=Issuer.for_organisation(credential.organisation),
             qr=qr_data_uri(url),
-            verification_url=url,
             check_address=self.request.build_absolute_uri(reverse("credentials_public:check")),
             photo=photo,
             **kwargs,

@@ -129,7 +129,7 @@ def test_check_by_sms_answers_valid_then_revoked_at_once(client, world, card):
     assert "Community Health Link" in reply.text and "Paralegal" in reply.text
     assert "Zawadi" not in reply.text
     card.revoke()
-    [reply] = replies_to(text_in(client, channel, OFFICER, f"check {card.code.lower()}"))
+    [reply] = replies_to(text_in(client, channel, OFFICER, f"check {card.code.lower()} please"))
     assert f"{card.display_code}: REVOKED" in reply.text
 
 

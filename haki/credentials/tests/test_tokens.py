@@ -30,6 +30,8 @@ def test_codes_read_aloud_without_confusion_and_carry_forty_bits():
     assert codes.parse("k7q2 8xm4") == codes.parse("K7Q2-8XM4") == "K7Q28XM4"
     assert codes.parse("K7Q2-8XMO") == "K7Q28XM0"  # an O heard as a zero
     assert codes.parse("K7Q2-8XU4") is None and codes.parse("K7Q2") is None
+    for typed in ("K7Q2 8XM4 please", "k7q28xm4 thanks", "K 7 Q 2 8 X M 4"):
+        assert codes.find_in(typed) == "K7Q28XM4", typed
 
 
 def test_the_token_and_its_url_stay_compact_enough_for_a_readable_qr_code(card):
