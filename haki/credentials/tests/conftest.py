@@ -25,5 +25,7 @@ def issue(org, holder="Outreach Holder Zawadi", role="paralegal", days=(-10, 355
 def card(world):
     """A valid card of organisation a, which presents itself as "Community Health Link"."""
     org = world["a"].org
-    Issuer.objects.create(organisation=org, public_name="Community Health Link")
+    Issuer.objects.update_or_create(
+        organisation=org, defaults={"public_name": "Community Health Link"}
+    )
     return issue(org, created_by=world["a"].users[Role.COORDINATOR].username)

@@ -35,7 +35,9 @@ def fits_the_screen(page) -> bool:
 
 def test_the_printed_cards_qr_code_leads_to_its_answer_at_360_pixels(world, live_server):
     a = world["a"]
-    Issuer.objects.create(organisation=a.org, public_name="Community Health Link")
+    Issuer.objects.update_or_create(
+        organisation=a.org, defaults={"public_name": "Community Health Link"}
+    )
     card: Credential = a.credential
     portrait = io.BytesIO()
     Image.new("RGB", (300, 400), (150, 110, 80)).save(portrait, format="JPEG")
