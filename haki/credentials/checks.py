@@ -11,6 +11,7 @@ import hmac
 import time
 import zoneinfo
 from dataclasses import dataclass
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import connection
@@ -134,7 +135,13 @@ def check_code(code: str, organisation: Organisation | None = None) -> Verdict:
 class Throttle:
     """Failed checks counted per period in the database, so every web and worker
     process sees the same counts. A source that failed ``limit`` times in the current
-    period is refused until the next one."""
+    period is refused until the next one.
+
+    Counts only grow within a period, so a process that has seen a source over its
+    limit remembers it until the period ends and writes nothing more for it: a flood
+    of bad checks from one source costs a few writes, not one per request."""
+
+    _over: ClassVar[set[tuple[str, int]]] = set()
 
     def __init__(self, scope: str, source: str):
         digest = hmac.new(
@@ -149,6 +156,8 @@ class Throttle:
         return int(time.time()) // self.period_seconds
 
     def blocked(self) -> bool:
+        if (self.bucket, self.period) in self._over:
+            return True
         failures = (
             CheckCounter.objects.filter(bucket=self.bucket, period=self.period)
             .values_list("failures", flat=True)
@@ -157,19 +166,32 @@ class Throttle:
         return (failures or 0) >= self.limit
 
     def fail(self) -> int:
-        """Count one failure; returns the count in this period (1 for the first)."""
+        """Count one failure; returns the count in this period (1 for the first), or
+        one more than the limit once over it."""
+        period = self.period
+        if (self.bucket, period) in self._over:
+            return self.limit + 1
         table = CheckCounter._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (bucket, period, failures) VALUES (%s, %s, 1) "  # noqa: S608 - the table name is ours
                 f"ON CONFLICT (bucket, period) DO UPDATE SET failures = {table}.failures + 1 "
                 "RETURNING failures",
-                [self.bucket, self.period],
+                [self.bucket, period],
             )
             failures = cursor.fetchone()[0]
         if failures == 1:  # a new period for this source: forget periods long past
-            CheckCounter.objects.filter(period__lt=self.period - 1).delete()
+            CheckCounter.objects.filter(period__lt=period - 1).delete()
+        if failures >= self.limit:
+            Throttle._over = {key for key in self._over if key[1] >= period} | {
+                (self.bucket, period)
+            }
         return failures
+
+    @classmethod
+    def forget(cls) -> None:
+        """Drop what this process remembers (tests, which reuse buckets in one period)."""
+        cls._over = set()
 
 
 def record_failure(throttle: Throttle, actor: str, organisation: Organisation | None) -> bool:

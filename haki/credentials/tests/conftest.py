@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from haki.core.roles import Role
+from haki.credentials.checks import Throttle
 from haki.credentials.models import Credential, Issuer
 
 
@@ -19,6 +20,13 @@ def issue(org, holder="Outreach Holder Zawadi", role="paralegal", days=(-10, 355
         valid_until=today + datetime.timedelta(days=days[1]),
         **kwargs,
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    Throttle.forget()
+    yield
+    Throttle.forget()
 
 
 @pytest.fixture

@@ -100,6 +100,13 @@ def test_an_address_that_keeps_guessing_codes_is_refused_and_the_code_tried_is_n
     for event in failures:
         assert not {"AAAAAAAA", "BBBBBBBB", "CCCCCCCC"} & {event.object_ref, event.object_type}
     assert not CheckCounter.objects.filter(bucket__contains="127.0.0.1").exists()
+    forged = reverse(
+        "credentials_public:verify", args=[card.organisation.slug, altered(card.token)]
+    )
+    for _ in range(5):  # over the limit, a flood of bad scans writes nothing more
+        assert client.get(forged).status_code == 404
+    assert list(CheckCounter.objects.values_list("failures", flat=True)) == [3]
+    assert AuditEvent.objects.count() == before + 3
     other = client.post(
         reverse("credentials_public:check"),
         {"code": card.display_code},
