@@ -109,6 +109,12 @@ def rows(sizes: dict[str, int]) -> list[Row]:
             "patterns_1m_s_postgres", f"patterns, {cases:,} cases, PostgreSQL (s)", "< 1", below(1)
         ),
         Row("brief_1m_s_postgres", f"brief, {cases:,} cases, PostgreSQL (s)"),
+        Row(
+            "verify_page_p99_ms",
+            "ID-card verification page p99 at 100/s, SQLite (ms)",
+            "< 50",
+            below(50),
+        ),
         Row("web_rss_mb", "web process peak RSS (MB)", "< 250", below(250)),
         Row("worker_rss_mb", "worker process peak RSS (MB)", "< 250", below(250)),
         Row("rapidsms_web_rss_mb", "  RapidSMS web process peak RSS (MB)", "reference"),

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from bench import (
+    credentials,
     crisis,
     inbound,
     instructions,
@@ -34,7 +35,7 @@ from bench.processes import PeakMemory
 from haki.tests.services import postgres_problem, redis_problem
 
 RESULTS = Path(__file__).with_name("results.json")
-SECTIONS = ("inbound", "crisis", "broadcast", "patterns")
+SECTIONS = ("inbound", "crisis", "broadcast", "patterns", "credentials")
 PROCESSES = {
     "web_rss_mb": ("haki.wsgi:application",),
     "worker_rss_mb": ("haki.cli run_huey", "haki.cli worker"),
@@ -52,10 +53,18 @@ class Sizes:
     recipients: int = 100_000
     answers: int = 2000  # poll answers
     cases: int = 1_000_000
+    verify_seconds: int = 30  # of card checks at 100 per second
 
 
 QUICK = Sizes(
-    texts=500, rounds=1, alerts=20, pending=200, recipients=10_000, answers=200, cases=10_000
+    texts=500,
+    rounds=1,
+    alerts=20,
+    pending=200,
+    recipients=10_000,
+    answers=200,
+    cases=10_000,
+    verify_seconds=10,
 )
 
 
@@ -128,6 +137,11 @@ def measure(sections: list[str], server: str, redis: str, sizes: Sizes) -> dict[
             lambda: surveys.run(server, sizes.recipients, sizes.answers, huey_url=redis),
         )
         part("patterns", "bench/cases.py", lambda: patterns(server, sizes.cases))
+        part(
+            "credentials",
+            "ID-card verification page on SQLite",
+            lambda: credentials.measure(100, sizes.verify_seconds, 2000, 16, 0.1),
+        )
     queues.empty_queue(redis)
     results.update({name: round(peak, 1) for name, peak in memory.peaks.items()})
     return results
