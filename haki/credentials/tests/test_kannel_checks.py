@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from haki.messaging.tests.kannel import Kannel
+from haki.messaging.tests.kannel import Kannel, require_kannel
 from haki.tests.harness import RunningHaki
 
 pytestmark = pytest.mark.kannel
@@ -41,6 +41,7 @@ Credential.objects.get(organisation__slug="kannel-cards").revoke()
 
 
 def test_a_check_by_sms_through_kannel_says_valid_then_revoked(tmp_path):
+    require_kannel()  # before RunningHaki, which may create a PostgreSQL database
     haki = RunningHaki(tmp_path)
     kannel = Kannel(tmp_path, receive_url=f"{haki.url}/c/kn/{CHANNEL}/receive")
     try:
