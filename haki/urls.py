@@ -14,6 +14,8 @@ urlpatterns = [
     path("cases/", include("haki.cases.urls")),
     path("reports/", include("haki.reports.urls")),
     path("simulator/", include("haki.simulator.urls")),
+    path("credentials/", include("haki.credentials.urls")),
+    path("", include("haki.credentials.public_urls")),
     GATEWAY_URL,
     # Ahead of two_factor's own, which keeps its name for reverse("two_factor:login").
     path("account/login/", SignInView.as_view()),

@@ -64,6 +64,12 @@ NAVIGATION = [
         "core.manage_organisation",
         _("Areas, channels, texts, time zone and escalation of the organisation."),
     ),
+    (
+        "credentials:list",
+        _("ID cards"),
+        "credentials.manage",
+        _("Issue, print and revoke outreach workers' ID cards."),
+    ),
     ("core:audit", _("Audit trail"), "core.view_audit", _("Who viewed, changed or exported what.")),
     ("core:staff", _("Staff"), "core.manage_staff", _("Invite staff, change roles, end sessions.")),
     (

@@ -31,6 +31,8 @@ PUBLIC_PREFIXES = (
     "/favicon.ico",
     "/apple-touch-icon",
     "/robots.txt",
+    "/v/",  # checking an outreach worker's card (haki.credentials)
+    "/.well-known/haki/",
 )
 ENROLMENT_PREFIXES = (
     "/account/two_factor/setup/",

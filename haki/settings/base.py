@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "haki.cases",
     "haki.reports",
     "haki.simulator",
+    "haki.credentials",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +160,11 @@ HAKI_SEND_LEASE_SECONDS = env_int("HAKI_SEND_LEASE_SECONDS", 120, minimum=1)
 HAKI_AUTO_REPLY_HOURS = env_int("HAKI_AUTO_REPLY_HOURS", 24, minimum=1)
 # How many drain tasks share a broadcast's sending (each a worker thread while it runs).
 HAKI_DRAIN_TASKS = env_int("HAKI_DRAIN_TASKS", 4, minimum=1)
+
+# Checks of outreach workers' cards: a phone number or an address that fails this many
+# checks in one period is refused until the next, so codes cannot be enumerated.
+HAKI_CHECK_FAILURES = env_int("HAKI_CHECK_FAILURES", 10, minimum=1)
+HAKI_CHECK_PERIOD_SECONDS = env_int("HAKI_CHECK_PERIOD_SECONDS", 900, minimum=60)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
