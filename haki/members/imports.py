@@ -93,7 +93,8 @@ def suggest(header: Sequence[str]) -> Mapping:
 
 
 def pseudonym() -> str:
-    return "M-" + "".join(secrets.choice(PSEUDONYM_ALPHABET) for _ in range(6))
+    # 32 letters: each random byte picks one with no bias (256 is a multiple of 32).
+    return "M-" + "".join(PSEUDONYM_ALPHABET[b % 32] for b in secrets.token_bytes(6))
 
 
 class RowReader:
@@ -214,8 +215,10 @@ def import_members(
     items = []
     for (number, values), (_phone, member) in zip(rows, found, strict=True):
         if member is None:
-            values.setdefault("alias", pseudonym())
-            values.setdefault("area", mapping.area)
+            if "alias" not in values:
+                values["alias"] = pseudonym()
+            if "area" not in values:
+                values["area"] = mapping.area
             if not values["area"]:
                 reader.row = number
                 reader.problem("area", _("a new member needs an area"))
