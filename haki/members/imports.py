@@ -129,7 +129,7 @@ class RowReader:
         values: dict[str, Any] = {}
         raw = self.cell(cells, "phone")
         try:
-            values["phone"] = normalise_phone(raw, self.org.country)
+            values["phone"] = read_phone(raw, self.org.country)
         except InvalidPhoneNumber:
             self.problem("phone", _("this is not a phone number") if raw else _("this is needed"))
         alias = self.cell(cells, "alias")
@@ -181,6 +181,18 @@ class RowReader:
             self.problem("codewords", reason)
         if words and not reasons:
             values["codewords"] = words
+
+
+def read_phone(raw: str, country: str) -> str:
+    """A number as contact exports write it: RapidPro's ``tel:+254…``, or a number cell
+    of a spreadsheet that lost its leading + (``254…``)."""
+    raw = raw.removeprefix("tel:")
+    try:
+        return normalise_phone(raw, country)
+    except InvalidPhoneNumber:
+        if raw.isdigit():
+            return normalise_phone("+" + raw, country)
+        raise
 
 
 def split(value: str) -> list[str]:

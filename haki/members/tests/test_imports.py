@@ -101,6 +101,23 @@ def test_a_rapidpro_export_is_imported_as_it_is_without_taking_names(world):
     assert Member.objects.with_phone(org, "+254190400001").get().language == "sw"
 
 
+def test_an_xlsx_export_with_numbers_as_number_cells_is_read(world):
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Name", "URN:Tel", "Field:area"])
+    book.active.append(["Legal Name", 254190400003, "CEN"])
+    book.active.append(["Legal Name", "tel:+254190400004", "CEN"])
+    out = io.BytesIO()
+    book.save(out)
+    org = world["a"].org
+    assert import_members(org, read_table(out.getvalue(), "c.xlsx"), "tester") == 2
+    assert Member.objects.with_phone(org, "+254190400003").exists()
+    assert Member.objects.with_phone(org, "+254190400004").exists()
+
+
 def test_a_frontlinesms_export_with_a_chosen_area_and_the_name_chosen_as_alias(world):
     org = world["a"].org
     header = "Name,Mobile Number,Email,Group,Notes"
