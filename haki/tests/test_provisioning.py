@@ -334,6 +334,20 @@ def test_the_documented_ip_allowlist_is_accepted_and_checked():
 
 
 @pytest.mark.django_db
+def test_the_webhook_refuses_addresses_outside_a_provisioned_allowlist(client):
+    from haki.messaging.inbound import forget_channels
+
+    text = DEMO.replace("password: change-me, tps: 10}", 'tps: 10, allowed_ips: ["10.2.0.0/16"]}')
+    org, _ = provisioning.apply(provisioning.load(text))
+    forget_channels()
+    channel = Channel.objects.get(organisation=org)
+    url = f"/c/kn/{channel.uuid}/receive?sender=%2B254190100001&message=hi&id=a1&ts=1700000000"
+    assert client.post(url, data=b"", content_type="text/plain").status_code == 403
+    inside = client.post(url, data=b"", content_type="text/plain", REMOTE_ADDR="10.2.3.4")
+    assert inside.status_code == 200
+
+
+@pytest.mark.django_db
 def test_every_registered_gateway_type_is_accepted(monkeypatch):
     from haki.messaging import channels
 
