@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from haki.core.importing import ImportRejected, run_import
 from haki.core.models import AuditEvent
 from haki.core.spreadsheets import Table, read_table
 from haki.members.imports import Mapping, import_members, suggest
 from haki.members.models import Member
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    # Problems are asserted in English, whatever an earlier test left active.
+    with translation.override("en"):
+        yield
+
 
 HEADER = (
     "alias,phone,area,language,groups,codewords,share_number_with_responders,allow_police_referral"
