@@ -524,7 +524,7 @@ class AuditEvent(models.Model):
             )
             event.hash = prev = event.compute_hash(key)
             events.append(event)
-        cls.objects.bulk_create(events, batch_size=500)
+        cls.objects.bulk_create(events, batch_size=2000)
         AuditHead.objects.filter(pk=head.pk).update(seq=seq, last_hash=prev)
         return events
 

@@ -347,10 +347,31 @@ def test_the_documented_ip_allowlist_is_accepted_and_checked():
 
 
 @pytest.mark.django_db
+def test_the_webhook_refuses_addresses_outside_a_provisioned_allowlist(client):
+    from haki.messaging.inbound import forget_channels
+
+    text = DEMO.replace(
+        'type: sim, name: Phone simulator, address: "22384"}',
+        'type: kn, name: Shortcode, address: "22384", allowed_ips: ["10.2.0.0/16"]}',
+    )
+    assert "allowed_ips" in text
+    org, _ = provisioning.apply(provisioning.load(text))
+    forget_channels()
+    channel = Channel.objects.get(organisation=org)
+    url = f"/c/kn/{channel.uuid}/receive?sender=%2B254190100001&message=hi&id=a1&ts=1700000000"
+    assert client.post(url, data=b"", content_type="text/plain").status_code == 403
+    inside = client.post(url, data=b"", content_type="text/plain", REMOTE_ADDR="10.2.3.4")
+    assert inside.status_code == 200
+
+
+@pytest.mark.django_db
 def test_every_registered_gateway_type_is_accepted(monkeypatch):
     from haki.messaging import channels
 
-    types = channels.channel_types()
-    assert {"kn", "at", "t", "ex"} <= set(types)
+    assert {"kn", "at", "t", "ex", "sim"} <= set(channels.channel_types())
     bad = DEMO.replace("type: sim,", "type: zz,")
-    assert any("channels[0].type" in p and "kn" in p for p in problems_of(bad))
+    assert any("channels[0].type" in p and "'kn'" in p for p in problems_of(bad))
+    # A gateway module registered later is accepted with no change to provisioning.
+    monkeypatch.setitem(channels._gateways(), "zz", channels.gateway_for("sim"))
+    org, _ = provisioning.apply(provisioning.load(bad))
+    assert Channel.objects.get(organisation=org).type == "zz"
