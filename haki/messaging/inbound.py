@@ -7,12 +7,16 @@ the worker, so a slow keyword handler never makes a gateway wait or retry."""
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import time
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from django.core.exceptions import SuspiciousOperation
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 
 from haki.core.phones import InvalidPhoneNumber, normalise_phone
@@ -30,6 +34,17 @@ try:
     QUEUE_ERRORS += (RedisError,)
 except ImportError:  # Redis is an optional extra
     pass
+
+# What can be stored, checked before the gateway gets its 2xx: a text the database would
+# refuse at replay must be refused now, where the gateway sees it.
+EXTERNAL_ID_LENGTH = Msg._meta.get_field("external_id").max_length
+SENDER_LENGTH = 64  # a number or an alphanumeric sender id (11 letters in GSM)
+TEXT_LENGTH = 1600  # ten concatenated parts, and Twilio's own limit
+# NUL, which PostgreSQL refuses in text (also in the texts' keywords, in queries), and
+# lone surrogates, which cannot be encoded at all (JSON's "\ud800").
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+AHEAD = timedelta(days=1)  # a gateway's clock a little fast, not a date in 2999
 
 CACHE_SECONDS = 60
 _channels: dict[UUID, tuple[float, Channel]] = {}
@@ -82,6 +97,31 @@ def sender_number(raw: str, country: str) -> str:
         return normalise_phone(raw, country)
     except InvalidPhoneNumber:
         return raw.strip()
+
+
+def check_incoming(incoming: Incoming) -> Incoming:
+    """The text as read, or BadRequest when the database could not store it."""
+    for name, value, limit in (
+        ("id", incoming.external_id, EXTERNAL_ID_LENGTH),
+        ("sender", incoming.sender, SENDER_LENGTH),
+        ("text", incoming.text, TEXT_LENGTH),
+    ):
+        if len(value) > limit:
+            raise BadRequest(f"{name} is longer than {limit} characters")
+        if UNSTORABLE.search(value):
+            raise BadRequest(f"{name} holds a NUL or a lone surrogate")
+    received_on = incoming.received_on
+    if received_on is not None and not EARLIEST <= received_on <= timezone.now() + AHEAD:
+        raise BadRequest("the date is before 2000 or in the future")
+    return incoming
+
+
+def check_report(report: StatusReport) -> StatusReport:
+    """The report as read, or BadRequest when its ids could not be looked up."""
+    for value in (report.msg_uuid, report.external_id):
+        if value and (len(value) > EXTERNAL_ID_LENGTH or UNSTORABLE.search(value)):
+            raise BadRequest("id is too long or holds a NUL or a lone surrogate")
+    return report
 
 
 def store_incoming(channel: Channel, incoming: Incoming) -> int | None:
@@ -143,18 +183,22 @@ def receive(
     gateway = gateway_for(channel_type)
     try:
         gateway.check(request, channel)
+    except (SuspiciousOperation, MultiPartParserError):  # Twilio's signature reads the body
+        return HttpResponse("bad request: unreadable body", status=400, content_type="text/plain")
     except Forbidden as exc:
         logger.warning("refused a %s request for channel %s: %s", action, channel.uuid, exc)
         return HttpResponse("forbidden", status=403, content_type="text/plain")
     try:
         if action == "status":
-            found = apply_status(channel, gateway.status(request, channel))
+            found = apply_status(channel, check_report(gateway.status(request, channel)))
             return HttpResponse(
                 "ok" if found else "ignored: unknown message", content_type="text/plain"
             )
-        incoming = gateway.incoming(request, channel)
+        incoming = check_incoming(gateway.incoming(request, channel))
     except BadRequest as exc:
         return HttpResponse(f"bad request: {exc}", status=400, content_type="text/plain")
+    except (SuspiciousOperation, MultiPartParserError):  # too many fields, a broken body
+        return HttpResponse("bad request: unreadable body", status=400, content_type="text/plain")
     try:
         store_incoming(channel, incoming)
     except DatabaseError:
