@@ -19,7 +19,6 @@ from haki.core.views import OrganisationPermissionMixin
 from haki.messaging import inbound
 from haki.messaging.models import Channel, Msg
 
-
 # A text is at most 1,600 characters: 64 KB holds it in any encoding, with room to spare.
 GATEWAY_REQUEST_BYTES = 64 * 1024
 

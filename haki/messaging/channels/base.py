@@ -112,9 +112,10 @@ def form(request: HttpRequest) -> QueryDict:
             unquote_to_bytes(request.body.replace(b"+", b" ")).decode(request.encoding or "utf-8")
         except (LookupError, ValueError):
             raise BadRequest(f"body is not valid {request.encoding or 'utf-8'}") from None
-    elif request.content_type == "multipart/form-data":
-        if any("\ufffd" in value for value in request.POST.values()):
-            raise BadRequest("body is not valid utf-8")
+    elif request.content_type == "multipart/form-data" and any(
+        "\ufffd" in value for value in request.POST.values()
+    ):
+        raise BadRequest("body is not valid utf-8")
     return request.POST
 
 

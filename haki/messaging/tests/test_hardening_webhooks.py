@@ -1,0 +1,207 @@
+"""What an attack on the webhooks found (issue 13), one test per finding: every field
+is checked before the gateway gets its 200, so a text answered 200 is a text stored,
+and one that cannot be stored gets a 400 the gateway sees."""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import quote
+
+import pytest
+
+from haki.messaging import inbound as inbound_module
+from haki.messaging import spool
+from haki.messaging.channels.twilio import signature
+from haki.messaging.tests.test_gateways import inbound, kannel_post, make_channel, twilio_post
+
+QUERY = "backend=fake&sender={sender}&message=x&ts={ts}&id={id}&to=20100"
+AT_FORM = {"id": "ATXid_1", "from": "+254190555002", "to": "20100", "date": "2026-11-21T09:30:00Z"}
+TOKEN = {"Authorization": "Token phone-token"}
+
+
+@pytest.fixture
+def org(world):
+    return world["a"].org
+
+
+@pytest.fixture
+def spool_dir(tmp_path, settings):
+    settings.HAKI_SPOOL_DIR = tmp_path / "spool"
+    spool.ensure_writable()
+    inbound_module.forget_channels()
+    yield settings.HAKI_SPOOL_DIR
+    inbound_module.forget_channels()
+
+
+def kannel_raw(client, channel, ext_id: str, sender="%2B254190555001", ts="1795263728", body=b"x"):
+    query = QUERY.format(sender=sender, ts=ts, id=ext_id)
+    return client.post(
+        f"/c/kn/{channel.uuid}/receive?{query}", data=body, content_type="text/plain; charset=utf-8"
+    )
+
+
+def form_post(client, url: str, body: bytes, **headers):
+    return client.post(
+        url, data=body, content_type="application/x-www-form-urlencoded", headers=headers
+    )
+
+
+def twilio_raw(client, channel, body: bytes, decoded: dict[str, str]):
+    """A signed Twilio post of raw ``body``; ``decoded`` is what Django reads from it."""
+    url = f"/c/t/{channel.uuid}/receive"
+    signed = signature(f"http://testserver{url}", {k: [v] for k, v in decoded.items()}, "tw")
+    return form_post(client, url, body, **{"X-Twilio-Signature": signed})
+
+
+# 4. Answered 200, then refused by the database at replay ---------------------------------
+
+
+def test_a_kannel_id_of_300_characters_or_with_a_nul_is_refused_and_nothing_is_spooled(
+    world, client, spool_dir
+):
+    channel = world["a"].channel
+    for ext_id in ("k" * 300, "k-%00-1"):
+        response = kannel_raw(client, channel, ext_id)
+        assert response.status_code == 400, ext_id
+    assert kannel_raw(client, channel, "k-2", sender="%2B2541905%00").status_code == 400
+    assert inbound(channel) == [] and spool.pending() == []
+
+
+def test_the_longest_id_and_text_that_can_be_stored_are_stored(world, client, spool_dir):
+    channel = world["a"].channel
+    text = "Я" * inbound_module.TEXT_LENGTH
+    assert kannel_post(client, channel, text, ext_id="k" * 255).status_code == 200
+    (msg,) = inbound(channel)
+    assert msg.external_id == "k" * 255 and msg.text == text
+    assert spool.pending() == []
+
+
+def test_dates_out_of_range_and_unencodable_characters_are_refused(org, client, spool_dir):
+    channel = make_channel(org, "at", username="sandbox", api_key="at-key")
+    for date in ("9999-12-31T23:59:59Z", "1970-01-01T00:00:00Z", "2999-01-01T00:00:00Z"):
+        form = {**AT_FORM, "text": "x", "date": date}
+        assert client.post(f"/c/at/{channel.uuid}/receive", form).status_code == 400, date
+    assert (
+        kannel_raw(client, org.channels.get(type="kn"), "k-3", ts="99999999999").status_code == 400
+    )
+    android = make_channel(org, "ex", send_url="http://127.0.0.1:9/send", secret="phone-token")
+    response = client.post(
+        f"/c/ex/{android.uuid}/receive",
+        data='{"from": "+254190555004", "text": "a \\ud800 b", "id": "a-1"}',
+        content_type="application/json",
+        headers=TOKEN,
+    )
+    assert response.status_code == 400
+    assert inbound(channel) == [] and inbound(android) == [] and spool.pending() == []
+
+
+def test_a_delivery_report_with_a_nul_in_its_id_is_refused(org, client):
+    channel = make_channel(org, "at", username="sandbox", api_key="at-key")
+    response = client.post(f"/c/at/{channel.uuid}/status", {"id": "AT\x00x", "status": "Failed"})
+    assert response.status_code == 400
+
+
+# 8. Texts and requests of any size ---------------------------------------------------------
+
+
+def test_a_text_over_1600_characters_is_refused_on_every_gateway(org, world, client):
+    long_text = "x" * (inbound_module.TEXT_LENGTH + 1)
+    kannel = world["a"].channel
+    at = make_channel(org, "at", username="sandbox", api_key="at-key")
+    twilio = make_channel(org, "t", account_sid="AC1", auth_token="tw")
+    android = make_channel(org, "ex", send_url="http://127.0.0.1:9/send", secret="phone-token")
+    twilio_form = {"MessageSid": "SM1", "AccountSid": "AC1", "From": "+254190555003"}
+    twilio_form["Body"] = long_text
+    answers = [
+        kannel_post(client, kannel, long_text).status_code,
+        client.post(f"/c/at/{at.uuid}/receive", {**AT_FORM, "text": long_text}).status_code,
+        twilio_post(client, twilio, twilio_form, token="tw").status_code,
+        client.post(
+            f"/c/ex/{android.uuid}/receive",
+            {"from": "+254190555004", "text": long_text, "id": "a-1"},
+            headers=TOKEN,
+        ).status_code,
+    ]
+    assert answers == [400, 400, 400, 400]
+    assert not any(inbound(c) for c in (kannel, at, twilio, android))
+
+
+def test_a_request_over_64_kb_gets_a_413_and_no_traceback(world, client, caplog):
+    channel = world["a"].channel
+    with caplog.at_level(logging.WARNING):
+        for size in (64 * 1024 + 1, 3 * 1024 * 1024):
+            response = kannel_raw(client, channel, f"big-{size}", body=b"x" * size)
+            assert response.status_code == 413
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert "Traceback" not in caplog.text
+    assert inbound(channel) == []
+
+
+# 9. JSON nested beyond Python's recursion limit -------------------------------------------
+
+
+def test_deeply_nested_json_to_the_android_webhook_is_refused(org, client):
+    channel = make_channel(org, "ex", send_url="http://127.0.0.1:9/send", secret="phone-token")
+    url = f"/c/ex/{channel.uuid}/receive"
+    answers = [
+        client.post(url, data=body, content_type="application/json", headers=TOKEN).status_code
+        for body in (
+            "[" * 60_000,
+            '{"id": "a-1", "from": "+254190555004", "text": ' + "[" * 60_000,
+            "[" * 200_000,  # the size bound refuses it before it is parsed
+        )
+    ]
+    assert answers == [400, 400, 413]
+    assert inbound(channel) == []
+
+
+# 10. Bytes that are not UTF-8 ---------------------------------------------------------------
+
+
+def test_invalid_utf8_is_refused_on_every_gateway_never_stored_as_replacement_characters(
+    org, world, client
+):
+    at = make_channel(org, "at", username="sandbox", api_key="at-key")
+    at_body = b"id=AT1&from=%2B254190555002&to=20100&date=2026-11-21T09%3A30%3A00Z&text=caf%E9"
+    assert form_post(client, f"/c/at/{at.uuid}/receive", at_body).status_code == 400
+    android = make_channel(org, "ex", send_url="http://127.0.0.1:9/send", secret="phone-token")
+    android_body = b"id=a-1&from=%2B254190555004&text=%FF%FE"
+    assert (
+        form_post(client, f"/c/ex/{android.uuid}/receive", android_body, **TOKEN).status_code == 400
+    )
+    twilio = make_channel(org, "t", account_sid="AC1", auth_token="tw")
+    decoded = {"MessageSid": "SM1", "AccountSid": "AC1", "From": "+254190555003", "Body": "\ufffd"}
+    twilio_body = b"MessageSid=SM1&AccountSid=AC1&From=%2B254190555003&Body=%C3"
+    assert twilio_raw(client, twilio, twilio_body, decoded).status_code == 400
+    kannel = world["a"].channel
+    assert kannel_raw(client, kannel, "k-%E9", sender="%2B254190555001").status_code == 400
+    assert kannel_raw(client, kannel, "k-4", body=b"caf\xe9").status_code == 400
+    assert not any(inbound(c) for c in (at, android, twilio, kannel))
+    # A real replacement character, sent as valid UTF-8, is a text like any other.
+    valid = at_body.replace(b"caf%E9", quote("caf\ufffd").encode())
+    assert form_post(client, f"/c/at/{at.uuid}/receive", valid).status_code == 200
+    assert [m.text for m in inbound(at)] == ["caf\ufffd"]
+
+
+# 13. Kannel's receive URL takes POST only ---------------------------------------------------
+
+
+def test_kannel_receive_refuses_get_and_its_delivery_reports_still_take_get(world, client):
+    channel = world["a"].channel
+    query = QUERY.format(sender="%2B254190555001", ts="1795263728", id="k-get")
+    response = client.get(f"/c/kn/{channel.uuid}/receive?{query}")
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert inbound(channel) == []
+    msg = world["a"].inbox_msg
+    answer = client.get(f"/c/kn/{channel.uuid}/status?uuid={msg.uuid}&status=1")
+    assert answer.status_code == 200
+
+
+def test_json_payloads_hold_only_flat_fields(org, client):
+    channel = make_channel(org, "ex", send_url="http://127.0.0.1:9/send", secret="phone-token")
+    body = json.dumps({"id": "a-1", "from": "+254190555004", "text": {"nested": "x"}})
+    response = client.post(
+        f"/c/ex/{channel.uuid}/receive", data=body, content_type="application/json", headers=TOKEN
+    )
+    assert response.status_code == 400 and inbound(channel) == []
