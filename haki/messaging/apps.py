@@ -22,8 +22,18 @@ class MessagingConfig(AppConfig):
     label = "messaging"
 
     def ready(self) -> None:
-        from haki.messaging import erasure, spool  # noqa: F401 - connects the erasure signal
+        from django.db import transaction
+        from django.db.models.signals import post_delete, post_save
+
+        from haki.messaging import directory, erasure, spool  # noqa: F401 - erasure signal
         from haki.messaging.handlers import register_member_actions
+        from haki.messaging.models import Channel
+
+        def channel_changed(**kwargs: object) -> None:
+            transaction.on_commit(directory.refresh_quietly)
+
+        post_save.connect(channel_changed, sender=Channel, weak=False)
+        post_delete.connect(channel_changed, sender=Channel, weak=False)
 
         register_member_actions()
         engines = {database["ENGINE"] for database in settings.DATABASES.values()}

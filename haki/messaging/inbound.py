@@ -20,7 +20,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 
 from haki.core.phones import InvalidPhoneNumber, normalise_phone
-from haki.messaging import spool, tasks
+from haki.messaging import directory, spool, tasks
 from haki.messaging.channels import BadRequest, Forbidden, Incoming, StatusReport, gateway_for
 from haki.messaging.models import Channel, Msg
 
@@ -61,10 +61,12 @@ PROGRESS = {
 
 
 def find_channel(channel_type: str, channel_uuid: UUID) -> Channel | None:
-    """The active channel, from the database or, while it is down, from memory.
+    """The active channel, from the database or, while it is down, from memory or the
+    channel directory.
 
     Channels are kept decrypted in memory for a minute so that a database outage
-    does not stop the gateway from being recognised and its texts spooled."""
+    does not stop the gateway from being recognised and its texts spooled; a process
+    started during the outage finds them in the directory (``directory.py``)."""
     cached = _channels.get(channel_uuid)
     if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
         channel = cached[1]
@@ -80,8 +82,12 @@ def find_channel(channel_type: str, channel_uuid: UUID) -> Channel | None:
                 _channels[channel_uuid] = (time.monotonic(), channel)
         except DatabaseError:
             if cached is None:
-                raise
-            channel = cached[1]
+                channel = directory.lookup(channel_uuid)
+                if channel is None:
+                    raise  # without the database's word, never "unknown channel"
+                _channels[channel_uuid] = (time.monotonic(), channel)
+            else:
+                channel = cached[1]
     if channel is None or channel.type != channel_type:
         return None
     return channel

@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import json
 import logging
+import urllib.error
+import urllib.request
 from urllib.parse import quote
 
 import pytest
+from django.test import TestCase
 
+from haki.messaging import directory, spool
 from haki.messaging import inbound as inbound_module
-from haki.messaging import spool
 from haki.messaging.channels.twilio import signature
 from haki.messaging.tests.test_gateways import inbound, kannel_post, make_channel, twilio_post
+from haki.messaging.tests.test_spool import database_down
+from haki.processes import gunicorn_command
+from haki.tests.harness import RunningHaki, free_port, wait_until
 
 QUERY = "backend=fake&sender={sender}&message=x&ts={ts}&id={id}&to=20100"
 AT_FORM = {"id": "ATXid_1", "from": "+254190555002", "to": "20100", "date": "2026-11-21T09:30:00Z"}
@@ -205,3 +211,63 @@ def test_json_payloads_hold_only_flat_fields(org, client):
         f"/c/ex/{channel.uuid}/receive", data=body, content_type="application/json", headers=TOKEN
     )
     assert response.status_code == 400 and inbound(channel) == []
+
+
+# 5. A web process started during a database outage -----------------------------------------
+
+
+def test_a_channel_is_found_in_the_directory_when_the_database_is_down_and_nothing_is_cached(
+    world, client, spool_dir, monkeypatch
+):
+    channel = world["a"].channel
+    directory.refresh()
+    assert channel.secrets["password"].encode() not in directory.path().read_bytes()
+    with monkeypatch.context() as patch:
+        database_down(patch)
+        assert kannel_raw(client, channel, "outage-1").status_code == 200
+    assert len(spool.pending()) == 1
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert spool.replay() == 1
+    assert [m.external_id for m in inbound(channel)] == ["outage-1"]
+
+
+ORGANISATION = """
+organisation: {{slug: outage, name: Outage Test Network, country: KE, timezone: Africa/Nairobi}}
+channels:
+  - {{uuid: {channel}, type: kn, name: Shortcode, address: "20777", secret: kn-secret}}
+"""
+CHANNEL = "5b0e6d2a-3c4f-4a1b-9e8d-7f6a5b4c3d2e"
+STORED = """
+from haki.messaging import spool
+from haki.messaging.models import Msg
+spool.replay()
+print([(m.external_id, m.text) for m in Msg.objects.filter(external_id="outage-7")])
+"""
+
+
+def test_a_web_process_started_while_the_database_is_down_spools_texts_for_later(tmp_path):
+    with RunningHaki(tmp_path) as haki:
+        haki.provision(ORGANISATION.format(channel=CHANNEL))
+        haki.haki("collectstatic", "--no-input", "-v", "0")
+        reachable = haki.env["HAKI_DATABASE_URL"]
+        haki.env["HAKI_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{free_port()}/gone"
+        haki._start("web", gunicorn_command(f"127.0.0.1:{haki.port}", 1, 2, "/dev/null"))
+        wait_until(lambda: answers(f"{haki.url}/healthz") == 500, 60, what="the web server")
+        query = QUERY.format(sender="%2B254190555001", ts="1795263728", id="outage-7")
+        url = f"{haki.url}/c/kn/{CHANNEL}/receive?{query}&secret=kn-secret"
+        assert answers(url, b"arrested at the market") == 200
+        assert answers(url.replace("kn-secret", "guessed"), b"forged") == 403
+        assert len(list((tmp_path / "spool").glob("*.msg"))) == 1
+        haki.env["HAKI_DATABASE_URL"] = reachable
+        assert haki.shell(STORED).strip() == "[('outage-7', 'arrested at the market')]"
+
+
+def answers(url: str, body: bytes | None = None) -> int:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "text/plain"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return 0
