@@ -36,6 +36,7 @@ from haki.core.roles import Role
 from haki.crisis.models import Responder
 from haki.members.models import Member, MemberGroup, normalise_codewords
 from haki.messaging.models import Channel, Keyword, MessageTemplate
+from haki.messaging.sendurls import UnsafeSendUrl, check_send_url
 
 LANGUAGE_CODES = [code for code, _ in settings.LANGUAGES]
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
@@ -52,6 +53,8 @@ class OrganisationSpec(Spec):
     country: str
     timezone: str = "UTC"
     languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
+    # Channels may send to a gateway on this machine (loopback): Kannel beside Haki.
+    allow_local_gateways: bool = False
 
     @field_validator("country")
     @classmethod
@@ -353,6 +356,11 @@ def check(spec: ProvisionSpec, node: yaml.Node) -> None:
         owner = Channel.objects.filter(uuid=channel.uuid).exclude(organisation__slug=org.slug)
         if owner.exists():
             problem(("channels", i, "uuid"), "this channel uuid belongs to another organisation")
+        if channel.send_url:
+            try:
+                check_send_url(channel.send_url, org.allow_local_gateways)
+            except UnsafeSendUrl as exc:
+                problem(("channels", i, "send_url"), str(exc))
 
     def check_phone(loc: tuple[Any, ...], raw: str, seen: dict[str, int]) -> None:
         try:
@@ -485,6 +493,7 @@ def apply(spec: ProvisionSpec) -> tuple[Organisation, Summary]:
         country=o.country,
         timezone=o.timezone,
         languages=o.languages,
+        allow_local_gateways=o.allow_local_gateways,
         ack_timeout_seconds=spec.escalation.ack_timeout_seconds,
         escalation_tiers=spec.escalation.tiers,
         suppression_k=spec.reports.k,

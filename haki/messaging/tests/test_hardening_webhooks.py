@@ -13,12 +13,17 @@ from urllib.parse import quote
 import pytest
 from django.test import TestCase
 
-from haki.messaging import directory, spool
+from haki import provisioning
+from haki.messaging import directory, outbox, spool
 from haki.messaging import inbound as inbound_module
 from haki.messaging.channels.twilio import signature
+from haki.messaging.models import Msg
+from haki.messaging.sendurls import UnsafeSendUrl, check_send_url
+from haki.messaging.tests.stub_gateway import StubGateway
 from haki.messaging.tests.test_gateways import inbound, kannel_post, make_channel, twilio_post
 from haki.messaging.tests.test_spool import database_down
 from haki.processes import gunicorn_command
+from haki.provisioning import ProvisioningError
 from haki.tests.harness import RunningHaki, free_port, wait_until
 
 QUERY = "backend=fake&sender={sender}&message=x&ts={ts}&id={id}&to=20100"
@@ -271,3 +276,80 @@ def answers(url: str, body: bytes | None = None) -> int:
         return error.code
     except OSError:
         return 0
+
+
+# 14. Gateway send URLs that reach the cloud's metadata or this machine's services -----------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fe80::1]:8080/send",
+        "http://[::ffff:169.254.169.254]/",
+        "http://2852039166/",  # 169.254.169.254 written as a number, resolved as a name
+    ],
+)
+def test_a_link_local_send_url_is_refused_even_where_local_gateways_are_allowed(url):
+    with pytest.raises(UnsafeSendUrl, match="link-local"):
+        check_send_url(url, allow_local=True)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:6379/", "http://localhost:13013/", "http://[::1]/", "http://0.0.0.0/"]
+)
+def test_a_loopback_send_url_needs_the_organisation_to_allow_local_gateways(url):
+    with pytest.raises(UnsafeSendUrl, match="allow_local_gateways"):
+        check_send_url(url, allow_local=False)
+    check_send_url(url, allow_local=True)
+
+
+def test_public_addresses_and_names_that_do_not_resolve_pass():
+    check_send_url("https://203.0.113.7/cgi-bin/sendsms", allow_local=False)
+    check_send_url("http://phone.invalid:8080/send", allow_local=False)
+    with pytest.raises(UnsafeSendUrl, match="http"):
+        check_send_url("file:///etc/passwd", allow_local=True)
+
+
+PROVISIONED = """
+organisation: {{slug: urls, name: URL Test, country: KE{extra}}}
+channels:
+  - {{uuid: 3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a, type: kn, name: Shortcode, address: "20100",
+     send_url: "{url}", username: haki, password: pw}}
+"""
+
+
+@pytest.mark.django_db
+def test_provisioning_refuses_a_metadata_or_loopback_send_url_unless_local_is_allowed():
+    for url, extra in (
+        ("http://169.254.169.254/", ", allow_local_gateways: true"),
+        ("http://127.0.0.1:6379/", ""),
+    ):
+        with pytest.raises(ProvisioningError) as refused:
+            provisioning.load(PROVISIONED.format(url=url, extra=extra))
+        (problem,) = refused.value.problems
+        assert problem.field == "channels[0].send_url" and url not in str(problem)
+    spec = provisioning.load(
+        PROVISIONED.format(url="http://127.0.0.1:13013/", extra=", allow_local_gateways: true")
+    )
+    org, _ = provisioning.apply(spec)
+    assert org.allow_local_gateways is True
+
+
+def test_a_send_to_a_refused_url_fails_clearly_and_makes_no_request(world):
+    org = world["a"].org
+    gateway = StubGateway()
+    try:
+        channel = make_channel(
+            org, "kn", send_url=f"{gateway.url}/cgi-bin/sendsms", username="haki", password="pw"
+        )
+        org.allow_local_gateways = False
+        org.save()
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            msg = outbox.queue(org, "+254190555001", "hello", channel=channel)
+        msg.refresh_from_db()
+        assert msg.status == Msg.Status.FAILED and msg.attempts == 1
+        assert msg.error.startswith("send_url refused") and "allow_local_gateways" in msg.error
+        assert gateway.requests == []
+    finally:
+        gateway.close()
