@@ -4,11 +4,13 @@ and one that cannot be stored gets a 400 the gateway sees."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import urllib.error
 import urllib.request
 from urllib.parse import quote
+from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.test import TestCase
@@ -353,3 +355,33 @@ def test_a_send_to_a_refused_url_fails_clearly_and_makes_no_request(world):
         assert gateway.requests == []
     finally:
         gateway.close()
+
+
+# Found by the fuzz test: a charset Django cannot decode with -------------------------------
+
+
+def call_wsgi(method: str, path: str, content_type: str, body: bytes = b"", length=None):
+    """One request through Haki's WSGI application, as gunicorn makes it."""
+    from haki.wsgi import application
+
+    query = "id=caf%C3%A9&sender=%2B254190555001"
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "CONTENT_TYPE": content_type,
+        "CONTENT_LENGTH": str(len(body) if length is None else length),
+        "wsgi.input": io.BytesIO(body),
+    }
+    setup_testing_defaults(environ)
+    statuses: list[str] = []
+    b"".join(application(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+    return statuses[0]
+
+
+def test_a_charset_that_cannot_decode_a_query_string_is_ignored_not_answered_with_500():
+    path = "/c/kn/5b0e6d2a-3c4f-4a1b-9e8d-7f6a5b4c3d2e/receive"
+    for charset in ("idna", "rot13", "punycode"):
+        assert call_wsgi("GET", path, f"text/plain; charset={charset}").startswith("405")
+        big = call_wsgi("POST", path, f"text/plain; charset={charset}", length=10**6)
+        assert big.startswith("413")
