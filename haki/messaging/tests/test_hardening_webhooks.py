@@ -13,6 +13,8 @@ from urllib.parse import quote
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import TestCase
 
 from haki import provisioning
@@ -361,21 +363,31 @@ def test_a_send_to_a_refused_url_fails_clearly_and_makes_no_request(world):
 
 
 def call_wsgi(method: str, path: str, content_type: str, body: bytes = b"", length=None):
-    """One request through Haki's WSGI application, as gunicorn makes it."""
+    """One request through Haki's WSGI application, as gunicorn makes it (without the
+    connection clean-up a server does between requests, as Django's test client)."""
     from haki.wsgi import application
 
-    query = "id=caf%C3%A9&sender=%2B254190555001"
     environ = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
-        "QUERY_STRING": query,
+        "QUERY_STRING": "id=caf%C3%A9&sender=%2B254190555001",
         "CONTENT_TYPE": content_type,
         "CONTENT_LENGTH": str(len(body) if length is None else length),
         "wsgi.input": io.BytesIO(body),
     }
     setup_testing_defaults(environ)
     statuses: list[str] = []
-    b"".join(application(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        answer = application(
+            environ, lambda status, headers, exc_info=None: statuses.append(status)
+        )
+        b"".join(answer)
+        answer.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return statuses[0]
 
 
