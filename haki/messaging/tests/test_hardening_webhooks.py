@@ -26,7 +26,7 @@ from haki.messaging.sendurls import UnsafeSendUrl, check_send_url
 from haki.messaging.tests.stub_gateway import StubGateway
 from haki.messaging.tests.test_gateways import inbound, kannel_post, make_channel, twilio_post
 from haki.messaging.tests.test_spool import database_down
-from haki.processes import gunicorn_command
+from haki.processes import haki_command
 from haki.provisioning import ProvisioningError
 from haki.tests.harness import RunningHaki, free_port, wait_until
 
@@ -260,7 +260,9 @@ def test_a_web_process_started_while_the_database_is_down_spools_texts_for_later
         haki.haki("collectstatic", "--no-input", "-v", "0")
         reachable = haki.env["HAKI_DATABASE_URL"]
         haki.env["HAKI_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{free_port()}/gone"
-        haki._start("web", gunicorn_command(f"127.0.0.1:{haki.port}", 1, 2, "/dev/null"))
+        # `haki web`, as systemd restarts it: it does not wait for the database.
+        web = ("web", "--bind", f"127.0.0.1:{haki.port}", "--workers", "1", "--threads", "2")
+        haki._start("web", haki_command(*web))
         wait_until(lambda: answers(f"{haki.url}/healthz") == 500, 60, what="the web server")
         query = QUERY.format(sender="%2B254190555001", ts="1795263728", id="outage-7")
         url = f"{haki.url}/c/kn/{CHANNEL}/receive?{query}&secret=kn-secret"
