@@ -14,6 +14,7 @@ from haki.core.models import Organisation
 from haki.core.provisioning import LANGUAGE_CODES
 from haki.messaging.channels import channel_types
 from haki.messaging.models import Channel, Keyword, MessageTemplate
+from haki.messaging.sendurls import UnsafeSendUrl, check_send_url
 from haki.provisioning import Changes, Context, Section, Spec, assign, register, save_all
 
 COLUMNS = ("type", "name", "address", "tps")
@@ -81,6 +82,11 @@ def check_channels(context: Context, items: list[ChannelSpec]) -> None:
             context.problem(
                 ("channels", i, "uuid"), "this channel uuid belongs to another organisation"
             )
+        if channel.send_url:
+            try:
+                check_send_url(channel.send_url, context.allow_local_gateways)
+            except UnsafeSendUrl as exc:
+                context.problem(("channels", i, "send_url"), str(exc))
 
 
 def _settings(channel: Channel, item: ChannelSpec, created: bool) -> tuple[dict, dict]:
