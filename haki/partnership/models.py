@@ -109,7 +109,10 @@ class Ally(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.POLICE)
     name_sealed = models.TextField(editable=False)
     service_number_sealed = models.TextField(blank=True, editable=False)
-    service_number_index = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    # Null, not "", for allies without one: the unique index ignores nulls.
+    service_number_index = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True, editable=False
+    )
     rank = models.CharField(_("rank"), max_length=64, blank=True)
     # Roles as " a b " so that one role is found with a plain LIKE on every database.
     roles_text = models.CharField(max_length=200, blank=True, default="", editable=False)
