@@ -7,7 +7,17 @@ import datetime
 from pydantic import Field
 
 from haki.core.models import Organisation
-from haki.partnership.models import Ally, ForceSize, Station
+from haki.partnership.models import (
+    SCORE_MAX,
+    Ally,
+    Attendance,
+    Facilitator,
+    ForceSize,
+    Module,
+    Station,
+    Training,
+    normalise_service_number,
+)
 from haki.partnership.people import AllyRow, posting_problems, save_allies
 from haki.provisioning import (
     Changes,
@@ -44,6 +54,30 @@ class AllySpec(Spec):
     posted_on: datetime.date | None = None
     phone: str | None = None
     consent_listed: bool = False
+    user: str | None = None  # the username of a police ally who signs in
+
+
+class ModuleSpec(Spec):
+    title: str = Field(min_length=1, max_length=200)
+    hours: float = Field(gt=0, le=100)
+
+
+class AttendeeSpec(Spec):
+    service_number: str = Field(min_length=1, max_length=64)
+    pre_score: int | None = Field(default=None, ge=0, le=SCORE_MAX)
+    post_score: int | None = Field(default=None, ge=0, le=SCORE_MAX)
+
+
+class TrainingSpec(Spec):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Training.Kind
+    starts_on: datetime.date
+    ends_on: datetime.date
+    place: str = Field(default="", max_length=200)
+    area: str | None = None
+    modules: list[ModuleSpec] = Field(default_factory=list, max_length=50)
+    facilitators: list[str] = Field(default_factory=list, max_length=100)  # service numbers
+    attendance: list[AttendeeSpec] = Field(default_factory=list, max_length=5000)
 
 
 def check_stations(context: Context, items: list[StationSpec]) -> None:
@@ -149,6 +183,130 @@ def reconcile_allies(org: Organisation, items: list[AllySpec], changes: Changes)
             [Problem(None, f"allies[{p.place}].{p.column}", p.reason) for p in problems]
         )
     save_allies(org, rows, changes, "allies")
+    link_users(org, items)
+
+
+def link_users(org: Organisation, items: list[AllySpec]) -> None:
+    """A police ally who signs in sees their own training record through this link."""
+    names = {item.user for item in items if item.user}
+    if not names:
+        return
+    users = dict(
+        org.memberships.filter(user__username__in=names).values_list("user__username", "user_id")
+    )
+    for item in items:
+        if item.user:
+            index = org.keyring.index(normalise_service_number(None, item.service_number))
+            Ally.objects.filter(organisation=org, service_number_index=index).update(
+                user_id=users.get(item.user)
+            )
+
+
+def check_trainings(context: Context, items: list[TrainingSpec]) -> None:
+    numbers = {
+        normalise_service_number(None, a.service_number) for a in context.items("allies") or []
+    }
+    if context.organisation is not None:
+        numbers |= {a.service_number for a in context.organisation.allies.all()}
+    for i, item in enumerate(items):
+        if item.ends_on < item.starts_on:
+            context.problem(
+                ("trainings", i, "ends_on"), "a training ends on or after its first day"
+            )
+        if item.area is not None and item.area not in context.area_codes:
+            context.problem(("trainings", i, "area"), f"no area with code {item.area!r}")
+        for j, who in enumerate(item.attendance):
+            if normalise_service_number(None, who.service_number) not in numbers:
+                context.problem(
+                    ("trainings", i, "attendance", j, "service_number"), "no ally has this number"
+                )
+        for j, number in enumerate(item.facilitators):
+            if normalise_service_number(None, number) not in numbers:
+                context.problem(("trainings", i, "facilitators", j), "no ally has this number")
+
+
+def reconcile_trainings(org: Organisation, items: list[TrainingSpec], changes: Changes) -> None:
+    """One training per name and first day; its modules, facilitators and attendance
+    become what the file gives. A few statements whatever the number of trainings."""
+    areas = dict(org.areas.values_list("code", "pk"))
+    ring = org.keyring
+    allies = dict(Ally.objects.filter(organisation=org).values_list("service_number_index", "pk"))
+
+    def ally(number: str) -> int:
+        return allies[ring.index(normalise_service_number(None, number))]
+
+    found = {
+        (t.name, t.starts_on): t
+        for t in Training.objects.filter(organisation=org, name__in={i.name for i in items})
+    }
+    new, changed, edits = [], [], []
+    for index, item in enumerate(items):
+        values = {"kind": item.kind, "ends_on": item.ends_on, "place": item.place}
+        values["area_id"] = areas.get(item.area or "")
+        training = found.get((item.name, item.starts_on))
+        created = training is None
+        if created:
+            training = Training(organisation=org, name=item.name, starts_on=item.starts_on)
+            new.append(training)
+        fields = assign(training, values)
+        if fields and not created:
+            changed.append(training)
+        edits.append((index, item, training, created, fields))
+    save_all(Training, new, changed, ["kind", "ends_on", "place", "area_id"])
+    trainings = [t for _i, _item, t, _c, _f in edits]
+    modules = {
+        (m.training_id, m.position): (m.title, float(m.hours))
+        for m in Module.objects.filter(training__in=trainings)
+    }
+    teachers = set(
+        Facilitator.objects.filter(training__in=trainings, ally__isnull=False).values_list(
+            "training_id", "ally_id"
+        )
+    )
+    attended = {
+        (a.training_id, a.ally_id): a for a in Attendance.objects.filter(training__in=trainings)
+    }
+    stale, fresh_modules, fresh_teachers, fresh, rescored = [], [], [], [], []
+    for _index, item, training, _created, fields in edits:
+        wanted = {(training.pk, n): (m.title, m.hours) for n, m in enumerate(item.modules)}
+        have = {k: v for k, v in modules.items() if k[0] == training.pk}
+        if wanted != have:
+            stale.append(training.pk)
+            fresh_modules += [
+                Module(training=training, title=t, hours=h, position=n)
+                for (_pk, n), (t, h) in wanted.items()
+            ]
+            fields.append("modules")
+        for number in item.facilitators:
+            if (training.pk, ally(number)) not in teachers:
+                fresh_teachers.append(Facilitator(training=training, ally_id=ally(number)))
+                fields.append("facilitators")
+        for who in item.attendance:
+            att = attended.get((training.pk, ally(who.service_number)))
+            scores = (who.pre_score, who.post_score)
+            if att is None:
+                fresh.append(
+                    Attendance(
+                        organisation=org,
+                        training=training,
+                        ally_id=ally(who.service_number),
+                        pre_score=scores[0],
+                        post_score=scores[1],
+                    )
+                )
+            elif (att.pre_score, att.post_score) != scores:
+                att.pre_score, att.post_score = scores
+                rescored.append(att)
+            else:
+                continue
+            fields.append("attendance")
+    Module.objects.filter(training_id__in=stale).delete()
+    Module.objects.bulk_create(fresh_modules)
+    Facilitator.objects.bulk_create(fresh_teachers)
+    Attendance.objects.bulk_create(fresh, batch_size=500)
+    Attendance.objects.bulk_update(rescored, ["pre_score", "post_score"], batch_size=500)
+    for index, _item, training, created, fields in edits:
+        changes.note("trainings", index, training, created, [] if created else sorted(set(fields)))
 
 
 register(
@@ -167,7 +325,17 @@ register(
         item=AllySpec,
         reconcile=reconcile_allies,
         check=check_allies,
-        after=("stations", "responders", "escalation"),
+        after=("stations", "responders", "escalation", "staff"),
+        many=True,
+    )
+)
+register(
+    Section(
+        name="trainings",
+        item=TrainingSpec,
+        reconcile=reconcile_trainings,
+        check=check_trainings,
+        after=("allies", "areas"),
         many=True,
     )
 )
