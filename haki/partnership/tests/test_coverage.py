@@ -21,8 +21,8 @@ from haki.partnership.models import Ally, Attendance, Posting, Station, Training
 from haki.partnership.tests.factories import attend, officer, station, training
 
 START = datetime.date(2024, 1, 1)
-days = st.integers(min_value=0, max_value=700).map(lambda n: START + datetime.timedelta(days=n))
-moves = st.lists(st.tuples(days, st.sampled_from([0, 1, 2, None])), max_size=4)
+days = st.integers(min_value=0, max_value=400).map(lambda n: START + datetime.timedelta(days=n))
+moves = st.lists(st.tuples(days, st.sampled_from([0, 1, 2, None])), min_size=1, max_size=4)
 officers = st.lists(
     st.tuples(moves, st.lists(st.tuples(st.integers(0, 2), st.integers(0, 100)), max_size=3)),
     max_size=8,
@@ -57,7 +57,7 @@ def place(world):
 
 
 @settings(
-    max_examples=25,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
