@@ -37,3 +37,53 @@ def relink_case_officers(old: Ally, new: Ally) -> None:
         else:
             link.ally_ref = str(new.uuid)
             link.save()
+
+
+def evaluation(org: Organisation) -> dict:
+    """Inside the organisation: repeated reports about one officer, officers who
+    consistently help, and abuses and positive acts by station and by whether the
+    officer named had been trained on the day it happened. Links are matched to
+    officers by their HMAC index: nothing is decrypted to count."""
+    from collections import Counter, defaultdict
+
+    from haki.cases.models import CaseViolation
+    from haki.partnership.coverage import History
+    from haki.partnership.models import CaseStation
+
+    allies = {officer_index(org, a): a for a in Ally.objects.filter(organisation=org)}
+    kinds: dict[int, set[str]] = defaultdict(set)
+    for case, kind in CaseViolation.objects.filter(organisation=org).values_list(
+        "case_id", "violationtype__kind"
+    ):
+        kinds[case].add(kind)
+    history = History.load(org)
+    abuses, helps = Counter(), Counter()
+    by_training = {True: Counter(), False: Counter()}
+    links = CaseOfficer.objects.filter(organisation=org).values_list(
+        "ally_index", "case_id", "case__occurred_on"
+    )
+    for index, case, day in links:
+        ally = allies.get(index)
+        if ally is None:
+            continue
+        trained = history.trained(ally.pk, day)
+        for kind in kinds.get(case, ()):
+            by_training[trained][kind] += 1
+            (abuses if kind == "abuse" else helps)[ally.pk] += 1
+    by_station: dict[int, Counter] = defaultdict(Counter)
+    for station, case in CaseStation.objects.filter(station__organisation=org).values_list(
+        "station_id", "case_id"
+    ):
+        for kind in kinds.get(case, ()):
+            by_station[station][kind] += 1
+    named = {a.pk: a for a in allies.values()}
+    return {
+        "repeated": [(named[pk], n) for pk, n in abuses.most_common() if n >= 2],
+        "helpers": [(named[pk], n) for pk, n in helps.most_common() if n >= 2],
+        "trained": by_training[True],
+        "untrained": by_training[False],
+        "stations": [
+            (history.stations[pk][2], counts["abuse"], counts["positive"])
+            for pk, counts in sorted(by_station.items(), key=lambda kv: -sum(kv[1].values()))
+        ],
+    }

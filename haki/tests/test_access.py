@@ -12,6 +12,7 @@ from conftest import verified_client
 from haki.cases.rules import DOCUMENTERS
 from haki.core.roles import MANAGERS, PEOPLE_WORKERS, Role
 from haki.crisis.rules import HOTLINE
+from haki.partnership.rules import ATTENDANCE_KEEPERS
 
 EVERYONE = tuple(Role.values)
 ACCESS = {
@@ -54,6 +55,14 @@ ACCESS = {
     "cases:import": ("get", MANAGERS),
     "reports:brief": ("get", (*MANAGERS, Role.ANALYST)),
     "reports:brief_download": ("get", (*MANAGERS, Role.ANALYST)),
+    "partnership:coverage": ("get", MANAGERS),
+    "partnership:trainings": ("get", ATTENDANCE_KEEPERS),
+    "partnership:training": ("get", ATTENDANCE_KEEPERS),
+    "partnership:record_attendance": ("post", ATTENDANCE_KEEPERS),
+    "partnership:allies": ("get", MANAGERS),
+    "partnership:allies_export": ("get", MANAGERS),
+    "partnership:evaluation": ("get", MANAGERS),
+    "partnership:me": ("get", (Role.POLICE_ALLY,)),
 }
 # What each POST sends: enough to act, nothing naming another organisation's people.
 POST_DATA = {
@@ -61,6 +70,7 @@ POST_DATA = {
     "crisis:raise": {"words": "access check"},  # no area: refused by the form (400) if allowed
     "crisis:close": {"outcome": "access check"},
     "surveys:close_follow_up": {"note": "access check"},
+    "partnership:record_attendance": {"service_number": "none"},  # refused by the form
 }
 # Reachable before or without an organisation: sign-in, enrolment, language, health.
 NOT_ORGANISATION_DATA = {
@@ -85,8 +95,22 @@ def named_patterns(resolver: URLResolver | None = None, namespace: str = "") -> 
     return names
 
 
+def a_training(target) -> object:
+    from haki.partnership.models import Training
+
+    training, _ = Training.objects.get_or_create(
+        organisation=target.org,
+        name="access check",
+        starts_on="2026-01-05",
+        defaults={"ends_on": "2026-01-05", "kind": "in_service"},
+    )
+    return training
+
+
 def url_for(name: str, world: dict, org_key: str) -> str:
     target = world[org_key]
+    if name in ("partnership:training", "partnership:record_attendance"):
+        return reverse(name, kwargs={"training": a_training(target).uuid})
     kwargs = {
         "members:detail": {"member": target.member.uuid},
         "crisis:duty": {"responder": target.responder.uuid},
