@@ -80,7 +80,7 @@ def timed(function, *args) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
-def page_ms(user, url: str) -> float:
+def page_ms(user, url: str) -> tuple[float, float]:
     from django.test import Client
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -91,12 +91,14 @@ def page_ms(user, url: str) -> float:
     session["otp_device_id"] = device.persistent_id
     session.save()
     assert client.get(url).status_code == 200  # warm
-    times = []
+    times, cpu = [], []
     for _ in range(5):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         assert client.get(url).status_code == 200
         times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+        cpu.append((time.process_time() - used) * 1000)
+    # On a shared machine the wall time waits for the CPU; the CPU time is the page's.
+    return statistics.median(times), statistics.median(cpu)
 
 
 def run_here(officers: int, attendance: int) -> dict[str, float]:
@@ -141,7 +143,13 @@ def run_here(officers: int, attendance: int) -> dict[str, float]:
         "imports_s": round(officers_s + attendance_s, 2),
         "coverage_officers": Ally.objects.filter(organisation=org).count(),
         "coverage_stations": STATIONS,
-        "coverage_page_ms": round(page_ms(user, reverse("partnership:coverage")), 1),
+        **dict(
+            zip(
+                ("coverage_page_ms", "coverage_page_cpu_ms"),
+                (round(v, 1) for v in page_ms(user, reverse("partnership:coverage"))),
+                strict=True,
+            )
+        ),
         "load_average": os.getloadavg()[0],
     }
 
@@ -185,7 +193,8 @@ def main() -> None:
         f"(together {found['imports_s']:.2f} s; target < 20 s)\n"
         f"coverage page, {found['coverage_stations']} stations and "
         f"{found['coverage_officers']:,} officers: {found['coverage_page_ms']:.0f} ms "
-        f"(median of 5; target < 300 ms); load average {found['load_average']:.1f}"
+        f"({found['coverage_page_cpu_ms']:.0f} ms CPU; median of 5; target < 300 ms); "
+        f"load average {found['load_average']:.1f}"
     )
     RESULTS.write_text(json.dumps(found, indent=2) + "\n")
 
