@@ -21,6 +21,10 @@ NAVIGATION = [
     ("cases:list", _("Cases"), "cases.view_case"),
     ("cases:patterns", _("Patterns"), "cases.view_patterns"),
     ("reports:brief", _("Briefs"), "reports.view_brief"),
+    ("partnership:coverage", _("Coverage"), "partnership.view_coverage"),
+    ("partnership:trainings", _("Trainings"), "partnership.view_trainings"),
+    ("partnership:allies", _("Allies"), "partnership.manage"),
+    ("partnership:me", _("My trainings"), "partnership.view_own_record"),
     ("core:audit", _("Audit trail"), "core.view_audit"),
 ]
 
