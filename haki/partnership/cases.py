@@ -87,3 +87,28 @@ def evaluation(org: Organisation) -> dict:
             for pk, counts in sorted(by_station.items(), key=lambda kv: -sum(kv[1].values()))
         ],
     }
+
+
+def link_units(org: Organisation) -> int:
+    """Cases whose free-text unit is a station's code or name (whatever the case and
+    spacing) are linked to that station; returns how many were linked."""
+    from haki.cases.models import Case
+    from haki.partnership.models import CaseStation, Station
+
+    def key(text: str) -> str:
+        return " ".join(text.lower().split())
+
+    stations: dict[str, int] = {}
+    for pk, code, name in Station.objects.filter(organisation=org).values_list(
+        "pk", "code", "name"
+    ):
+        stations.setdefault(key(name), pk)
+        stations[key(code)] = pk  # a code wins over a name
+    cases = Case.objects.filter(organisation=org, station_link__isnull=True).exclude(unit="")
+    links = [
+        CaseStation(case_id=pk, station_id=stations[key(unit)])
+        for pk, unit in cases.values_list("pk", "unit")
+        if key(unit) in stations
+    ]
+    CaseStation.objects.bulk_create(links, batch_size=500)
+    return len(links)

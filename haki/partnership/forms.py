@@ -50,3 +50,10 @@ class AttendanceForm(forms.Form):
         if found is None:
             raise forms.ValidationError(_("No officer has this service number."))
         return found
+
+
+class OfficerForm(AttendanceForm):
+    """An officer by service number, nothing else."""
+
+    pre_score = None
+    post_score = None

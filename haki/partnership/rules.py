@@ -1,5 +1,6 @@
 import rules
 
+from haki.cases.rules import DOCUMENTERS
 from haki.core.roles import MANAGERS, Role
 from haki.core.rules import role_in
 
@@ -12,3 +13,4 @@ rules.add_perm("partnership.view_coverage", role_in(*MANAGERS))
 rules.add_perm("partnership.view_trainings", role_in(*ATTENDANCE_KEEPERS))
 rules.add_perm("partnership.record_attendance", role_in(*ATTENDANCE_KEEPERS))
 rules.add_perm("partnership.view_own_record", role_in(Role.POLICE_ALLY))
+rules.add_perm("partnership.name_officers", role_in(*DOCUMENTERS))

@@ -16,4 +16,6 @@ urlpatterns = [
     path("allies/export/", views.AllyExportView.as_view(), name="allies_export"),
     path("does-training-work/", views.EvaluationView.as_view(), name="evaluation"),
     path("me/", views.OwnRecordView.as_view(), name="me"),
+    path("does-training-work/link-units/", views.LinkUnitsView.as_view(), name="link_units"),
+    path("cases/<uuid:case>/officers/", views.CaseOfficersView.as_view(), name="case_officers"),
 ]

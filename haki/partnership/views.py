@@ -19,9 +19,9 @@ from haki.core.models import AuditEvent
 from haki.core.reauth import RecentAuthenticationRequiredMixin
 from haki.core.spreadsheets import csv_bytes
 from haki.core.views import OrganisationPermissionMixin
-from haki.partnership.cases import evaluation
+from haki.partnership.cases import evaluation, link_units, name_officer
 from haki.partnership.coverage import History, coverage, month_ends, timeline
-from haki.partnership.forms import AttendanceForm, CoverageForm
+from haki.partnership.forms import AttendanceForm, CoverageForm, OfficerForm
 from haki.partnership.models import Ally, Attendance, Training
 
 INVITE_SHOWN = 100
@@ -216,3 +216,43 @@ class OwnRecordView(OrganisationPermissionMixin, TemplateView):
                 "-training__starts_on"
             )
         return super().get_context_data(ally=ally, attendances=attendances, **kwargs)
+
+
+class LinkUnitsView(OrganisationPermissionMixin, View):
+    """Turn cases' free-text units into stations where they name one."""
+
+    permission_required = "partnership.manage"
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        linked = link_units(request.organisation)
+        AuditEvent.record(request.user, AuditEvent.Action.CHANGE, None, request.organisation)
+        messages.success(request, _("Cases linked to a station: %(n)s.") % {"n": linked})
+        return redirect("partnership:evaluation")
+
+
+class CaseOfficersView(OrganisationPermissionMixin, TemplateView):
+    """Name the officers involved in a case, by service number."""
+
+    permission_required = "partnership.name_officers"
+    template_name = "partnership/case_officers.html"
+
+    def case(self):
+        from haki.cases.views import get_case_for_user
+
+        return get_case_for_user(self.request, self.kwargs["case"])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs.pop("case", None)  # the URL's uuid; the case itself replaces it
+        case = self.case()
+        kwargs.setdefault("form", OfficerForm(self.request.organisation))
+        return super().get_context_data(case=case, named=case.officer_links.count(), **kwargs)
+
+    def post(self, request: HttpRequest, case: UUID) -> HttpResponse:
+        target = self.case()
+        form = OfficerForm(request.organisation, request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        name_officer(target, form.cleaned_data["service_number"])
+        AuditEvent.record(request.user, AuditEvent.Action.CHANGE, target)
+        messages.success(request, _("The officer is named in this case."))
+        return redirect("partnership:case_officers", case=target.uuid)

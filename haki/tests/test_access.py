@@ -63,6 +63,8 @@ ACCESS = {
     "partnership:allies_export": ("get", MANAGERS),
     "partnership:evaluation": ("get", MANAGERS),
     "partnership:me": ("get", (Role.POLICE_ALLY,)),
+    "partnership:link_units": ("post", MANAGERS),
+    "partnership:case_officers": ("get", DOCUMENTERS),
 }
 # What each POST sends: enough to act, nothing naming another organisation's people.
 POST_DATA = {
@@ -125,6 +127,7 @@ def url_for(name: str, world: dict, org_key: str) -> str:
         "surveys:close_follow_up": {"follow_up": target.follow_up.uuid},
         "cases:from_alert": {"alert": target.alert.uuid},
         "cases:detail": {"case": target.case.uuid},
+        "partnership:case_officers": {"case": target.case.uuid},
         "cases:edit": {"case": target.case.uuid},
         "cases:attach": {"case": target.case.uuid},
         "cases:attachment": {"case": target.case.uuid, "attachment": target.attachment.uuid},

@@ -114,3 +114,24 @@ def test_does_training_work_counts_cases_by_whether_the_officer_was_trained(setu
     rows = body.split("Officer trained")[1].split("</tr>")[0]
     assert ">1<" in rows
     assert "Station C1" in body
+
+
+def test_a_caseworker_names_an_officer_in_a_case_by_service_number(setup):
+    a, _central, trained, *_ = setup
+    client = verified_client(a.users[Role.CASEWORKER])
+    url = reverse("partnership:case_officers", kwargs={"case": a.case.uuid})
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"service_number": "KP404"}).status_code == 400
+    assert client.post(url, {"service_number": "kp1"}).status_code == 302
+    assert client.post(url, {"service_number": "KP1"}).status_code == 302  # once only
+    assert "1 officer named" in client.get(url).content.decode()
+    (link,) = a.case.officer_links.all()
+    assert link.ally_ref == str(trained.uuid) and str(trained.uuid) not in link.ally_sealed
+
+
+def test_a_cases_free_text_unit_becomes_its_station(setup):
+    a, central, *_ = setup
+    a.case.__class__.objects.filter(pk=a.case.pk).update(unit="  station c1 ")
+    client = verified_client(a.users[Role.COORDINATOR])
+    assert client.post(reverse("partnership:link_units")).status_code == 302
+    assert CaseStation.objects.get(case=a.case).station == central
