@@ -57,3 +57,34 @@ class OfficerForm(AttendanceForm):
 
     pre_score = None
     post_score = None
+
+
+class MergeForm(forms.Form):
+    """Two records of one officer, by service number: the second becomes the first."""
+
+    keep = forms.CharField(label=_("Service number to keep"), max_length=64)
+    other = forms.CharField(label=_("Service number of the duplicate"), max_length=64)
+
+    def __init__(self, organisation: Organisation, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+
+    def _ally(self, name: str) -> Ally:
+        number = normalise_service_number(None, self.cleaned_data[name])
+        index = self.organisation.keyring.index(number)
+        found = Ally.objects.filter(organisation=self.organisation, service_number_index=index)
+        if not found.exists():
+            raise forms.ValidationError(_("No officer has this service number."))
+        return found.get()
+
+    def clean_keep(self) -> Ally:
+        return self._ally("keep")
+
+    def clean_other(self) -> Ally:
+        return self._ally("other")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("keep") and data.get("other") and data["keep"].pk == data["other"].pk:
+            raise forms.ValidationError(_("Give the service numbers of two different records."))
+        return data

@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("allies/", views.AllyListView.as_view(), name="allies"),
     path("allies/export/", views.AllyExportView.as_view(), name="allies_export"),
+    path("allies/merge/", views.MergeAlliesView.as_view(), name="merge"),
     path("does-training-work/", views.EvaluationView.as_view(), name="evaluation"),
     path("me/", views.OwnRecordView.as_view(), name="me"),
     path("does-training-work/link-units/", views.LinkUnitsView.as_view(), name="link_units"),

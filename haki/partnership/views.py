@@ -21,7 +21,7 @@ from haki.core.spreadsheets import csv_bytes
 from haki.core.views import OrganisationPermissionMixin
 from haki.partnership.cases import evaluation, link_units, name_officer
 from haki.partnership.coverage import History, coverage, month_ends, timeline
-from haki.partnership.forms import AttendanceForm, CoverageForm, OfficerForm
+from haki.partnership.forms import AttendanceForm, CoverageForm, MergeForm, OfficerForm
 from haki.partnership.models import Ally, Attendance, Training
 
 INVITE_SHOWN = 100
@@ -256,3 +256,23 @@ class CaseOfficersView(OrganisationPermissionMixin, TemplateView):
         AuditEvent.record(request.user, AuditEvent.Action.CHANGE, target)
         messages.success(request, _("The officer is named in this case."))
         return redirect("partnership:case_officers", case=target.uuid)
+
+
+class MergeAlliesView(OrganisationPermissionMixin, TemplateView):
+    """Two records of one officer become one: postings, attendance and case links
+    move to the record kept, and the duplicate is deleted."""
+
+    permission_required = "partnership.manage"
+    template_name = "partnership/merge.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs.setdefault("form", MergeForm(self.request.organisation))
+        return super().get_context_data(**kwargs)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = MergeForm(request.organisation, request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        form.cleaned_data["keep"].merge(form.cleaned_data["other"], request.user)
+        messages.success(request, _("The two records are now one."))
+        return redirect("partnership:allies")

@@ -64,6 +64,7 @@ ACCESS = {
     "partnership:evaluation": ("get", MANAGERS),
     "partnership:me": ("get", (Role.POLICE_ALLY,)),
     "partnership:link_units": ("post", MANAGERS),
+    "partnership:merge": ("get", MANAGERS),
     "partnership:case_officers": ("get", DOCUMENTERS),
 }
 # What each POST sends: enough to act, nothing naming another organisation's people.

@@ -135,3 +135,14 @@ def test_a_cases_free_text_unit_becomes_its_station(setup):
     client = verified_client(a.users[Role.COORDINATOR])
     assert client.post(reverse("partnership:link_units")).status_code == 302
     assert CaseStation.objects.get(case=a.case).station == central
+
+
+def test_a_coordinator_merges_two_records_of_one_officer(setup):
+    a, _central, trained, untrained, _course = setup
+    client = verified_client(a.users[Role.COORDINATOR])
+    url = reverse("partnership:merge")
+    assert client.post(url, {"keep": "KP1", "other": "kp1"}).status_code == 400
+    assert client.post(url, {"keep": "KP1", "other": "KP404"}).status_code == 400
+    assert client.post(url, {"keep": "KP1", "other": "KP2"}).status_code == 302
+    assert not untrained.__class__.objects.filter(pk=untrained.pk).exists()
+    assert trained.postings.count() == 2
