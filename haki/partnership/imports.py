@@ -101,14 +101,14 @@ class Rows:
 
 
 def officer_row(org: Organisation, rows: Rows, stations: dict[str, Station], cells) -> AllyRow:
-    values = AllyRow(place=rows.row, given={"name", "rank"})
+    values = AllyRow(place=rows.row)
     values.service_number = normalise_service_number(None, str(rows.cell(cells, "service_number")))
     if not values.service_number or len(values.service_number) > 64:
         rows.problem("service_number", _("this is needed, at most 64 characters"))
     values.name = str(rows.cell(cells, "name"))[:200]
     values.rank = str(rows.cell(cells, "rank"))[:64]
-    if not values.name:
-        values.given.discard("name")
+    # A blank cell leaves what is known as it is: a transfer row need not repeat it.
+    values.given = {name for name in ("name", "rank") if getattr(values, name)}
     station = str(rows.cell(cells, "station"))
     if station.lower() == LEFT:
         values.left = True

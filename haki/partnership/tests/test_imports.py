@@ -53,6 +53,8 @@ def test_coverage_from_imported_data_matches_counting_by_hand(org):
     assert load(org.org, "attendance", ATTENDANCE) == 5
     assert load(org.org, "officers", MOVES) == 3
     assert Posting.objects.filter(organisation=org.org).count() == 7
+    moved = Ally.objects.get(service_number_index=org.org.keyring.index("KP002"))
+    assert (moved.name, moved.rank) == ("Officer B", "Constable")  # blank cells keep them
     assert Training.objects.filter(organisation=org.org).count() == 2
     history = History.load(org.org)
     # Central holds C1 and N1 (North is below it); FAR is above, outside.
