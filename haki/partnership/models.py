@@ -125,12 +125,13 @@ class Ally(models.Model):
         on_delete=models.SET_NULL,
         related_name="ally",
     )
-    user = models.OneToOneField(
+    # A police ally who signs in sees their own training record (one per organisation).
+    user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="ally_profile",
+        related_name="ally_records",
     )
     created_on = models.DateTimeField(auto_now_add=True)
     modified_on = models.DateTimeField(auto_now=True)
@@ -147,7 +148,8 @@ class Ally(models.Model):
             models.UniqueConstraint(
                 fields=["organisation", "service_number_index"],
                 name="ally_service_number_unique",
-            )
+            ),
+            models.UniqueConstraint(fields=["organisation", "user"], name="one_ally_per_user"),
         ]
 
     def __str__(self) -> str:
