@@ -16,6 +16,7 @@ urlpatterns = [
     path("simulator/", include("haki.simulator.urls")),
     path("credentials/", include("haki.credentials.urls")),
     path("", include("haki.credentials.public_urls")),
+    path("partnership/", include("haki.partnership.urls")),
     GATEWAY_URL,
     # Ahead of two_factor's own, which keeps its name for reverse("two_factor:login").
     path("account/login/", SignInView.as_view()),

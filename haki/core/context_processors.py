@@ -70,6 +70,30 @@ NAVIGATION = [
         "credentials.manage",
         _("Issue, print and revoke outreach workers' ID cards."),
     ),
+    (
+        "partnership:coverage",
+        _("Coverage"),
+        "partnership.view_coverage",
+        _("How many officers are trained, by station and area, over time."),
+    ),
+    (
+        "partnership:trainings",
+        _("Trainings"),
+        "partnership.view_trainings",
+        _("Police trainings: modules, facilitators, attendance and scores."),
+    ),
+    (
+        "partnership:allies",
+        _("Allies"),
+        "partnership.manage",
+        _("Police and other allies, their postings and roles."),
+    ),
+    (
+        "partnership:me",
+        _("My trainings"),
+        "partnership.view_own_record",
+        _("The trainings you attended."),
+    ),
     ("core:audit", _("Audit trail"), "core.view_audit", _("Who viewed, changed or exported what.")),
     ("core:staff", _("Staff"), "core.manage_staff", _("Invite staff, change roles, end sessions.")),
     (

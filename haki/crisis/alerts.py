@@ -114,29 +114,33 @@ def _allowed(alert: Alert, tier: str) -> bool:
     return alert.member is not None and alert.member.allow_police_referral
 
 
-def _alert_from_tier(alert: Alert, start: int, channel=None) -> None:
-    """Text the first tier from ``start`` that has somebody on duty. With every tier
+def _alert_from_tier(alert: Alert, start: int, channel=None, step: int = 0) -> None:
+    """Text the first tier from ``start`` that has somebody on duty (from wave ``step``
+    of tier ``start``: those first in their tier, then the others). With every tier
     empty, the coordinators are texted whether on duty or not: someone must know."""
     tiers = alert.organisation.tiers
     for index in range(start, len(tiers)):
         tier = tiers[index]
         if not _allowed(alert, tier):
+            step = 0
             continue
-        responders = Responder.objects.filter(organisation=alert.organisation).on_duty_near(
+        waves = Responder.objects.filter(organisation=alert.organisation).waves_near(
             alert.area, tier
         )
-        if responders:
-            alert.tier_index = index
-            alert.save(update_fields=["tier_index", "modified_on"])
-            _text_responders(alert, tier, responders, channel)
+        if len(waves) > step:
+            alert.tier_index, alert.tier_step = index, step
+            alert.save(update_fields=["tier_index", "tier_step", "modified_on"])
+            _text_responders(alert, tier, waves[step], channel)
             return
-        AlertEvent.objects.create(alert=alert, kind=AlertEvent.Kind.NOBODY, tier=tier)
+        if step == 0:
+            AlertEvent.objects.create(alert=alert, kind=AlertEvent.Kind.NOBODY, tier=tier)
+        step = 0
     last_resort = list(
         Responder.objects.active().filter(organisation=alert.organisation, tier=LAST_RESORT_TIER)
     )
     if LAST_RESORT_TIER in tiers:
-        alert.tier_index = tiers.index(LAST_RESORT_TIER)
-        alert.save(update_fields=["tier_index", "modified_on"])
+        alert.tier_index, alert.tier_step = tiers.index(LAST_RESORT_TIER), 0
+        alert.save(update_fields=["tier_index", "tier_step", "modified_on"])
     if last_resort:
         _text_responders(alert, LAST_RESORT_TIER, last_resort, channel)
     else:
@@ -178,9 +182,10 @@ def escalate(alert_id: int) -> str:
         if alert.next_escalation_on > timezone.now():
             # A stale or duplicate prompt: the current deadline has its own task.
             return "not yet"
-        # Past the last tier, _alert_from_tier falls back to the coordinators again.
+        # The tier's next wave first; past the last tier, _alert_from_tier falls back
+        # to the coordinators again.
         alert.escalations += 1
-        _alert_from_tier(alert, alert.tier_index + 1)
+        _alert_from_tier(alert, alert.tier_index, step=alert.tier_step + 1)
         _log(alert, AlertEvent.Kind.ESCALATED, tier=alert.tier)
         alert.next_escalation_on = timezone.now() + timedelta(
             seconds=alert.organisation.ack_timeout_seconds

@@ -32,6 +32,14 @@ class ResponderQuerySet(PhoneIndexedQuerySet):
                 return found
         return []
 
+    def waves_near(self, area: Area, tier: str) -> list[list[Responder]]:
+        """``on_duty_near`` in the order they are texted: those marked first in their
+        tier (a police focal point of the area), then, if nobody answers, the others."""
+        found = self.on_duty_near(area, tier)
+        first = [r for r in found if r.first_in_tier]
+        rest = [r for r in found if not r.first_in_tier]
+        return [wave for wave in (first, rest) if wave]
+
 
 class Responder(models.Model):
     """A paralegal, lawyer, coordinator or police ally who answers alerts by SMS.
@@ -47,6 +55,9 @@ class Responder(models.Model):
     tier = models.CharField(_("tier"), max_length=32)
     areas = models.ManyToManyField(Area, related_name="responders")
     on_duty = models.BooleanField(_("on duty"), default=False)
+    # Set by the app that knows why (a police focal point, by partnership): texted
+    # before the others of the tier near the alert, who follow if nobody answers.
+    first_in_tier = models.BooleanField(_("texted first in its tier"), default=False)
     language = models.CharField(_("language"), max_length=8)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -120,6 +131,7 @@ class Alert(models.Model):
     words_sealed = models.TextField(blank=True, editable=False)
     caller_sealed = models.TextField(blank=True, editable=False)  # unknown hotline callers
     tier_index = models.PositiveSmallIntegerField(default=0)
+    tier_step = models.PositiveSmallIntegerField(default=0)  # which wave of the tier
     escalations = models.PositiveSmallIntegerField(default=0)
     # The escalation timer lives here: a worker that restarts finds it and acts on it.
     next_escalation_on = models.DateTimeField(null=True, blank=True, db_index=True)

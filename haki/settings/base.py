@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "haki.reports",
     "haki.simulator",
     "haki.credentials",
+    "haki.partnership",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ from conftest import verified_client
 from haki.cases.rules import DOCUMENTERS
 from haki.core.roles import MANAGERS, PEOPLE_WORKERS, Role
 from haki.crisis.rules import HOTLINE
+from haki.partnership.rules import ATTENDANCE_KEEPERS
 from haki.surveys.models import Broadcast, InfoText
 
 EVERYONE = tuple(Role.values)
@@ -97,6 +98,17 @@ ACCESS = {
     "credentials:revoke": ("post", MANAGERS),
     "credentials:endorse": ("post", MANAGERS),
     "credentials:photo": ("post", MANAGERS),
+    "partnership:coverage": ("get", MANAGERS),
+    "partnership:trainings": ("get", ATTENDANCE_KEEPERS),
+    "partnership:training": ("get", ATTENDANCE_KEEPERS),
+    "partnership:record_attendance": ("post", ATTENDANCE_KEEPERS),
+    "partnership:allies": ("get", MANAGERS),
+    "partnership:allies_export": ("get", MANAGERS),
+    "partnership:evaluation": ("get", MANAGERS),
+    "partnership:me": ("get", (Role.POLICE_ALLY,)),
+    "partnership:link_units": ("post", MANAGERS),
+    "partnership:merge": ("get", MANAGERS),
+    "partnership:case_officers": ("get", DOCUMENTERS),
 }
 # What each POST sends: enough to act, nothing naming another organisation's people.
 POST_DATA = {
@@ -107,6 +119,7 @@ POST_DATA = {
     "crisis:responder_retire": {},  # not confirmed: refused by the form if allowed
     "core:staff_role": {"role": Role.ANALYST},
     "credentials:endorse": {"endorser": "access check"},
+    "partnership:record_attendance": {"service_number": "none"},  # refused by the form
 }
 # Reachable before or without an organisation: sign-in, enrolment, language, health.
 NOT_ORGANISATION_DATA = {
@@ -154,6 +167,16 @@ def scheduled_broadcast_of(target) -> Broadcast:
         text={"en": "Clinic on Saturday"},
         send_on=timezone.now() + datetime.timedelta(days=1),
     )
+def a_training(target) -> object:
+    from haki.partnership.models import Training
+
+    training, _ = Training.objects.get_or_create(
+        organisation=target.org,
+        name="access check",
+        starts_on="2026-01-05",
+        defaults={"ends_on": "2026-01-05", "kind": "in_service"},
+    )
+    return training
 
 
 def url_for(name: str, world: dict, org_key: str) -> str:
@@ -164,6 +187,8 @@ def url_for(name: str, world: dict, org_key: str) -> str:
         return reverse(name, kwargs={"broadcast": scheduled_broadcast_of(target).uuid})
     if name in STAFF_PAGES:
         return reverse(name, kwargs={"membership": staff_of(target).uuid})
+    if name in ("partnership:training", "partnership:record_attendance"):
+        return reverse(name, kwargs={"training": a_training(target).uuid})
     kwargs = {
         "members:detail": {"member": target.member.uuid},
         "crisis:duty": {"responder": target.responder.uuid},
@@ -178,6 +203,7 @@ def url_for(name: str, world: dict, org_key: str) -> str:
         "surveys:close_follow_up": {"follow_up": target.follow_up.uuid},
         "cases:from_alert": {"alert": target.alert.uuid},
         "cases:detail": {"case": target.case.uuid},
+        "partnership:case_officers": {"case": target.case.uuid},
         "cases:edit": {"case": target.case.uuid},
         "cases:attach": {"case": target.case.uuid},
         "cases:attachment": {"case": target.case.uuid, "attachment": target.attachment.uuid},

@@ -36,6 +36,9 @@ staff:
 members:
   - {alias: Sunflower, phone: "0190 888 462", area: A1, codewords: [OBSIDIANHERON, velvet moth]}
   - {alias: Marigold, phone: "+254190777384", area: A1}
+stations: [{code: S1, name: Station One, area: A1, force_size: 30, force_size_on: 2025-01-01}]
+allies:
+  - {name: Zebedee Thornquist, service_number: KPX-778812, station: S1, posted_on: 2025-01-01}
 """
 NUMBERS = ["+254190555731", "+254190888462", "+254190777384"]
 WORDS = [
@@ -44,6 +47,8 @@ WORDS = [
     "Wekesa",
     "Quillfeather",
     "Tr0ub4dor-and-3",
+    "Thornquist",  # an officer's name
+    "KPX-778812",  # and service number
     "GRANITEFALCON",  # in a case narrative
     "Mistyped-Passw0rd-4417",  # a failed sign-in's password
     "Ashcombe",  # the holder of an ID card

@@ -1,0 +1,16 @@
+import rules
+
+from haki.cases.rules import DOCUMENTERS
+from haki.core.roles import MANAGERS, Role
+from haki.core.rules import role_in
+
+# Coordinators run the partnership; caseworkers record who attended a training; a
+# police ally who signs in sees their own training record and nothing about members.
+ATTENDANCE_KEEPERS = (*MANAGERS, Role.CASEWORKER)
+
+rules.add_perm("partnership.manage", role_in(*MANAGERS))
+rules.add_perm("partnership.view_coverage", role_in(*MANAGERS))
+rules.add_perm("partnership.view_trainings", role_in(*ATTENDANCE_KEEPERS))
+rules.add_perm("partnership.record_attendance", role_in(*ATTENDANCE_KEEPERS))
+rules.add_perm("partnership.view_own_record", role_in(Role.POLICE_ALLY))
+rules.add_perm("partnership.name_officers", role_in(*DOCUMENTERS))

@@ -1,0 +1,52 @@
+"""On a phone 360 px wide: a caseworker records attendance at a training, and a
+coordinator reads the coverage page with its chart; neither page scrolls sideways."""
+
+import datetime
+
+import pytest
+
+from haki.core.roles import Role
+from haki.partnership.models import Attendance
+from haki.partnership.tests.factories import attend, officer, station, training
+from haki.tests.browser import phone_page, screenshot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+D = datetime.date
+
+
+def test_a_caseworker_records_attendance_on_a_phone(world, live_server):
+    a = world["a"]
+    central = station(a.org, "KSM-CPS", a.central, 60, D(2025, 1, 1))
+    newcomer = officer(a.org, "KP 2001")
+    newcomer.move(central, D(2025, 2, 1))
+    course = training(a.org, "Rights and policing with a rather long name", D(2025, 6, 9))
+    attend(course, officer(a.org, "KP 2002"), 45, 80)
+    with phone_page() as page:
+        sign_in(page, live_server, a.users[Role.CASEWORKER])
+        page.goto(f"{live_server.url}/partnership/trainings/{course.uuid}/")
+        page.get_by_label("Service number").fill("kp2001")
+        page.get_by_label("Pre-test score").fill("40")
+        page.get_by_label("Post-test score").fill("75")
+        page.get_by_role("button", name="Record").click()
+        page.get_by_text("Attendance recorded.").wait_for()
+        screenshot(page, "training-attendance-phone")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert Attendance.objects.get(ally=newcomer).post_score == 75
+
+
+def test_a_coordinator_reads_coverage_with_its_chart_on_a_phone(world, live_server):
+    a = world["a"]
+    for n in range(12):
+        place = station(a.org, f"STATION-{n:02d}", a.central, 40 + n, D(2025, 1, 1))
+        trained = officer(a.org, f"KP{n:04d}", ["district_focal_point"] if n == 0 else [])
+        trained.move(place, D(2025, 1, 1))
+        attend(training(a.org, f"Course {n}", D(2025, 1 + n % 12, 1)), trained, 30, 70)
+        officer(a.org, f"KP{n + 100:04d}").move(place, D(2025, 3, 1))
+    with phone_page() as page:
+        sign_in(page, live_server, a.users[Role.COORDINATOR])
+        page.goto(f"{live_server.url}/partnership/coverage/")
+        page.wait_for_function("window.Chart && Chart.getChart('chart-coverage')")
+        assert page.get_by_text("of the force trained").is_visible()
+        assert page.get_by_role("heading", name="Whom to invite to the next training").is_visible()
+        screenshot(page, "coverage-phone")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
