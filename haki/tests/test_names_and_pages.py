@@ -75,3 +75,11 @@ def test_yes_and_no_read_in_burmese_too(world):
     assert ">yes<" not in page and ">no<" not in page
     assert "<dd>ဟုတ်</dd>" in page or "<dd>မဟုတ်</dd>" in page
 
+
+def test_the_simulator_names_each_responders_tier_in_words(world, settings):
+    a = world["a"]
+    Responder.objects.filter(pk=a.responder.pk).update(tier="police_ally")
+    a.channel.__class__.objects.filter(pk=a.channel.pk).update(type="sim")
+    page = verified_client(a.users[Role.COORDINATOR]).get(reverse("simulator:phones"))
+    body = page.content.decode()
+    assert "police ally" in body and "police_ally" not in body
