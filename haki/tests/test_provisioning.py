@@ -354,3 +354,20 @@ def test_every_registered_gateway_type_is_accepted(monkeypatch):
     assert {"kn", "at", "t", "ex"} <= set(types)
     bad = DEMO.replace("type: sim,", "type: zz,")
     assert any("channels[0].type" in p and "kn" in p for p in problems_of(bad))
+
+
+@pytest.mark.django_db
+def test_a_responder_is_linked_to_the_staff_login_that_sees_their_alerts():
+    org, _ = provisioning.apply(provisioning.load(DEMO))
+    officer = Responder.objects.with_phone(org, "+254190000009").get()
+    assert officer.user.username == "police"
+    unlinked = DEMO.replace("\n     login: police}", "\n     login: null}")
+    provisioning.apply(provisioning.load(unlinked))
+    officer.refresh_from_db()
+    assert officer.user is None
+
+
+@pytest.mark.django_db
+def test_a_responder_login_that_is_no_staff_of_the_organisation_is_refused():
+    problems = problems_of(DEMO.replace("login: police}", "login: nobody}"))
+    assert any("responders[4].login: no staff login 'nobody'" in p for p in problems)
