@@ -38,6 +38,8 @@ def test_provisioning_the_demo_creates_the_whole_organisation():
     rose = Member.objects.with_phone(org, "0190100001").get()
     assert rose.alias == "Rose" and rose.codewords == ["MAMA"] and rose.language == "sw"
     assert rose.share_number_with_responders and not rose.allow_police_referral
+    lily = Member.objects.with_phone(org, "+254190100002").get()
+    assert [group.name for group in lily.groups.all()] == ["peer-educators"]  # polls can target
     paralegal = Responder.objects.with_phone(org, "+254190000002").get()
     assert paralegal.name == "Demo Paralegal Baraka" and paralegal.language == "en"
     assert sorted(a.code for a in paralegal.areas.all()) == ["KSM-C", "KSM-E"]
@@ -216,7 +218,7 @@ def test_members_groups_and_poll_targets_are_provisioned():
     text = text.replace("target: {areas: [KSM-C]}", "target: {groups: [peer-educators]}")
     org, _ = provisioning.apply(provisioning.load(text))
     poll = Poll.objects.get(organisation=org, name="weekly-stop")
-    assert [m.alias for m in poll.recipients()] == ["Zawadi"]
+    assert sorted(m.alias for m in poll.recipients()) == ["Lily", "Zawadi"]
     _, summary = provisioning.apply(provisioning.load(text))
     assert summary.created == summary.updated == 0
 
