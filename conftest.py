@@ -20,6 +20,7 @@ from haki.core.roles import Role
 from haki.credentials.models import Credential
 from haki.crisis.models import Alert, Responder
 from haki.members.models import Member
+from haki.messaging.inbound import forget_channels
 from haki.messaging.models import Channel, Msg
 from haki.surveys.models import Broadcast, FollowUp, Poll, PollSend, Reply
 
@@ -134,9 +135,13 @@ def _default_language():
 
 @pytest.fixture(autouse=True)
 def _fresh_keyrings():
+    """Keys, and the channels the webhook keeps decrypted in memory, belong to one
+    test's database: a channel uuid reused by the next test is found afresh."""
     crypto.forget_keyrings()
+    forget_channels()
     yield
     crypto.forget_keyrings()
+    forget_channels()
 
 
 @pytest.fixture

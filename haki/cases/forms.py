@@ -49,6 +49,7 @@ class CaseForm(forms.ModelForm):
             "consent_reports",
             "consent_police",
         ]
+        labels = {"area": _("Area")}
         widgets = {
             "occurred_on": DATE,
             "occurred_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

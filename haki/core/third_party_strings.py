@@ -9,4 +9,6 @@ THIRD_PARTY_STRINGS = [
     gettext_noop("Entered token is not valid."),
     gettext_noop("Username"),
     gettext_noop("Password"),
+    # Django's own yesno filter: its Burmese catalogue leaves it empty.
+    gettext_noop("yes,no,maybe"),
 ]

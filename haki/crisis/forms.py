@@ -110,6 +110,7 @@ class RosterShiftForm(forms.ModelForm):
     class Meta:
         model = RosterShift
         fields = ["weekday", "starts", "ends"]
+        labels = {"weekday": _("Day")}
         widgets = {
             "starts": forms.TimeInput(attrs={"type": "time"}),
             "ends": forms.TimeInput(attrs={"type": "time"}),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from pydantic import Field
 
-from haki.core.models import Organisation
+from haki.core.models import Membership, Organisation
 from haki.crisis.models import Responder
 from haki.provisioning import Changes, Context, Section, Spec, assign, named, register, save_all
 from haki.provisioning.people import by_phone, set_links, set_phone
@@ -17,6 +18,9 @@ class ResponderSpec(Spec):
     areas: list[str] = Field(min_length=1)
     on_duty: bool = False
     language: str | None = None
+    # The staff login of this responder (a police ally's, say): its home page lists the
+    # alerts texted to this responder.
+    login: str | None = Field(default=None, max_length=150)
 
 
 def check_responders(context: Context, items: list[ResponderSpec]) -> None:
@@ -32,11 +36,32 @@ def check_responders(context: Context, items: list[ResponderSpec]) -> None:
             if code not in context.area_codes:
                 context.problem(("responders", i, "areas", j), f"no area with code {code!r}")
         context.check_language(("responders", i, "language"), responder.language)
+        if responder.login is not None and responder.login not in logins(context):
+            context.problem(("responders", i, "login"), f"no staff login {responder.login!r}")
+
+
+def logins(context: Context) -> set[str]:
+    """The staff usernames of the file and of the organisation as it stands."""
+    names = {staff.username for staff in context.items("staff") or []}
+    if context.organisation is not None:
+        names |= set(
+            Membership.objects.filter(organisation=context.organisation).values_list(
+                "user__username", flat=True
+            )
+        )
+    return names
+
+
+def users_by_login(org: Organisation, items: list[ResponderSpec]) -> dict[str, object]:
+    wanted = {item.login for item in items if item.login}
+    users = get_user_model().objects.filter(username__in=wanted, memberships__organisation=org)
+    return {user.username: user for user in users}
 
 
 def reconcile_responders(org: Organisation, items: list[ResponderSpec], changes: Changes) -> None:
     found = by_phone(Responder, org, [i.phone for i in items])
     areas = dict(org.areas.values_list("code", "pk"))
+    users = users_by_login(org, items)
     new, changed, columns, edits = [], [], set(), []
     links: list[tuple[Responder, set[int]]] = []
     for item, (number, responder) in zip(items, found, strict=True):
@@ -47,6 +72,8 @@ def reconcile_responders(org: Organisation, items: list[ResponderSpec], changes:
             new.append(responder)
         given = named(item, created)
         values = {f: getattr(item, f) for f in given & {"tier", "on_duty"}}
+        if "login" in given:
+            values["user"] = users.get(item.login) if item.login else None
         if "language" in given:
             values["language"] = item.language or org.default_language
         fields = assign(responder, values)
@@ -73,7 +100,7 @@ register(
         item=ResponderSpec,
         reconcile=reconcile_responders,
         check=check_responders,
-        after=("areas", "escalation"),
+        after=("areas", "escalation", "staff"),
         many=True,
     )
 )

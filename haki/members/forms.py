@@ -129,6 +129,7 @@ class MemberForm(OrganisationModelForm):
             "share_number_with_responders",
             "allow_police_referral",
         ]
+        labels = {"area": _("Area")}
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -173,6 +173,7 @@ class PollForm(TextsPerLanguage, OrganisationModelForm):
     class Meta:
         model = Poll
         fields = ["name", "schedule", "window_hours", "follow_up_on", "areas", "groups"]
+        labels = {"areas": _("Areas"), "groups": _("Groups")}
         widgets = {
             "areas": forms.CheckboxSelectMultiple,
             "groups": forms.CheckboxSelectMultiple,

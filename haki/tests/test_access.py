@@ -167,6 +167,8 @@ def scheduled_broadcast_of(target) -> Broadcast:
         text={"en": "Clinic on Saturday"},
         send_on=timezone.now() + datetime.timedelta(days=1),
     )
+
+
 def a_training(target) -> object:
     from haki.partnership.models import Training
 

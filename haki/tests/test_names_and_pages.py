@@ -48,3 +48,38 @@ def test_the_messages_page_is_paged(world):
     assert "Page 1 of 3" in first
     last = client.get(reverse("messaging:log"), {"page": 3}).content.decode()
     assert last.count('<tr class="status-') == 6  # 45 queued and the one received
+
+
+def page_in(client, url: str, language: str) -> str:
+    client.cookies["django_language"] = language
+    return client.get(url, headers={"accept-language": language}).content.decode()
+
+
+def test_form_fields_named_after_model_fields_are_labelled_in_the_readers_language(world):
+    a = world["a"]
+    client = verified_client(a.users[Role.OWNER])
+    roster = reverse("crisis:roster", kwargs={"responder": a.responder.uuid})
+    assert 'for="id_weekday">Day' in page_in(client, roster, "en")
+    assert 'for="id_weekday">Siku' in page_in(client, roster, "sw")
+    for url in (reverse("members:add"), reverse("cases:create")):
+        assert '<label for="id_area">Eneo</label>' in page_in(client, url, "sw"), url
+    poll = page_in(client, reverse("surveys:poll_add"), "ru")
+    assert "<legend>Areas</legend>" not in poll and "<legend>Groups</legend>" not in poll
+
+
+def test_yes_and_no_read_in_burmese_too(world):
+    a = world["a"]
+    client = verified_client(a.users[Role.COORDINATOR])
+    member = reverse("members:detail", kwargs={"member": a.member.uuid})
+    page = page_in(client, member, "my")
+    assert ">yes<" not in page and ">no<" not in page
+    assert "<dd>ဟုတ်</dd>" in page or "<dd>မဟုတ်</dd>" in page
+
+
+def test_the_simulator_names_each_responders_tier_in_words(world, settings):
+    a = world["a"]
+    Responder.objects.filter(pk=a.responder.pk).update(tier="police_ally")
+    a.channel.__class__.objects.filter(pk=a.channel.pk).update(type="sim")
+    page = verified_client(a.users[Role.COORDINATOR]).get(reverse("simulator:phones"))
+    body = page.content.decode()
+    assert "police ally" in body and "police_ally" not in body

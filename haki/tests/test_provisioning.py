@@ -38,6 +38,8 @@ def test_provisioning_the_demo_creates_the_whole_organisation():
     rose = Member.objects.with_phone(org, "0190100001").get()
     assert rose.alias == "Rose" and rose.codewords == ["MAMA"] and rose.language == "sw"
     assert rose.share_number_with_responders and not rose.allow_police_referral
+    lily = Member.objects.with_phone(org, "+254190100002").get()
+    assert [group.name for group in lily.groups.all()] == ["peer-educators"]  # polls can target
     paralegal = Responder.objects.with_phone(org, "+254190000002").get()
     assert paralegal.name == "Demo Paralegal Baraka" and paralegal.language == "en"
     assert sorted(a.code for a in paralegal.areas.all()) == ["KSM-C", "KSM-E"]
@@ -216,7 +218,7 @@ def test_members_groups_and_poll_targets_are_provisioned():
     text = text.replace("target: {areas: [KSM-C]}", "target: {groups: [peer-educators]}")
     org, _ = provisioning.apply(provisioning.load(text))
     poll = Poll.objects.get(organisation=org, name="weekly-stop")
-    assert [m.alias for m in poll.recipients()] == ["Zawadi"]
+    assert sorted(m.alias for m in poll.recipients()) == ["Lily", "Zawadi"]
     _, summary = provisioning.apply(provisioning.load(text))
     assert summary.created == summary.updated == 0
 
@@ -377,3 +379,20 @@ def test_every_registered_gateway_type_is_accepted(monkeypatch):
     monkeypatch.setitem(channels._gateways(), "zz", channels.gateway_for("sim"))
     org, _ = provisioning.apply(provisioning.load(bad))
     assert Channel.objects.get(organisation=org).type == "zz"
+
+
+@pytest.mark.django_db
+def test_a_responder_is_linked_to_the_staff_login_that_sees_their_alerts():
+    org, _ = provisioning.apply(provisioning.load(DEMO))
+    officer = Responder.objects.with_phone(org, "+254190000009").get()
+    assert officer.user.username == "police"
+    unlinked = DEMO.replace("\n     login: police}", "\n     login: null}")
+    provisioning.apply(provisioning.load(unlinked))
+    officer.refresh_from_db()
+    assert officer.user is None
+
+
+@pytest.mark.django_db
+def test_a_responder_login_that_is_no_staff_of_the_organisation_is_refused():
+    problems = problems_of(DEMO.replace("login: police}", "login: nobody}"))
+    assert any("responders[4].login: no staff login 'nobody'" in p for p in problems)

@@ -129,3 +129,20 @@ def test_a_member_answers_the_demo_poll_on_the_simulator(demo):
     assert "Je, ulisimamishwa na polisi" in screen(client, rose)
     send(client, rose, "Ndiyo")
     assert Reply.objects.get(member=rose).answer == "yes"
+
+
+def test_the_demo_police_login_sees_an_alert_that_reached_its_officer(demo):
+    from haki.crisis.tests.test_core_loop import escalate_now
+
+    client = verified_client(get_user_model().objects.get(username="coordinator"))
+    lily = Member.objects.get(organisation=demo, alias="Lily")  # consents to police
+    send(client, lily, "HELP")
+    alert = Alert.objects.get(organisation=demo)
+    police = verified_client(get_user_model().objects.get(username="police"))
+    assert alert.reference not in police.get(reverse("core:home")).content.decode()
+    for _ in range(3):  # paralegal, lawyer, coordinator: nobody answers
+        escalate_now(alert)
+    officer = Responder.objects.with_phone(demo, "+254190000009").get()
+    assert alert.reference in screen(client, officer)
+    home = police.get(reverse("core:home")).content.decode()
+    assert alert.reference in home and "None yet." not in home
