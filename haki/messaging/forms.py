@@ -4,6 +4,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from haki.core.forms import OrganisationModelForm, bound
@@ -33,6 +34,14 @@ class ChannelForm(OrganisationModelForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         bound(self.fields["tps"], 1, 1000)
+        if not settings.HAKI_SIMULATOR:
+            # Texts sent through it reach no phone, yet show as delivered; production
+            # refuses to start with one (haki.messaging.checks), so none is offered.
+            self.fields["type"].choices = [
+                choice
+                for choice in self.fields["type"].choices
+                if choice[0] != Channel.Type.SIMULATOR
+            ]
         for key, label in PLAIN_SETTINGS.items():
             self.fields[key] = forms.CharField(
                 label=label, required=False, max_length=300, initial=self.instance.config.get(key)

@@ -81,3 +81,26 @@ def test_a_channel_needs_a_known_type_a_bounded_rate_and_a_web_address(world):
     )
     added = Channel.objects.get(organisation=a.org, name="Twilio")
     assert added.secrets == {"auth_token": "tok"} and added.uuid != a.channel.uuid
+
+
+def test_the_phone_simulator_is_not_offered_as_a_channel_type_outside_the_demo(world, settings):
+    # Production settings refuse to start with a simulated channel, and one added while
+    # Haki runs would mark members' texts delivered to no phone.
+    settings.HAKI_SIMULATOR = False
+    a = world["a"]
+    client = verified_client(a.users[Role.COORDINATOR])
+    url = reverse("messaging:channel_add")
+    assert 'value="sim"' not in client.get(url).content.decode()
+    response = client.post(url, channel_data(name="Sim", type="sim"))
+    assert response.status_code == 400 and "Select a valid choice." in response.content.decode()
+    edit = reverse("messaging:channel_edit", kwargs={"channel": a.channel.pk})
+    assert client.post(edit, channel_data(type="sim")).status_code == 400
+    assert not Channel.objects.filter(type=Channel.Type.SIMULATOR).exists()
+
+
+def test_the_demo_offers_the_phone_simulator_as_a_channel_type(world, settings):
+    settings.HAKI_SIMULATOR = True
+    client = verified_client(world["a"].users[Role.COORDINATOR])
+    response = client.post(reverse("messaging:channel_add"), channel_data(name="Sim", type="sim"))
+    assert response.status_code == 302
+    assert Channel.objects.filter(type=Channel.Type.SIMULATOR, name="Sim").exists()
