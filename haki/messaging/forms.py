@@ -64,6 +64,20 @@ class ChannelForm(OrganisationModelForm):
             raise forms.ValidationError(_("Write an address starting with http:// or https://."))
         return url
 
+    def clean(self) -> dict[str, Any]:
+        """Secrets go wherever the sending address says: a new address takes them typed
+        again, or whoever may edit the channel could read them at an address of theirs."""
+        data = super().clean()
+        old_url = self.instance.config.get("send_url") or ""
+        if self.instance.pk and "send_url" in data and data["send_url"] != old_url:
+            kept = [key for key in SECRET_SETTINGS if self.instance.secret_is_set(key)]
+            if any(not data.get(key) for key in kept):
+                self.add_error(
+                    "send_url",
+                    _("A new sending address needs the secrets typed again below."),
+                )
+        return data
+
     def save(self, commit: bool = True) -> Channel:
         data = self.cleaned_data
         self.instance.update_settings(
