@@ -55,7 +55,7 @@ def _text_coordinators(channel: Channel) -> None:
         # By row number: the UUID is the channel's address, its only credential without a secret.
         logger.error("channel %s failing; no other channel to tell coordinators", channel.pk)
         return
-    for responder in Responder.objects.filter(organisation=org, tier=LAST_RESORT_TIER):
+    for responder in Responder.objects.active().filter(organisation=org, tier=LAST_RESORT_TIER):
         queue_text(
             org,
             responder.phone,

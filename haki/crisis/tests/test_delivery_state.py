@@ -157,3 +157,14 @@ def test_a_failing_channel_with_no_other_is_logged_without_its_address(network, 
         assert outages.warn_of_failing_channels() == 1
     assert "no other channel" in caplog.text
     assert str(network.channel.uuid) not in caplog.text
+
+
+def test_a_retired_coordinator_is_not_texted_about_a_failing_channel(network, stub):
+    backup = Channel(organisation=network.org, type="kn", name="Backup", address="20200")
+    backup.configure({"send_url": f"{stub.url}/cgi-bin/sendsms", "username": "u", "password": "p"})
+    backup.save()
+    network.responders["dalili"].retire()
+    fail_for(network, 6)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert outages.warn_of_failing_channels() == 1
+    assert coordinator_texts(network) == []
