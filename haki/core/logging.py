@@ -1,7 +1,7 @@
-"""Last line of defence for logs: anything shaped like a phone number, and the channel
-UUID in a gateway's URL, is replaced in the whole line a handler writes (message,
-traceback and stack alike) before it is written. Code must not log personal data in
-the first place."""
+"""Last line of defence for logs: anything shaped like a phone number, the channel
+UUID in a gateway's URL and the token in an ID card's URL are replaced in the whole line
+a handler writes (message, traceback and stack alike) before it is written. Code must
+not log personal data in the first place."""
 
 from __future__ import annotations
 
@@ -19,12 +19,17 @@ UUID = r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-
 # ...except in a gateway's URL (/c/<type>/<uuid>/), where the UUID is the channel's
 # credential: a Kannel channel without a secret has no other.
 CHANNEL_PATH = r"(?P<channel>/c/[a-z0-9]+/)[0-9a-fA-F-]{32,36}"
-SENSITIVE = re.compile(f"{CHANNEL_PATH}|(?P<uuid>{UUID})|{PHONE_LIKE}")
+# An ID card's URL (/v/<organisation>/<token>): which card was checked, when and from
+# which address, says where the outreach worker who carries it was.
+CARD_PATH = r"(?P<card>/v/[\w-]+/)[\w=-]{8,}"
+SENSITIVE = re.compile(f"{CHANNEL_PATH}|{CARD_PATH}|(?P<uuid>{UUID})|{PHONE_LIKE}")
 
 
 def _replace(match: re.Match[str]) -> str:
     if match["channel"]:
         return f"{match['channel']}[channel]"
+    if match["card"]:
+        return f"{match['card']}[card]"
     if match["uuid"]:
         return match["uuid"]
     return "[redacted]"

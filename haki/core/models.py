@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import math
 import time
 import uuid
 import zoneinfo
@@ -238,6 +239,8 @@ def _positions(value: Any, depth: int) -> int | None:
             isinstance(value, list)
             and len(value) in (2, 3)
             and all(isinstance(n, int | float) and not isinstance(n, bool) for n in value)
+            # NaN and Infinity parse as JSON here, but PostgreSQL and browsers refuse them.
+            and all(math.isfinite(n) for n in value if isinstance(n, float))
             and -180 <= value[0] <= 180
             and -90 <= value[1] <= 90
         )

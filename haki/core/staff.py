@@ -54,6 +54,25 @@ def get_staff_for_user(request: HttpRequest, membership: UUID) -> Membership:
     return target
 
 
+def owns_all(request: HttpRequest, target: Membership) -> bool:
+    """A password or an authenticator opens every organisation its user works in: only
+    someone who owns each of them may reset it. Otherwise the owner of one organisation
+    could take over a person who also works elsewhere, and with them the other
+    organisation."""
+    elsewhere = Membership.objects.filter(user=target.user, deactivated_on__isnull=True).exclude(
+        organisation=request.organisation
+    )
+    owned = Membership.objects.filter(
+        user=request.user, role=Role.OWNER, deactivated_on__isnull=True
+    ).values("organisation")
+    return not elsewhere.exclude(organisation__in=owned).exists()
+
+
+def require_owner_of_all(request: HttpRequest, target: Membership) -> None:
+    if not owns_all(request, target):
+        raise PermissionDenied
+
+
 def roles_for(request: HttpRequest) -> list[tuple[str, Any]]:
     """The roles this manager may give: an owner any, a coordinator any but owner."""
     if request.membership.role == Role.OWNER:
@@ -216,7 +235,8 @@ class StaffMemberView(OrganisationPermissionMixin, TemplateView):
             link_form=LinkForm(request=self.request),
             may_reset=self.request.user.has_perm(
                 "core.reset_credentials", self.request.organisation
-            ),
+            )
+            and owns_all(self.request, target),
             confirmed=recently_authenticated(self.request),
             **kwargs,
         )
@@ -280,6 +300,7 @@ class ResetPasswordView(StaffActionView):
     permission_required = "core.reset_credentials"
 
     def act(self, request: HttpRequest, target: Membership) -> HttpResponse | None:
+        require_owner_of_all(request, target)
         form = LinkForm(request.POST, request=request)
         if not form.is_valid():
             messages.error(request, form.errors["phone"][0])
@@ -305,6 +326,7 @@ class ResetAuthenticatorView(StaffActionView):
     permission_required = "core.reset_credentials"
 
     def act(self, request: HttpRequest, target: Membership) -> HttpResponse | None:
+        require_owner_of_all(request, target)
         for device in devices_for_user(target.user, confirmed=None):
             AuditEvent.record(
                 request.user, AuditEvent.Action.RESET, device, organisation=request.organisation

@@ -52,9 +52,10 @@ def _text_coordinators(channel: Channel) -> None:
         .first()
     )
     if other is None:
-        logger.error("channel %s failing; no other channel to tell coordinators", channel.uuid)
+        # By row number: the UUID is the channel's address, its only credential without a secret.
+        logger.error("channel %s failing; no other channel to tell coordinators", channel.pk)
         return
-    for responder in Responder.objects.filter(organisation=org, tier=LAST_RESORT_TIER):
+    for responder in Responder.objects.active().filter(organisation=org, tier=LAST_RESORT_TIER):
         queue_text(
             org,
             responder.phone,

@@ -4,6 +4,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from haki.core.forms import OrganisationModelForm, bound
@@ -34,6 +35,14 @@ class ChannelForm(OrganisationModelForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         bound(self.fields["tps"], 1, 1000)
+        if not settings.HAKI_SIMULATOR:
+            # Texts sent through it reach no phone, yet show as delivered; production
+            # refuses to start with one (haki.messaging.checks), so none is offered.
+            self.fields["type"].choices = [
+                choice
+                for choice in self.fields["type"].choices
+                if choice[0] != Channel.Type.SIMULATOR
+            ]
         for key, label in PLAIN_SETTINGS.items():
             self.fields[key] = forms.CharField(
                 label=label, required=False, max_length=300, initial=self.instance.config.get(key)
@@ -62,6 +71,20 @@ class ChannelForm(OrganisationModelForm):
                     _("Haki does not send to this machine or its link-local addresses.")
                 ) from None
         return url
+
+    def clean(self) -> dict[str, Any]:
+        """Secrets go wherever the sending address says: a new address takes them typed
+        again, or whoever may edit the channel could read them at an address of theirs."""
+        data = super().clean()
+        old_url = self.instance.config.get("send_url") or ""
+        if self.instance.pk and "send_url" in data and data["send_url"] != old_url:
+            kept = [key for key in SECRET_SETTINGS if self.instance.secret_is_set(key)]
+            if any(not data.get(key) for key in kept):
+                self.add_error(
+                    "send_url",
+                    _("A new sending address needs the secrets typed again below."),
+                )
+        return data
 
     def save(self, commit: bool = True) -> Channel:
         data = self.cleaned_data

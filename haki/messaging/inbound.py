@@ -201,7 +201,8 @@ def receive(
     except UNREADABLE:  # Twilio's signature reads the body
         return bad_request("unreadable body")
     except Forbidden as exc:
-        logger.warning("refused a %s request for channel %s: %s", action, channel.uuid, exc)
+        # By row number: the UUID is the channel's address, its only credential without a secret.
+        logger.warning("refused a %s request for channel %s: %s", action, channel.pk, exc)
         return HttpResponse("forbidden", status=403, content_type="text/plain")
     try:
         if action == "status":
@@ -218,5 +219,5 @@ def receive(
         store_incoming(channel, incoming)
     except DatabaseError:
         spool.write(channel.uuid, incoming)
-        logger.error("database unavailable: spooled a text for channel %s", channel.uuid)
+        logger.error("database unavailable: spooled a text for channel %s", channel.pk)
     return gateway.accepted()

@@ -123,6 +123,17 @@ def test_uuids_with_all_digit_groups_are_logged_whole():
     assert ref in written
 
 
+def test_an_id_cards_token_is_kept_out_of_the_logs():
+    # Which card was checked, when and from where says where an outreach worker was.
+    token = "AQAAAAFhYmNkZQAbAC0B" + "x_-Y" * 20
+    path = f"/v/kisumu-network/{token}"
+    written = formatted(
+        logging.getLogger("django.request"), lambda log: log.warning("Not Found: %s", path)
+    )
+    assert "Not Found: /v/kisumu-network/[card]" in written
+    assert token not in written and token[:20] not in written
+
+
 def test_a_channel_uuid_is_kept_out_of_the_web_servers_access_log(tmp_path):
     channel = str(uuid.uuid4())
     access = tmp_path / "access.log"

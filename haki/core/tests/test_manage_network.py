@@ -146,3 +146,17 @@ def test_a_word_is_taken_by_a_command_keyword_information_keyword_or_codeword(wo
     assert word_taken(a.org, "BLUEGIRAFFE", ignore=a.member) is None
     assert word_taken(a.org, "CLINIC") is None
     assert word_taken(world["b"].org, "RIGHTS") is None  # another organisation's words
+
+
+def test_an_outline_with_a_height_that_is_not_a_number_is_refused_not_stored(world):
+    # JSON's NaN and Infinity cannot be stored by PostgreSQL nor read by a browser's map.
+    client = verified_client(world["a"].users[Role.COORDINATOR])
+    for height in (b"NaN", b"Infinity", b"-Infinity"):
+        ring = b"[[34.7, -0.1, %s], [34.8, -0.1], [34.8, 0], [34.7, -0.1]]" % height
+        raw = b'{"type": "Polygon", "coordinates": [%s]}' % ring
+        response = client.post(
+            reverse("core:area_add"), {"code": "EST", "name": "East", "outline": outline(raw)}
+        )
+        assert response.status_code == 400
+        assert "not a list of rings" in response.content.decode()
+    assert not Area.objects.filter(code="EST").exists()

@@ -283,3 +283,38 @@ def test_a_link_that_cannot_be_texted_says_so_and_is_still_shown(world):
         b"could not be texted" in response.content
         and b"/account/invitation/?t=" in response.content
     )
+
+
+@pytest.mark.parametrize("action", ["core:staff_reset_password", "core:staff_reset_authenticator"])
+def test_an_owner_cannot_reset_the_credentials_of_someone_who_also_works_for_another_organisation(
+    world, action
+):
+    # Org A's owner also helps org B as an operator: org B's owner must not be able to
+    # take over the account (and with it org A) by resetting its password and 2FA.
+    owner_of_a = world["a"].users[Role.OWNER]
+    device = TOTPDevice.objects.create(user=owner_of_a, name="default", confirmed=True)
+    helper = Membership.objects.create(
+        user=owner_of_a, organisation=world["b"].org, role=Role.OPERATOR
+    )
+    owner_of_b = confirmed(verified_client(world["b"].users[Role.OWNER]))
+    response = owner_of_b.post(reverse(action, kwargs={"membership": helper.uuid}))
+    assert response.status_code == 403
+    owner_of_a.refresh_from_db()
+    assert owner_of_a.has_usable_password()
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert not Invitation.objects.filter(membership=helper).exists()
+
+
+def test_an_owner_of_every_organisation_of_a_person_may_reset_their_credentials(world):
+    caseworker = world["a"].users[Role.CASEWORKER]
+    Membership.objects.create(user=caseworker, organisation=world["b"].org, role=Role.OWNER)
+    Membership.objects.filter(user=caseworker, organisation=world["b"].org).update(
+        deactivated_on=timezone.now()
+    )
+    owner = confirmed(verified_client(world["a"].users[Role.OWNER]))
+    url = reverse(
+        "core:staff_reset_password", kwargs={"membership": membership(world, "caseworker").uuid}
+    )
+    assert owner.post(url).status_code == 200  # the other access was removed already
+    caseworker.refresh_from_db()
+    assert not caseworker.has_usable_password()

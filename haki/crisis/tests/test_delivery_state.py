@@ -149,3 +149,22 @@ def test_an_alerts_page_shows_each_responders_text_as_it_is(network):
         alert, _ = alerts.raise_alert(network.org, member=network.members["rose"])
     page = client.get(reverse("crisis:alert", kwargs={"alert": alert.uuid})).content.decode()
     assert "Amani · paralegal: failing, retrying" in page
+
+
+def test_a_failing_channel_with_no_other_is_logged_without_its_address(network, caplog):
+    fail_for(network, 6)
+    with caplog.at_level("ERROR", logger="haki.crisis.outages"):
+        assert outages.warn_of_failing_channels() == 1
+    assert "no other channel" in caplog.text
+    assert str(network.channel.uuid) not in caplog.text
+
+
+def test_a_retired_coordinator_is_not_texted_about_a_failing_channel(network, stub):
+    backup = Channel(organisation=network.org, type="kn", name="Backup", address="20200")
+    backup.configure({"send_url": f"{stub.url}/cgi-bin/sendsms", "username": "u", "password": "p"})
+    backup.save()
+    network.responders["dalili"].retire()
+    fail_for(network, 6)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert outages.warn_of_failing_channels() == 1
+    assert coordinator_texts(network) == []

@@ -43,7 +43,8 @@ def test_a_secret_is_never_shown_and_an_empty_field_keeps_it(world):
     assert "kannel-password" not in page
     assert "Now: set." in page and "Now: not set." in page  # password set, api key not
     assert str(a.channel.uuid) not in reverse("messaging:channel_edit", kwargs={"channel": 1})
-    assert client.post(url, channel_data()).status_code == 302
+    same_address = a.channel.config["send_url"]
+    assert client.post(url, channel_data(send_url=same_address)).status_code == 302
     a.channel.refresh_from_db()
     assert a.channel.secrets == {"password": "kannel-password"}
     assert a.channel.tps == 20 and a.channel.config["username"] == "haki"
@@ -54,7 +55,7 @@ def test_a_new_secret_replaces_the_old_one_and_the_change_is_audited_without_it(
     client = verified_client(a.users[Role.OWNER])
     url = reverse("messaging:channel_edit", kwargs={"channel": a.channel.pk})
     response = client.post(url, channel_data(password="new-password", username=""))
-    assert response.status_code == 302
+    assert response.status_code == 302, response.content.decode()
     a.channel.refresh_from_db()
     assert a.channel.secrets == {"password": "new-password"}
     assert "username" not in a.channel.config  # an emptied plain setting is removed
@@ -81,3 +82,44 @@ def test_a_channel_needs_a_known_type_a_bounded_rate_and_a_web_address(world):
     )
     added = Channel.objects.get(organisation=a.org, name="Twilio")
     assert added.secrets == {"auth_token": "tok"} and added.uuid != a.channel.uuid
+
+
+def test_the_phone_simulator_is_not_offered_as_a_channel_type_outside_the_demo(world, settings):
+    # Production settings refuse to start with a simulated channel, and one added while
+    # Haki runs would mark members' texts delivered to no phone.
+    settings.HAKI_SIMULATOR = False
+    a = world["a"]
+    client = verified_client(a.users[Role.COORDINATOR])
+    url = reverse("messaging:channel_add")
+    assert 'value="sim"' not in client.get(url).content.decode()
+    response = client.post(url, channel_data(name="Sim", type="sim"))
+    assert response.status_code == 400 and "Select a valid choice." in response.content.decode()
+    edit = reverse("messaging:channel_edit", kwargs={"channel": a.channel.pk})
+    assert client.post(edit, channel_data(type="sim")).status_code == 400
+    assert not Channel.objects.filter(type=Channel.Type.SIMULATOR).exists()
+
+
+def test_the_demo_offers_the_phone_simulator_as_a_channel_type(world, settings):
+    settings.HAKI_SIMULATOR = True
+    client = verified_client(world["a"].users[Role.COORDINATOR])
+    response = client.post(reverse("messaging:channel_add"), channel_data(name="Sim", type="sim"))
+    assert response.status_code == 302
+    assert Channel.objects.filter(type=Channel.Type.SIMULATOR, name="Sim").exists()
+
+
+def test_a_new_sending_address_needs_the_secrets_typed_again(world):
+    # Otherwise whoever may edit the channel could point it at a server of theirs and
+    # read the gateway's password in the next text sent.
+    a = world["a"]
+    client = verified_client(a.users[Role.COORDINATOR])
+    url = reverse("messaging:channel_edit", kwargs={"channel": a.channel.pk})
+    elsewhere = channel_data(send_url="http://listener.invalid/cgi-bin/sendsms")
+    response = client.post(url, elsewhere)
+    assert response.status_code == 400
+    assert "needs the secrets typed again" in response.content.decode()
+    a.channel.refresh_from_db()
+    assert a.channel.config["send_url"] == "http://127.0.0.1:9/cgi-bin/sendsms"
+    assert client.post(url, {**elsewhere, "password": "typed-again"}).status_code == 302
+    a.channel.refresh_from_db()
+    assert a.channel.config["send_url"] == "http://listener.invalid/cgi-bin/sendsms"
+    assert a.channel.secrets == {"password": "typed-again"}

@@ -326,3 +326,16 @@ def test_gateway_urls_carry_no_personal_data_in_their_answers(world, client):
 
 def test_urlencode_helper_roundtrip():
     assert "message=%D0%9F" in urlencode({"message": "П"})
+
+
+def test_a_refused_request_is_logged_without_the_channels_address(world, client, caplog):
+    # The UUID in a gateway's URL is the channel's credential: whoever holds the logs
+    # must not learn it.
+    channel = world["a"].channel
+    channel.config = {**channel.config, "allowed_ips": ["10.20.0.0/16"]}
+    channel.save()
+    with caplog.at_level("WARNING", logger="haki.messaging.inbound"):
+        assert kannel_post(client, channel, "from elsewhere").status_code == 403
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "haki.messaging.inbound"]
+    assert line.startswith("refused a receive request")
+    assert str(channel.uuid) not in line and channel.uuid.hex not in line
