@@ -14,6 +14,8 @@ class Role(models.TextChoices):
     OPERATOR = "operator", _("Hotline operator")
     POLICE_ALLY = "police_ally", _("Police ally")
     ANALYST = "analyst", _("Analyst")
+    # Staff of a clinic, drop-in centre or legal aid office: confirms its own referrals.
+    SERVICE_PROVIDER = "service_provider", _("Service provider")
 
 
 # Who works with identifiable people (members, responders); police allies and analysts
