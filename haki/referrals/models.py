@@ -26,10 +26,15 @@ SHIPPED_NAMES = {key: name for key, name, _words in SHIPPED}
 SHIPPED_WORDS = {key: words for key, _name, words in SHIPPED}
 
 
-def new_code(model: type[models.Model], organisation: Organisation, length: int) -> str:
-    """A short code unused in ``organisation``: for services and referrals."""
+def new_code(
+    model: type[models.Model], organisation: Organisation, length: int, taken: Any = ()
+) -> str:
+    """A short code unused in ``organisation`` and not in ``taken``: for services and
+    referrals."""
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+        if code in taken:
+            continue
         if not model.objects.filter(organisation=organisation, code=code).exists():
             return code
 
@@ -162,7 +167,10 @@ class Service(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.code:
-            self.code = new_code(Service, self.organisation, 3)
+            from haki.core import words
+
+            # A member replies with the code: it must be no word that means something.
+            self.code = new_code(Service, self.organisation, 3, words.claims(self.organisation))
         super().save(*args, **kwargs)
 
     @property
