@@ -19,6 +19,8 @@ NAVIGATION = [
     ("surveys:broadcasts", _("Broadcasts"), "surveys.manage"),
     ("surveys:follow_ups", _("Calls"), "surveys.follow_up"),
     ("cases:list", _("Cases"), "cases.view_case"),
+    ("referrals:list", _("Referrals"), "referrals.refer"),
+    ("referrals:provider", _("Confirm visits"), "referrals.confirm"),
     ("cases:patterns", _("Patterns"), "cases.view_patterns"),
     ("reports:brief", _("Briefs"), "reports.view_brief"),
     ("core:settings", _("Settings"), "core.manage_organisation"),

@@ -15,6 +15,7 @@ from conftest import verified_client
 from haki.cases.rules import DOCUMENTERS
 from haki.core.roles import MANAGERS, PEOPLE_WORKERS, Role
 from haki.crisis.rules import HOTLINE
+from haki.referrals.models import EntitlementApplication, Referral, Service, ServiceKind
 from haki.surveys.models import Broadcast, InfoText
 
 EVERYONE = tuple(Role.values)
@@ -78,6 +79,20 @@ ACCESS = {
     "surveys:info_add": ("get", MANAGERS),
     "surveys:info_edit": ("get", MANAGERS),
     "surveys:broadcast_edit": ("get", MANAGERS),
+    # Referrals and entitlement applications (issue 17).
+    "referrals:list": ("get", PEOPLE_WORKERS),
+    "referrals:create": ("get", PEOPLE_WORKERS),
+    "referrals:detail": ("get", PEOPLE_WORKERS),
+    "referrals:cancel": ("post", PEOPLE_WORKERS),
+    "referrals:services": ("get", PEOPLE_WORKERS),
+    "referrals:service_add": ("get", MANAGERS),
+    "referrals:service_edit": ("get", MANAGERS),
+    "referrals:provider": ("get", (Role.SERVICE_PROVIDER,)),
+    "referrals:applications": ("get", PEOPLE_WORKERS),
+    "referrals:application_add": ("get", PEOPLE_WORKERS),
+    "referrals:application": ("get", PEOPLE_WORKERS),
+    "referrals:forums": ("get", PEOPLE_WORKERS),
+    "referrals:forum_add": ("get", PEOPLE_WORKERS),
 }
 # What each POST sends: enough to act, nothing naming another organisation's people.
 POST_DATA = {
@@ -86,6 +101,7 @@ POST_DATA = {
     "crisis:close": {"outcome": "access check"},
     "surveys:close_follow_up": {"note": "access check"},
     "crisis:responder_retire": {},  # not confirmed: refused by the form if allowed
+    "referrals:cancel": {},  # not confirmed: refused by the form if allowed
 }
 # Reachable before or without an organisation: sign-in, enrolment, language, health.
 NOT_ORGANISATION_DATA = {
@@ -126,8 +142,37 @@ def scheduled_broadcast_of(target) -> Broadcast:
     )
 
 
+def referral_of(target) -> Referral:
+    """A referral of the organisation's member to a service with a provider."""
+    service = Service.objects.filter(organisation=target.org).first()
+    if service is None:
+        service = Service(
+            organisation=target.org,
+            name=f"{target.org.slug} clinic",
+            kind=ServiceKind.of(target.org).get(key="drop_in"),
+            area=target.central,
+        )
+        service.save()
+        service.providers.add(target.users[Role.SERVICE_PROVIDER])
+    return Referral.objects.filter(service=service).first() or Referral.make(
+        target.org, service, member=target.member, referrer_type="staff"
+    )
+
+
+def application_of(target) -> EntitlementApplication:
+    return EntitlementApplication.objects.get_or_create(
+        organisation=target.org, member=target.member, kind="voter_id"
+    )[0]
+
+
 def url_for(name: str, world: dict, org_key: str) -> str:
     target = world[org_key]
+    if name in ("referrals:detail", "referrals:cancel"):
+        return reverse(name, kwargs={"referral": referral_of(target).uuid})
+    if name == "referrals:service_edit":
+        return reverse(name, kwargs={"service": referral_of(target).service.uuid})
+    if name == "referrals:application":
+        return reverse(name, kwargs={"application": application_of(target).uuid})
     if name == "surveys:info_edit":
         return reverse(name, kwargs={"info": info_text_of(target).uuid})
     if name == "surveys:broadcast_edit":
@@ -200,6 +245,7 @@ def test_the_owner_of_another_organisation_never_sees_this_ones_data(world, name
     assert world["a"].inbox_msg.handled_on is None
     world["a"].alert.refresh_from_db()
     assert world["a"].alert.status == "open"
+    assert not Referral.objects.filter(organisation=world["a"].org, status="cancelled").exists()
     world["a"].follow_up.refresh_from_db()
     assert world["a"].follow_up.closed_on is None
     assert not world["a"].poll.sends.exclude(pk=world["a"].follow_up.reply.poll_send_id).exists()
