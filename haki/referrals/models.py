@@ -94,9 +94,11 @@ class ServiceKind(models.Model):
     @classmethod
     def of(cls, organisation: Organisation) -> models.QuerySet[ServiceKind]:
         """The organisation's kinds, the shipped ones seeded on first use."""
-        if not organisation.service_kinds.exists():
+        kinds = organisation.service_kinds.all()
+        if not kinds:  # evaluated once: later filters on it query again
             cls.seed(organisation)
-        return organisation.service_kinds.all()
+            kinds = organisation.service_kinds.all()
+        return kinds
 
     @classmethod
     def own_words(cls, organisation: Organisation) -> Any:
@@ -187,7 +189,8 @@ class Service(models.Model):
         current = {n.phone_index: n for n in self.confirm_numbers.all()}
         stale = [n.pk for i, n in current.items() if i not in wanted]
         fresh = [i for i in wanted if i not in current]
-        ConfirmNumber.objects.filter(pk__in=stale).delete()
+        if stale:
+            ConfirmNumber.objects.filter(pk__in=stale).delete()
         for index in fresh:
             number = ConfirmNumber(organisation=self.organisation, service=self)
             number.phone = wanted[index]

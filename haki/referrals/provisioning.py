@@ -3,8 +3,6 @@ members text) and ``services`` (found by name). A file changes only what it name
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.db.models import Q
 from pydantic import Field
 
 from haki.core import words
@@ -98,32 +96,42 @@ def check_services(context: Context, items: list[ServiceSpec]) -> None:
                 )
 
 
-def _providers(org: Organisation, usernames: list[str]) -> list[int]:
-    User = get_user_model()
+def _providers(org: Organisation, items: list[ServiceSpec]) -> dict[str, int]:
+    """The organisation's service providers named in the file, by username: one query."""
+    usernames = {u for item in items for u in item.providers}
+    if not usernames:
+        return {}
     memberships = Membership.objects.filter(
         organisation=org, role=Role.SERVICE_PROVIDER, user__username__in=usernames
     )
-    return list(User.objects.filter(Q(memberships__in=memberships)).values_list("pk", flat=True))
+    return dict(memberships.values_list("user__username", "user_id"))
+
+
+def _place(org: Organisation, service: Service, item: ServiceSpec, given: set[str]) -> dict:
+    """The kind and area to write, looked up only when they differ (one query each)."""
+    values: dict = {}
+    if "kind" in given and (service.pk is None or service.kind.key != item.kind):
+        values["kind_id"] = ServiceKind.of(org).get(key=item.kind).pk
+    if "area" in given and (service.pk is None or service.area.code != item.area):
+        values["area_id"] = org.areas.get(code=item.area).pk
+    return values
 
 
 def reconcile_services(org: Organisation, items: list[ServiceSpec], changes: Changes) -> None:
-    existing = {s.name: s for s in Service.objects.filter(organisation=org)}
-    kinds = {k.key: k for k in ServiceKind.of(org)}
-    areas = dict(org.areas.values_list("code", "pk"))
+    rows = Service.objects.filter(organisation=org).select_related("kind", "area")
+    existing = {s.name: s for s in rows.prefetch_related("confirm_numbers", "providers")}
+    providers = _providers(org, items)
     for index, item in enumerate(items):
         service = existing.get(item.name)
         created = service is None
         if created:
-            service = Service(organisation=org, name=item.name)
+            service = Service(name=item.name)
+        service.organisation = org  # sealed fields open with its keys, without a query
         given = named(item, created)
         values = {
             f: getattr(item, f) for f in given & {"address", "hours", "languages", "friendly"}
         }
-        if "kind" in given:
-            values["kind_id"] = kinds[item.kind].pk
-        if "area" in given:
-            values["area_id"] = areas[item.area]
-        fields = assign(service, values)
+        fields = assign(service, {**values, **_place(org, service, item, given)})
         if "phone" in given:
             number = normalise_phone(item.phone, org.country) if item.phone else ""
             if created or service.phone != number:
@@ -136,8 +144,8 @@ def reconcile_services(org: Organisation, items: list[ServiceSpec], changes: Cha
             if service.set_confirm_phones(phones) and not created:
                 fields.append("confirm_phones")
         if "providers" in given:
-            wanted = set(_providers(org, item.providers))
-            if set(service.providers.values_list("pk", flat=True)) != wanted:
+            wanted = {providers[u] for u in item.providers if u in providers}
+            if {user.pk for user in service.providers.all()} != wanted:
                 service.providers.set(wanted)
                 fields.append("providers")
         changes.note("services", index, service, created, [] if created else fields)

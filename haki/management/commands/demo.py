@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from haki import provisioning
 from haki.cases.exports import IMPORT_COLUMNS
 from haki.cases.importer import import_cases
+from haki.referrals.demo import demo_referrals
 
 DEMO_FILE = resources.files("haki.demo") / "kisumu-demo.yaml"
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed on purpose, local demo only
@@ -33,6 +34,9 @@ class Command(BaseCommand):
         if not org.cases.exists():
             count = import_cases(org, "demo.csv", demo_cases(timezone.localdate()))
             self.stdout.write(f"Demo cases: {count} fictional records over the past year")
+        referrals = demo_referrals(org)
+        if referrals:
+            self.stdout.write(f"Demo referrals: {referrals}, and entitlement applications")
         key_path = getattr(settings, "HAKI_MASTER_KEY_PATH", None)
         if key_path:
             self.stdout.write(f"Development master key: {key_path} (outside the repository)")
