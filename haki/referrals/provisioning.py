@@ -11,9 +11,26 @@ from haki.core.phones import normalise_phone
 from haki.core.roles import Role
 from haki.provisioning import Changes, Context, Section, Spec, assign, named, register
 from haki.referrals.kinds import SHIPPED
-from haki.referrals.models import Service, ServiceKind
+from haki.referrals.models import DEFAULT_EXPIRY_DAYS, Service, ServiceKind
 
 KIND_KEY = r"^[a-z][a-z0-9_]*$"
+
+
+class ReferralSettingsSpec(Spec):
+    expiry_days: int = Field(default=DEFAULT_EXPIRY_DAYS, ge=2, le=365)
+
+
+def reconcile_settings(org: Organisation, item: ReferralSettingsSpec, changes: Changes) -> None:
+    """``referrals: {expiry_days: N}``: after how many days an unattended referral is
+    cancelled as expired (one reminder is texted two days before)."""
+    if "expiry_days" not in item.model_fields_set:
+        return
+    current = dict(org.settings or {})
+    if current.get("referral_expiry_days") != item.expiry_days:
+        current["referral_expiry_days"] = item.expiry_days
+        org.settings = current
+        org.save(update_fields=["settings", "modified_on"])
+        changes.note("referrals", None, org, False, ["settings"])
 
 
 class ServiceKindSpec(Spec):
@@ -151,6 +168,7 @@ def reconcile_services(org: Organisation, items: list[ServiceSpec], changes: Cha
         changes.note("services", index, service, created, [] if created else fields)
 
 
+register(Section(name="referrals", item=ReferralSettingsSpec, reconcile=reconcile_settings))
 register(
     Section(
         name="service_kinds",

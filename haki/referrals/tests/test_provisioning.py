@@ -6,7 +6,7 @@ import pytest
 
 from haki.core.models import Organisation
 from haki.provisioning import ProvisioningError, apply, load
-from haki.referrals.models import ConfirmNumber, Service
+from haki.referrals.models import ConfirmNumber, Service, expiry_days
 
 FILE = """
 organisation: {slug: svc-test, name: Service Test, country: KE, timezone: Africa/Nairobi,
@@ -15,6 +15,7 @@ areas:
   - {code: KSM, name: Kisumu}
 staff:
   - {username: clinic-desk, role: service_provider}
+referrals: {expiry_days: 21}
 service_kinds:
   - {key: food, name: Food bank, words: {en: [FOOD], sw: [CHAKULA]}}
 services:
@@ -36,6 +37,7 @@ def test_services_are_created_with_sealed_numbers_and_confirming_numbers_found_b
     assert ConfirmNumber.objects.with_phone(org, "0190500002").get().service == clinic
     assert list(clinic.providers.values_list("username", flat=True)) == ["clinic-desk"]
     assert Service.objects.get(organisation=org, name="Central Food").kind.name == "Food bank"
+    assert expiry_days(org) == 21
 
 
 @pytest.mark.django_db
