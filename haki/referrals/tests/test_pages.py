@@ -198,3 +198,12 @@ def test_a_forum_meeting_records_departments_and_applications(world):
     )
     assert response.status_code == 302
     assert list(application.forums.values_list("name", flat=True)) == ["District convergence forum"]
+
+
+def test_a_members_page_offers_to_refer_her_and_the_form_starts_with_her(world):
+    a = world["a"]
+    client = verified_client(a.users[Role.OPERATOR])
+    page = client.get(reverse("members:detail", kwargs={"member": a.member.uuid}))
+    assert f"?member={a.member.uuid}" in page.content.decode()
+    form = client.get(reverse("referrals:create") + f"?member={a.member.uuid}")
+    assert form.context["form"].initial["member"] == str(a.member.uuid)
