@@ -318,3 +318,9 @@ class ForumCreateView(ManageFormMixin, CreateView):
     form_class = ForumForm
     page_title = gettext_lazy("New forum meeting")
     success_url = reverse_lazy("referrals:forums")
+
+    def form_valid(self, form: ForumForm) -> HttpResponse:
+        response = super().form_valid(form)
+        if getattr(self, "object", None) is not None and self.object.pk:
+            self.object.raise_applications(self.request.user)
+        return response
