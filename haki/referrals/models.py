@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -166,19 +166,6 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def raise_applications(self, actor: Any) -> int:
-        """Applications discussed here that were waiting are now "raised at a forum",
-        dated the day of the meeting; returns how many moved."""
-        import datetime
-
-        on = datetime.datetime.combine(self.held_on, datetime.time(12), self.organisation.tzinfo)
-        waiting = (EntitlementApplication.Status.PREPARING, EntitlementApplication.Status.SUBMITTED)
-        moved = 0
-        for application in self.applications.filter(status__in=waiting).select_related("member"):
-            application.change_status(EntitlementApplication.Status.RAISED, actor, on=on)
-            moved += 1
-        return moved
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.code:
@@ -538,9 +525,7 @@ class ForumMeeting(models.Model):
     def raise_applications(self, actor: Any) -> int:
         """Applications discussed here that were waiting are now "raised at a forum",
         dated the day of the meeting; returns how many moved."""
-        import datetime
-
-        on = datetime.datetime.combine(self.held_on, datetime.time(12), self.organisation.tzinfo)
+        on = datetime.combine(self.held_on, time(12), self.organisation.tzinfo)
         waiting = (EntitlementApplication.Status.PREPARING, EntitlementApplication.Status.SUBMITTED)
         moved = 0
         for application in self.applications.filter(status__in=waiting).select_related("member"):
