@@ -41,4 +41,8 @@ PURPOSE = {
         "You see counts, never people: briefs whose small numbers are hidden so that "
         "nobody can be recognised."
     ),
+    Role.SERVICE_PROVIDER: _(
+        "You confirm that people referred to your service came, by the code they show; "
+        "you see your own referrals by code and alias, never a number."
+    ),
 }

@@ -27,9 +27,9 @@ SHIPPED: list[tuple[str, str, dict[str, list[str]]]] = [
             "en": ["TEST"],
             "sw": ["PIMA", "KIPIMO"],
             "ru": ["ТЕСТ"],
-            "ky": ["ТЕКШЕРҮҮ", "TEKSHERUU"],
+            "ky": ["АНАЛИЗ", "ANALIZ"],
             "te": ["పరీక్ష", "PARIKSHA"],
-            "my": ["စစ်ဆေး", "SITSAY"],
+            "my": ["သွေးစစ်", "THWAYSIT"],
         },
     ),
     (

@@ -187,3 +187,19 @@ def test_an_organisations_own_kind_answers_its_own_word(network, services):
     person.save()
     network.text(person.phone, "food please")
     assert "Central Food" in last_text_to(network, person.phone).text
+
+
+def test_no_word_of_a_kind_or_of_refer_and_seen_is_another_actions_word():
+    from haki.core.words import normalise
+    from haki.messaging import keywords
+
+    owners: dict[str, set[str]] = {}
+    for action in keywords.ACTIONS.values():
+        for words in action.words.values():
+            for word in words:
+                owners.setdefault(normalise(word), set()).add(action.name)
+    for words in [*keywords.YES.values(), *keywords.NO.values()]:
+        for word in words:
+            owners.setdefault(normalise(word), set()).add("yes/no")
+    shared = {word: names for word, names in owners.items() if len(names) > 1}
+    assert not shared
