@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0002_seed_taxonomy'),
-        ('core', '0007_services_referrals_entitlements'),
+        ('core', '0006_seal_authenticator_seeds_and_forget_tried_passwords'),
         ('crisis', '0004_responder_retired_on'),
         ('members', '0002_groups'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
