@@ -9,12 +9,16 @@ class ReferralsConfig(AppConfig):
     def ready(self) -> None:
         from haki.core import words
         from haki.core.models import Organisation
+        from haki.messaging.outbox import ALWAYS_SENT
         from haki.messaging.texts import DEFAULTS
         from haki.referrals import sms
         from haki.referrals.models import Service, ServiceKind
         from haki.referrals.texts import TEXTS
 
         DEFAULTS.update(TEXTS)
+        # What a member asked for reaches her even after STOP; ``send_slip`` sends an
+        # opted-out member only the slips she asked for, and reminders never.
+        ALWAYS_SENT.update({"referral.slip", "referral.services", "referral.no_service"})
         sms.register()
         words.register(ServiceKind.own_words)
         words.register(Service.codes_held)

@@ -15,6 +15,7 @@ from typing import Any
 from django.utils import timezone
 
 from haki.core.models import Area, AuditEvent, Organisation
+from haki.core.phones import InvalidPhoneNumber, normalise_phone
 from haki.crisis.sms import responder_of
 from haki.messaging import keywords
 from haki.messaging.handlers import Context, _area_named_in
@@ -217,7 +218,10 @@ def service_code(context: Context) -> bool:
         return False
     values: dict[str, Any] = {"language": context.language}
     if context.member is None:
-        values["phone"] = context.msg.phone
+        try:
+            values["phone"] = normalise_phone(context.msg.phone, org.country)
+        except InvalidPhoneNumber:
+            return False  # a sender that is no phone number gets no slip
     referral = Referral.make(
         org, service, member=context.member, referrer_type=Referral.Referrer.SELF, **values
     )

@@ -162,7 +162,11 @@ def test_an_opted_out_member_gets_no_slip_she_did_not_ask_for(network, services)
         network.org, services["clinic"], member=person, referrer_type=Referral.Referrer.STAFF
     )
     assert not sms.send_slip(referral)
-    assert sms.send_slip(referral, asked=True)
+    assert not Msg.objects.filter(template="referral.slip").exists()
+    network.text(person.phone, services["clinic"].code)  # she asks for one herself
+    asked = Referral.objects.get(organisation=network.org, referrer_type="self")
+    slip = last_text_to(network, person.phone)
+    assert slip.template == "referral.slip" and asked.code in slip.text
 
 
 def test_an_inactive_service_code_is_not_a_referral(network, services):
@@ -203,3 +207,10 @@ def test_no_word_of_a_kind_or_of_refer_and_seen_is_another_actions_word():
             owners.setdefault(normalise(word), set()).add("yes/no")
     shared = {word: names for word, names in owners.items() if len(names) > 1}
     assert not shared
+
+
+def test_someone_unregistered_who_sends_a_code_gets_a_slip_to_that_number(network, services):
+    network.text("+254190777001", services["legal"].code)
+    referral = Referral.objects.get(organisation=network.org)
+    assert referral.member is None and referral.phone == "+254190777001"
+    assert referral.code in last_text_to(network, "+254190777001").text
