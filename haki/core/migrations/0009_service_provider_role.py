@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0007_staff_invitations_and_sessions'),
+        ('core', '0008_organisation_allow_local_gateways'),
     ]
 
     operations = [
