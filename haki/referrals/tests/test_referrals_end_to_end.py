@@ -17,7 +17,7 @@ CHANNEL = "3a4b5c6d-7e8f-4a1b-9c2d-3e4f5a6b7c8d"
 SHORTCODE = "20777"
 ORGANISATION = """
 organisation: {{slug: refer-e2e, name: Referral Network, country: KE, timezone: Africa/Nairobi,
-               languages: [en, sw, ru]}}
+               languages: [en, sw, ru], allow_local_gateways: true}}
 areas:
   - {{code: KSM, name: Kisumu}}
   - {{code: KSM-C, name: Kisumu Central, parent: KSM}}
