@@ -13,6 +13,7 @@ urlpatterns = [
     path("pulse/", include("haki.surveys.urls")),
     path("cases/", include("haki.cases.urls")),
     path("reports/", include("haki.reports.urls")),
+    path("referrals/", include("haki.referrals.urls")),
     path("simulator/", include("haki.simulator.urls")),
     path("credentials/", include("haki.credentials.urls")),
     path("", include("haki.credentials.public_urls")),

@@ -47,6 +47,18 @@ NAVIGATION = [
     ),
     ("cases:list", _("Cases"), "cases.view_case", _("Document abuses and good acts by police.")),
     (
+        "referrals:list",
+        _("Referrals"),
+        "referrals.refer",
+        _("Refer members to services, follow them up, and track entitlement applications."),
+    ),
+    (
+        "referrals:provider",
+        _("Confirm visits"),
+        "referrals.confirm",
+        _("Confirm by code that someone referred to your service came."),
+    ),
+    (
         "cases:patterns",
         _("Patterns"),
         "cases.view_patterns",

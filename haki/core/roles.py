@@ -14,6 +14,8 @@ class Role(models.TextChoices):
     OPERATOR = "operator", _("Hotline operator")
     POLICE_ALLY = "police_ally", _("Police ally")
     ANALYST = "analyst", _("Analyst")
+    # Staff of a clinic, drop-in centre or legal aid office: confirms its own referrals.
+    SERVICE_PROVIDER = "service_provider", _("Service provider")
 
 
 # Who works with identifiable people (members, responders); police allies and analysts
@@ -38,5 +40,9 @@ PURPOSE = {
     Role.ANALYST: _(
         "You see counts, never people: briefs whose small numbers are hidden so that "
         "nobody can be recognised."
+    ),
+    Role.SERVICE_PROVIDER: _(
+        "You confirm that people referred to your service came, by the code they show; "
+        "you see your own referrals by code and alias, never a number."
     ),
 }

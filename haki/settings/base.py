@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "haki.surveys",
     "haki.cases",
     "haki.reports",
+    "haki.referrals",
     "haki.simulator",
     "haki.credentials",
     "haki.partnership",

@@ -16,6 +16,7 @@ from haki.cases.rules import DOCUMENTERS
 from haki.core.roles import MANAGERS, PEOPLE_WORKERS, Role
 from haki.crisis.rules import HOTLINE
 from haki.partnership.rules import ATTENDANCE_KEEPERS
+from haki.referrals.models import EntitlementApplication, Referral, Service, ServiceKind
 from haki.surveys.models import Broadcast, InfoText
 
 EVERYONE = tuple(Role.values)
@@ -79,6 +80,20 @@ ACCESS = {
     "surveys:info_add": ("get", MANAGERS),
     "surveys:info_edit": ("get", MANAGERS),
     "surveys:broadcast_edit": ("get", MANAGERS),
+    # Referrals and entitlement applications (issue 17).
+    "referrals:list": ("get", PEOPLE_WORKERS),
+    "referrals:create": ("get", PEOPLE_WORKERS),
+    "referrals:detail": ("get", PEOPLE_WORKERS),
+    "referrals:cancel": ("post", PEOPLE_WORKERS),
+    "referrals:services": ("get", PEOPLE_WORKERS),
+    "referrals:service_add": ("get", MANAGERS),
+    "referrals:service_edit": ("get", MANAGERS),
+    "referrals:provider": ("get", (Role.SERVICE_PROVIDER,)),
+    "referrals:applications": ("get", PEOPLE_WORKERS),
+    "referrals:application_add": ("get", PEOPLE_WORKERS),
+    "referrals:application": ("get", PEOPLE_WORKERS),
+    "referrals:forums": ("get", PEOPLE_WORKERS),
+    "referrals:forum_add": ("get", PEOPLE_WORKERS),
     "core:staff": ("get", MANAGERS),
     "core:invite": ("get", MANAGERS),
     "core:staff_member": ("get", MANAGERS),
@@ -117,6 +132,7 @@ POST_DATA = {
     "crisis:close": {"outcome": "access check"},
     "surveys:close_follow_up": {"note": "access check"},
     "crisis:responder_retire": {},  # not confirmed: refused by the form if allowed
+    "referrals:cancel": {},  # not confirmed: refused by the form if allowed
     "core:staff_role": {"role": Role.ANALYST},
     "credentials:endorse": {"endorser": "access check"},
     "partnership:record_attendance": {"service_number": "none"},  # refused by the form
@@ -181,8 +197,37 @@ def a_training(target) -> object:
     return training
 
 
+def referral_of(target) -> Referral:
+    """A referral of the organisation's member to a service with a provider."""
+    service = Service.objects.filter(organisation=target.org).first()
+    if service is None:
+        service = Service(
+            organisation=target.org,
+            name=f"{target.org.slug} clinic",
+            kind=ServiceKind.of(target.org).get(key="drop_in"),
+            area=target.central,
+        )
+        service.save()
+        service.providers.add(target.users[Role.SERVICE_PROVIDER])
+    return Referral.objects.filter(service=service).first() or Referral.make(
+        target.org, service, member=target.member, referrer_type="staff"
+    )
+
+
+def application_of(target) -> EntitlementApplication:
+    return EntitlementApplication.objects.get_or_create(
+        organisation=target.org, member=target.member, kind="voter_id"
+    )[0]
+
+
 def url_for(name: str, world: dict, org_key: str) -> str:
     target = world[org_key]
+    if name in ("referrals:detail", "referrals:cancel"):
+        return reverse(name, kwargs={"referral": referral_of(target).uuid})
+    if name == "referrals:service_edit":
+        return reverse(name, kwargs={"service": referral_of(target).service.uuid})
+    if name == "referrals:application":
+        return reverse(name, kwargs={"application": application_of(target).uuid})
     if name == "surveys:info_edit":
         return reverse(name, kwargs={"info": info_text_of(target).uuid})
     if name == "surveys:broadcast_edit":
@@ -291,6 +336,7 @@ def test_the_owner_of_another_organisation_never_sees_this_ones_data(world, name
     assert world["a"].inbox_msg.handled_on is None
     world["a"].alert.refresh_from_db()
     assert world["a"].alert.status == "open"
+    assert not Referral.objects.filter(organisation=world["a"].org, status="cancelled").exists()
     world["a"].follow_up.refresh_from_db()
     assert world["a"].follow_up.closed_on is None
     assert not world["a"].poll.sends.exclude(pk=world["a"].follow_up.reply.poll_send_id).exists()

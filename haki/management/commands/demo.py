@@ -16,6 +16,7 @@ from haki import provisioning
 from haki.cases.exports import IMPORT_COLUMNS
 from haki.cases.importer import import_cases
 from haki.credentials.demo import load_demo_cards
+from haki.referrals.demo import demo_referrals
 
 DEMO_FILE = resources.files("haki.demo") / "kisumu-demo.yaml"
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed on purpose, local demo only
@@ -34,6 +35,9 @@ class Command(BaseCommand):
         if not org.cases.exists():
             count = import_cases(org, "demo.csv", demo_cases(timezone.localdate()))
             self.stdout.write(f"Demo cases: {count} fictional records over the past year")
+        referrals = demo_referrals(org)
+        if referrals:
+            self.stdout.write(f"Demo referrals: {referrals}, and entitlement applications")
         cards = load_demo_cards(org)
         for card in cards:
             state = card.status_label.lower()
