@@ -17,7 +17,8 @@ SHORTCODE = "20998"
 OFFICER = "+254190600001"
 ORGANISATION = """
 organisation: {{slug: kannel-cards, name: Kannel Cards Network, country: KE,
-               timezone: Africa/Nairobi, languages: [en, sw]}}
+               timezone: Africa/Nairobi, languages: [en, sw],
+               allow_local_gateways: true}}
 areas: [{{code: KSM, name: Kisumu}}]
 channels:
   - {{uuid: {channel}, type: kn, name: Shortcode, address: "{shortcode}",
