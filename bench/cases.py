@@ -20,20 +20,15 @@ import datetime
 import json
 import os
 import random
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.postgres import DEFAULT_SERVER
-from haki.tests.harness import fresh_database
-from haki.tests.services import postgres_problem
+from bench.postgres import measured_in_child, measured_on_each
 
 RESULTS = Path(__file__).with_name("results-cases.json")
-ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 1.0
 UNTIL = datetime.date(2025, 6, 30)
 SINCE = datetime.date(2020, 7, 1)
@@ -376,28 +371,7 @@ def measure(database: str, cases: int = 1_000_000) -> dict[str, float]:
 
     ``patterns_s`` and ``brief_s`` are the best of three runs (``brief_s``: the slower
     of the two audiences); ``*_cold_s`` the first run after the cases were loaded."""
-    with tempfile.TemporaryDirectory() as folder:
-        if database.startswith("postgres"):
-            with fresh_database(database, prefix="haki_bench_cases") as url:
-                return _measure_in_child(url, cases)
-        return _measure_in_child(f"sqlite:///{Path(folder) / 'cases.sqlite3'}", cases)
-
-
-def _measure_in_child(url: str, cases: int) -> dict[str, float]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "haki.settings.test",
-        "HAKI_TEST_DATABASE_URL": url,
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.cases", "--inside", "--cases", str(cases)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-        check=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return measured_in_child(database, "cases", ["--cases", str(cases)])
 
 
 ROWS = (
@@ -429,15 +403,7 @@ def main() -> None:
     if args.inside:
         print(json.dumps(run_here(args.cases)))
         return
-    databases = [args.database] if args.database else ["sqlite", DEFAULT_SERVER]
-    results: dict[str, dict[str, float]] = {}
-    for database in databases:
-        name = "sqlite" if database == "sqlite" else "postgresql"
-        if name == "postgresql" and not args.database and postgres_problem(database):
-            print(f"PostgreSQL is not reachable at {database}: skipped", file=sys.stderr)
-            continue
-        print(f"measuring {name} ...", file=sys.stderr, flush=True)
-        results[name] = measure(database, args.cases)
+    results = measured_on_each(args.database, lambda database: measure(database, args.cases))
     print(f"{args.cases:,} cases")
     print(table(results))
     RESULTS.write_text(json.dumps({"cases": args.cases, **results}, indent=2) + "\n")

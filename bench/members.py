@@ -15,18 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench.postgres import DEFAULT_SERVER
-from haki.tests.harness import fresh_database
-from haki.tests.services import postgres_problem
+from bench.postgres import measured_in_child, measured_on_each
 
 RESULTS = Path(__file__).with_name("results-members.json")
-ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"sqlite": 10.0, "postgresql": 5.0}
 HEADER = (
     "alias,phone,area,language,groups,codewords,share_number_with_responders,allow_police_referral"
@@ -84,28 +78,7 @@ def run_here(count: int) -> dict[str, float]:
 def measure(database: str, members: int = 10_000) -> dict[str, float]:
     """The figures on ``database``: "sqlite", or a PostgreSQL server URL on which a
     fresh database is made for the run and dropped afterwards."""
-    with tempfile.TemporaryDirectory() as folder:
-        if database.startswith("postgres"):
-            with fresh_database(database, prefix="haki_bench_members") as url:
-                return _in_child(url, members)
-        return _in_child(f"sqlite:///{Path(folder) / 'members.sqlite3'}", members)
-
-
-def _in_child(url: str, members: int) -> dict[str, float]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "haki.settings.test",
-        "HAKI_TEST_DATABASE_URL": url,
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.members", "--inside", "--members", str(members)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-        check=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return measured_in_child(database, "members", ["--members", str(members)])
 
 
 def figures(server: str, members: int = 10_000) -> dict[str, float]:
@@ -127,15 +100,7 @@ def main() -> None:
     if args.inside:
         print(json.dumps(run_here(args.members)))
         return
-    databases = [args.database] if args.database else ["sqlite", DEFAULT_SERVER]
-    results: dict[str, dict[str, float]] = {}
-    for database in databases:
-        name = "sqlite" if database == "sqlite" else "postgresql"
-        if name == "postgresql" and not args.database and postgres_problem(database):
-            print(f"PostgreSQL is not reachable at {database}: skipped", file=sys.stderr)
-            continue
-        print(f"measuring {name} ...", file=sys.stderr, flush=True)
-        results[name] = measure(database, args.members)
+    results = measured_on_each(args.database, lambda database: measure(database, args.members))
     print(f"{args.members:,} members")
     for name, found in results.items():
         print(

@@ -21,6 +21,7 @@ from haki.provisioning import (
     Spec,
     assign,
     named,
+    reconciled,
     register,
     save_all,
 )
@@ -214,15 +215,15 @@ def reconcile_staff(org: Organisation, items: list[StaffSpec], changes: Changes)
     new, changed = [], []
     for index, item in enumerate(items):
         user = users[item.username]
-        membership = memberships.get(user.pk)
-        created = membership is None
-        membership = membership or Membership(user=user, organisation=org)
-        fields = assign(membership, {"role": item.role})
-        if created:
-            new.append(membership)
-        elif fields:
-            changed.append(membership)
-        changes.note("staff", index, membership, created, [] if created else fields)
+        membership, created, fields = reconciled(
+            memberships.get(user.pk),
+            Membership,
+            {"user": user, "organisation": org},
+            {"role": item.role},
+            new,
+            changed,
+        )
+        changes.note("staff", index, membership, created, fields)
     save_all(Membership, new, changed, ["role"])
 
 

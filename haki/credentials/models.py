@@ -193,6 +193,12 @@ class Credential(models.Model):
             role=self.role,
         )
 
+    def set_photo(self, jpeg: bytes) -> None:
+        """Keep ``jpeg`` (as ``clean_photo`` gives it) as the card's photo."""
+        self.photo = jpeg
+        self.photo_type = "image/jpeg"
+        self.save(update_fields=["photo_sealed", "photo_type", "modified_on"])
+
     def revoke(self) -> None:
         if self.revoked_on is None:
             self.revoked_on = timezone.now()

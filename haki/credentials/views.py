@@ -116,23 +116,26 @@ class IssueView(OrganisationPermissionMixin, FormView):
             created_by=self.request.user.get_username(),
         )
         if data["photo"]:
-            credential.photo = data["photo"]
-            credential.photo_type = "image/jpeg"
-            credential.save(update_fields=["photo_sealed", "photo_type", "modified_on"])
+            credential.set_photo(data["photo"])
         AuditEvent.record(self.request.user, AuditEvent.Action.CREATE, credential)
         messages.success(self.request, _("Card issued."))
         return redirect("credentials:detail", credential=credential.uuid)
 
 
-class CredentialDetailView(OrganisationPermissionMixin, DetailView):
+class CredentialPageMixin(OrganisationPermissionMixin):
+    """A page of one card, its viewing audited."""
+
     permission_required = PERMISSION
-    template_name = "credentials/detail.html"
     context_object_name = "credential"
 
     def get_object(self, queryset: QuerySet | None = None) -> Credential:
         credential = get_credential_for_user(self.request, self.kwargs["credential"])
         AuditEvent.record(self.request.user, AuditEvent.Action.VIEW, credential)
         return credential
+
+
+class CredentialDetailView(CredentialPageMixin, DetailView):
+    template_name = "credentials/detail.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(
@@ -185,25 +188,16 @@ class PhotoView(CredentialDetailView):
         form = PhotoForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(photo_form=form), status=400)
-        found.photo = form.cleaned_data["photo"]
-        found.photo_type = "image/jpeg"
-        found.save(update_fields=["photo_sealed", "photo_type", "modified_on"])
+        found.set_photo(form.cleaned_data["photo"])
         AuditEvent.record(request.user, AuditEvent.Action.CHANGE, found)
         messages.success(request, _("Photo saved."))
         return redirect("credentials:detail", credential=found.uuid)
 
 
-class CardView(OrganisationPermissionMixin, DetailView):
+class CardView(CredentialPageMixin, DetailView):
     """The printable card: A7 on paper, a phone's width on screen."""
 
-    permission_required = PERMISSION
     template_name = "credentials/card.html"
-    context_object_name = "credential"
-
-    def get_object(self, queryset: QuerySet | None = None) -> Credential:
-        credential = get_credential_for_user(self.request, self.kwargs["credential"])
-        AuditEvent.record(self.request.user, AuditEvent.Action.VIEW, credential)
-        return credential
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         credential = self.object

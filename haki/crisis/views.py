@@ -31,8 +31,14 @@ from haki.crisis.forms import (
 from haki.crisis.models import Alert, Responder
 
 
-def get_responder_for_user(request: HttpRequest, responder_uuid: UUID) -> Responder:
-    return get_object_or_404(Responder, organisation=request.organisation, uuid=responder_uuid)
+def get_responder_for_user(
+    request: HttpRequest, responder_uuid: UUID, active: bool = False
+) -> Responder:
+    """A responder of the user's organisation; with ``active``, none who is retired."""
+    responder = get_object_or_404(Responder, organisation=request.organisation, uuid=responder_uuid)
+    if active and responder.retired_on:
+        raise Http404
+    return responder
 
 
 def get_alert_for_user(request: HttpRequest, alert_uuid: UUID) -> Alert:
@@ -81,9 +87,7 @@ class ResponderUpdateView(ResponderCreateView, UpdateView):
     template_name = "crisis/responder_form.html"
 
     def get_object(self, queryset: Any = None) -> Responder:
-        responder = get_responder_for_user(self.request, self.kwargs["responder"])
-        if responder.retired_on:
-            raise Http404
+        responder = get_responder_for_user(self.request, self.kwargs["responder"], active=True)
         return responder
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -97,9 +101,7 @@ class ResponderRetireView(OrganisationPermissionMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, responder: UUID) -> HttpResponse:
-        target = get_responder_for_user(request, responder)
-        if target.retired_on:
-            raise Http404
+        target = get_responder_for_user(request, responder, active=True)
         form = RetireForm(request.POST)
         if not form.is_valid():
             messages.error(request, form.errors["confirm"][0])
@@ -117,9 +119,7 @@ class ResponderDutyView(OrganisationPermissionMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, responder: UUID) -> HttpResponse:
-        target = get_responder_for_user(request, responder)
-        if target.retired_on:
-            raise Http404
+        target = get_responder_for_user(request, responder, active=True)
         target.on_duty = request.POST.get("on_duty") == "1"
         target.save(update_fields=["on_duty", "modified_on"])
         AuditEvent.record(request.user, AuditEvent.Action.CHANGE, target)

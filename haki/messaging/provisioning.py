@@ -17,7 +17,16 @@ from haki.messaging import directory
 from haki.messaging.channels import channel_types
 from haki.messaging.models import Channel, Keyword, MessageTemplate
 from haki.messaging.sendurls import UnsafeSendUrl, check_send_url
-from haki.provisioning import Changes, Context, Section, Spec, assign, register, save_all
+from haki.provisioning import (
+    Changes,
+    Context,
+    Section,
+    Spec,
+    assign,
+    reconciled,
+    register,
+    save_all,
+)
 
 COLUMNS = ("type", "name", "address", "tps")
 
@@ -156,15 +165,15 @@ def reconcile_templates(org: Organisation, items: Templates, changes: Changes) -
     new, changed = [], []
     for key, texts in items.items():
         for language, text in texts.items():
-            template = existing.get((key, language))
-            created = template is None
-            template = template or MessageTemplate(organisation=org, key=key, language=language)
-            fields = assign(template, {"text": text})
-            if created:
-                new.append(template)
-            elif fields:
-                changed.append(template)
-            changes.note("templates", (key, language), template, created, [] if created else fields)
+            template, created, fields = reconciled(
+                existing.get((key, language)),
+                MessageTemplate,
+                {"organisation": org, "key": key, "language": language},
+                {"text": text},
+                new,
+                changed,
+            )
+            changes.note("templates", (key, language), template, created, fields)
     save_all(MessageTemplate, new, changed, ["text"])
 
 
@@ -193,18 +202,18 @@ def reconcile_keywords(org: Organisation, items: Keywords, changes: Changes) -> 
     for language, actions in items.items():
         for action, words in actions.items():
             for word in words:
-                keyword = existing.get(word)
-                created = keyword is None
-                keyword = keyword or Keyword(organisation=org, word=word)
-                fields = assign(keyword, {"action": action, "language": language})
-                if created:
-                    new.append(keyword)
-                    existing[word] = keyword
-                elif fields:
-                    changed.append(keyword)
-                    columns.update(fields)
+                keyword, created, fields = reconciled(
+                    existing.get(word),
+                    Keyword,
+                    {"organisation": org, "word": word},
+                    {"action": action, "language": language},
+                    new,
+                    changed,
+                )
+                existing[word] = keyword
+                columns.update(fields)
                 where: Any = (language, action)
-                changes.note("keywords", where, keyword, created, [] if created else fields)
+                changes.note("keywords", where, keyword, created, fields)
     save_all(Keyword, new, changed, columns)
 
 

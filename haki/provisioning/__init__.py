@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from django.db import models, transaction
@@ -39,6 +39,8 @@ ACTOR = "provisioning"
 # stay at 500 rows a statement: each is a CASE over its rows.
 BATCH = 2000
 
+M = TypeVar("M", bound=models.Model)
+
 __all__ = [
     "ACTOR",
     "Changes",
@@ -49,6 +51,7 @@ __all__ = [
     "Spec",
     "apply",
     "load",
+    "reconciled",
     "register",
     "sections",
 ]
@@ -278,6 +281,27 @@ def assign(obj: Any, values: dict[str, Any]) -> list[str]:
             setattr(obj, name, value)
             changed.append(name)
     return changed
+
+
+def reconciled(
+    found: M | None,
+    model: type[M],
+    identity: dict[str, Any],
+    values: dict[str, Any],
+    new: list[M],
+    changed: list[M],
+) -> tuple[M, bool, list[str]]:
+    """``found``, or a new ``model(**identity)``, with ``values`` set: it joins ``new``
+    when created, ``changed`` when a value differed. Returns the record, whether it is
+    new, and the fields to note as changed (none for a new record)."""
+    created = found is None
+    obj = model(**identity) if found is None else found
+    fields = assign(obj, values)
+    if created:
+        new.append(obj)
+    elif fields:
+        changed.append(obj)
+    return obj, created, [] if created else fields
 
 
 def save_all(

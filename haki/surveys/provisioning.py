@@ -10,7 +10,17 @@ from pydantic import Field, field_validator
 from haki.core.models import Organisation
 from haki.core.provisioning import SLUG
 from haki.members.provisioning import group_ids
-from haki.provisioning import Changes, Context, Section, Spec, assign, named, register, save_all
+from haki.provisioning import (
+    Changes,
+    Context,
+    Section,
+    Spec,
+    assign,
+    named,
+    reconciled,
+    register,
+    save_all,
+)
 from haki.provisioning.people import set_links
 from haki.surveys.models import InfoText, Poll
 
@@ -116,16 +126,16 @@ def reconcile_info(org: Organisation, items: list[InfoSpec], changes: Changes) -
     existing = {i.keyword: i for i in InfoText.objects.filter(organisation=org)}
     new, changed = [], []
     for index, item in enumerate(items):
-        info = existing.get(item.keyword)
-        created = info is None
-        info = info or InfoText(organisation=org, keyword=item.keyword)
-        fields = assign(info, {"text": item.text})
-        if created:
-            new.append(info)
-            existing[item.keyword] = info
-        elif fields:
-            changed.append(info)
-        changes.note("info", index, info, created, [] if created else fields)
+        info, created, fields = reconciled(
+            existing.get(item.keyword),
+            InfoText,
+            {"organisation": org, "keyword": item.keyword},
+            {"text": item.text},
+            new,
+            changed,
+        )
+        existing[item.keyword] = info
+        changes.note("info", index, info, created, fields)
     save_all(InfoText, new, changed, ["text"])
 
 

@@ -199,6 +199,29 @@ keywords:
 
 
 @pytest.mark.django_db
+def test_a_second_file_changes_templates_keywords_info_and_roles_in_place():
+    from haki.messaging.models import Keyword, MessageTemplate
+    from haki.surveys.models import InfoText
+
+    first = DEMO.replace("languages: [en, sw]", "languages: [en, sw, ky]") + (
+        '\ntemplates:\n  unknown.member: {ky: "Рахмат."}\nkeywords:\n  ky: {stop: [ТОКТОТ]}\n'
+    )
+    org, _ = provisioning.apply(provisioning.load(first))
+    second = (
+        first.replace('{ky: "Рахмат."}', '{ky: "Рахмат, алынды."}')
+        .replace("{stop: [ТОКТОТ]}", "{join: [ТОКТОТ]}")
+        .replace("You may ask for a lawyer.", "Ask for a lawyer.")
+        .replace("{username: operator, role: operator}", "{username: operator, role: caseworker}")
+    )
+    _, summary = provisioning.apply(provisioning.load(second))
+    assert summary.created == 0 and summary.updated == 4
+    assert MessageTemplate.objects.get(organisation=org, language="ky").text == "Рахмат, алынды."
+    assert Keyword.objects.get(organisation=org, word="ТОКТОТ").action == "join"
+    assert "Ask for a lawyer." in str(InfoText.objects.get(organisation=org, keyword="RIGHTS").text)
+    assert Membership.objects.get(organisation=org, user__username="operator").role == "caseworker"
+
+
+@pytest.mark.django_db
 def test_unknown_template_keys_and_actions_are_reported():
     bad = DEMO + "templates: {welcome.banner: {en: hi}}\nkeywords: {sw: {explode: [BOOM]}}\n"
     problems = problems_of(bad)
