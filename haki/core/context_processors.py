@@ -21,6 +21,7 @@ NAVIGATION = [
     ("cases:list", _("Cases"), "cases.view_case"),
     ("cases:patterns", _("Patterns"), "cases.view_patterns"),
     ("reports:brief", _("Briefs"), "reports.view_brief"),
+    ("reports:programme", _("Programme"), "reports.view_programme"),
     ("core:settings", _("Settings"), "core.manage_organisation"),
     ("core:audit", _("Audit trail"), "core.view_audit"),
 ]

@@ -6,4 +6,6 @@ app_name = "reports"
 urlpatterns = [
     path("brief/", views.BriefView.as_view(), name="brief"),
     path("brief/download/", views.BriefDownloadView.as_view(), name="brief_download"),
+    path("programme/", views.ProgrammeView.as_view(), name="programme"),
+    path("programme/download/", views.ProgrammeDownloadView.as_view(), name="programme_download"),
 ]

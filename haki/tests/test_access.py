@@ -58,6 +58,8 @@ ACCESS = {
     "cases:import": ("get", MANAGERS),
     "reports:brief": ("get", (*MANAGERS, Role.ANALYST)),
     "reports:brief_download": ("get", (*MANAGERS, Role.ANALYST)),
+    "reports:programme": ("get", (*MANAGERS, Role.ANALYST)),
+    "reports:programme_download": ("get", (*MANAGERS, Role.ANALYST)),
     # Managing the network from the web (issue 15).
     "core:areas": ("get", MANAGERS),
     "core:area_add": ("get", MANAGERS),
