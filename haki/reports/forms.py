@@ -4,6 +4,7 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -90,4 +91,19 @@ class ProgrammeForm(forms.Form):
             )
         except ScopeError as error:
             raise forms.ValidationError(str(error)) from None
+        return data
+
+
+class DonorReportForm(forms.Form):
+    since = forms.DateField(label=_("From"), widget=DATE)
+    until = forms.DateField(label=_("Until"), widget=DATE)
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError(_("The period must end after it starts."))
+        if since and until and (until - since).days > 366 * 3:
+            raise forms.ValidationError(_("The period may be at most three years long."))
         return data

@@ -2,17 +2,18 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.generic import TemplateView
 
 from haki.core.models import AuditEvent
 from haki.core.reauth import RecentAuthenticationRequiredMixin
 from haki.core.spreadsheets import XLSX
 from haki.core.views import OrganisationPermissionMixin
-from haki.reports import brief, programme, render
-from haki.reports.forms import BriefForm, ProgrammeForm, default_period
+from haki.reports import brief, donor, programme, render
+from haki.reports.forms import BriefForm, DonorReportForm, ProgrammeForm, default_period
 from haki.reports.models import Dhis2Push
 
 
@@ -137,6 +138,71 @@ class ProgrammeDownloadView(
         content_type = XLSX if file_format == "xlsx" else "text/csv; charset=utf-8"
         response = HttpResponse(body, content_type=content_type)
         name = f"indicators-{scope.audience}-{scope.since}-{scope.until}.{file_format}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        AuditEvent.record(request.user, AuditEvent.Action.EXPORT, None, request.organisation)
+        return response
+
+
+def donor_form(request: HttpRequest) -> DonorReportForm:
+    data: Any = request.GET
+    if "since" not in data:
+        until = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+        data = {
+            "since": until.replace(day=1).isoformat(),
+            "until": until.isoformat(),
+            "language": request.organisation.default_language,
+        }
+    return DonorReportForm(data)
+
+
+class DonorReportView(OrganisationPermissionMixin, TemplateView):
+    """The donor report, printable: external figures only, in any shipped language."""
+
+    permission_required = "reports.view_programme"
+    template_name = "reports/donor.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = donor_form(request)
+        report = None
+        if form.is_valid():
+            data = form.cleaned_data
+            with translation.override(data["language"]):
+                report = {
+                    "since": data["since"],
+                    "until": data["until"],
+                    "rows": donor.rows(request.organisation, data["since"], data["until"]),
+                }
+                response = self.render_to_response(
+                    self.get_context_data(form=form, report=report, query=urlencode(form.data))
+                )
+                response.render()
+            return response
+        response = self.render_to_response(
+            self.get_context_data(form=form, report=report, query=urlencode(form.data))
+        )
+        if form.errors:
+            response.status_code = 400
+        return response
+
+
+class DonorReportPdfView(
+    RecentAuthenticationRequiredMixin, OrganisationPermissionMixin, TemplateView
+):
+    """The donor report as a PDF: re-authenticated and audited."""
+
+    permission_required = "reports.view_programme"
+    template_name = "reports/donor.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = donor_form(request)
+        if not form.is_valid():
+            response = self.render_to_response(self.get_context_data(form=form, report=None))
+            response.status_code = 400
+            return response
+        data = form.cleaned_data
+        body = donor.pdf(request.organisation, data["since"], data["until"], data["language"])
+        response = HttpResponse(body, content_type="application/pdf")
+        name = f"donor-report-{data['since']}-{data['until']}-{data['language']}.pdf"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         AuditEvent.record(request.user, AuditEvent.Action.EXPORT, None, request.organisation)
         return response

@@ -60,6 +60,8 @@ ACCESS = {
     "reports:brief_download": ("get", (*MANAGERS, Role.ANALYST)),
     "reports:programme": ("get", (*MANAGERS, Role.ANALYST)),
     "reports:programme_download": ("get", (*MANAGERS, Role.ANALYST)),
+    "reports:donor": ("get", (*MANAGERS, Role.ANALYST)),
+    "reports:donor_pdf": ("get", (*MANAGERS, Role.ANALYST)),
     # Managing the network from the web (issue 15).
     "core:areas": ("get", MANAGERS),
     "core:area_add": ("get", MANAGERS),
