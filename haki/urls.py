@@ -13,6 +13,7 @@ urlpatterns = [
     path("pulse/", include("haki.surveys.urls")),
     path("cases/", include("haki.cases.urls")),
     path("reports/", include("haki.reports.urls")),
+    path("api/", include("haki.api.urls")),
     GATEWAY_URL,
     path("", include(two_factor_urls)),
     path("account/logout/", LogoutView.as_view(), name="logout"),

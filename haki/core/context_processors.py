@@ -22,6 +22,7 @@ NAVIGATION = [
     ("cases:patterns", _("Patterns"), "cases.view_patterns"),
     ("reports:brief", _("Briefs"), "reports.view_brief"),
     ("reports:programme", _("Programme"), "reports.view_programme"),
+    ("api:tokens", _("API tokens"), "api.manage_tokens"),
     ("core:settings", _("Settings"), "core.manage_organisation"),
     ("core:audit", _("Audit trail"), "core.view_audit"),
 ]

@@ -27,6 +27,10 @@ PUBLIC_PREFIXES = (
     "/favicon.ico",
     "/apple-touch-icon",
     "/robots.txt",
+    # The read-only API authenticates its own tokens (haki/api); its schema is public.
+    "/api/schema/",
+    "/api/docs/",
+    "/api/v1/",
 )
 ENROLMENT_PREFIXES = (
     "/account/two_factor/setup/",
