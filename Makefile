@@ -7,14 +7,16 @@ PORT ?= 8000
 PRODUCTION_ENV := DJANGO_SETTINGS_MODULE=haki.settings.production \
 	HAKI_SECRET_KEY=check-only-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ \
 	HAKI_MASTER_KEY=$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
-	HAKI_ALLOWED_HOSTS=haki.example.org
+	HAKI_ALLOWED_HOSTS=haki.example.org HAKI_DATABASE_URL=sqlite://:memory:
 
 .PHONY: run test check install bench clean
 
+# pip's -qq shows errors only: a machine whose pip configuration names a local index
+# that lacks some package printed a "Location ... is ignored" warning per package.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install -qq --upgrade pip
+	$(BIN)/pip install -qq -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)

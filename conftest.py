@@ -17,6 +17,7 @@ from haki.cases.models import Attachment, Case
 from haki.core import crypto
 from haki.core.models import Area, Membership, Organisation
 from haki.core.roles import Role
+from haki.credentials.models import Credential
 from haki.crisis.models import Alert, Responder
 from haki.members.models import Member
 from haki.messaging.models import Channel, Msg
@@ -38,6 +39,7 @@ class OrgWorld:
     follow_up: FollowUp | None = None
     case: Case | None = None
     attachment: Attachment | None = None
+    credential: Credential | None = None
 
 
 def make_org(slug: str, country: str, phone_prefix: str) -> OrgWorld:
@@ -111,6 +113,13 @@ def make_org(slug: str, country: str, phone_prefix: str) -> OrgWorld:
     world.attachment.content = b"%PDF-1.4 charge sheet"
     world.attachment.name = f"{slug}-charge-sheet.pdf"
     world.attachment.save()
+    world.credential = Credential.issue(
+        org,
+        holder=f"{slug} card holder",
+        role="paralegal",
+        valid_from=datetime.date(2026, 1, 1),
+        valid_until=datetime.date(2099, 12, 31),
+    )
     return world
 
 

@@ -127,6 +127,12 @@ def rows(sizes: dict[str, int]) -> list[Row]:
             "< 5",
             below(5),
         ),
+        Row(
+            "verify_page_p99_ms",
+            "ID-card verification page p99 at 100/s, SQLite (ms)",
+            "< 50",
+            below(50),
+        ),
         Row("web_rss_mb", "web process peak RSS (MB)", "< 250", below(250)),
         Row("worker_rss_mb", "worker process peak RSS (MB)", "< 250", below(250)),
         Row("rapidsms_web_rss_mb", "  RapidSMS web process peak RSS (MB)", "reference"),

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from bench import (
+    credentials,
     crisis,
     inbound,
     instructions,
@@ -35,7 +36,7 @@ from bench.processes import PeakMemory
 from haki.tests.services import postgres_problem, redis_problem
 
 RESULTS = Path(__file__).with_name("results.json")
-SECTIONS = ("inbound", "crisis", "broadcast", "patterns", "imports", "indicators")
+SECTIONS = ("inbound", "crisis", "broadcast", "patterns", "imports", "credentials", "indicators")
 PROCESSES = {
     "web_rss_mb": ("haki.wsgi:application",),
     "worker_rss_mb": ("haki.cli run_huey", "haki.cli worker"),
@@ -54,6 +55,7 @@ class Sizes:
     answers: int = 2000  # poll answers
     cases: int = 1_000_000
     members: int = 10_000  # rows of one CSV imported
+    verify_seconds: int = 30  # of card checks at 100 per second
 
 
 QUICK = Sizes(
@@ -65,6 +67,7 @@ QUICK = Sizes(
     answers=200,
     cases=10_000,
     members=10_000,
+    verify_seconds=10,
 )
 
 
@@ -151,6 +154,11 @@ def measure(sections: list[str], server: str, redis: str, sizes: Sizes) -> dict[
         )
         part("patterns", "bench/cases.py", lambda: patterns(server, sizes.cases))
         part("imports", "bench/members.py", lambda: members.figures(server, sizes.members))
+        part(
+            "credentials",
+            "ID-card verification page on SQLite",
+            lambda: credentials.measure(100, sizes.verify_seconds, 2000, 16, 0.1),
+        )
         part("indicators", "bench/indicators.py", lambda: indicators(server, sizes.cases))
     queues.empty_queue(redis)
     results.update({name: round(peak, 1) for name, peak in memory.peaks.items()})

@@ -41,7 +41,8 @@ Member.objects.bulk_create(rows, batch_size=2000)
 poll = Poll.objects.create(organisation=org, name="bench-answers", question={{"sw": "Sawa?"}})
 poll.areas.set([answer_area])
 channel = org.channels.get()
-channel.config = {{**channel.config, "send_url": "{send_url}"}}
+channel.type = "kn"  # the demo's phone simulator becomes a gateway: the stub
+channel.configure({{"send_url": "{send_url}", "username": "haki", "password": "change-me"}})
 channel.tps = 1000
 channel.save()
 """

@@ -68,12 +68,18 @@ def pending_migrations() -> list[str]:
 
 
 def require_migrated() -> None:
+    """Refuses to start on a database that is not up to date, or that holds what the
+    settings forbid (a phone simulator's channel outside the demo)."""
+    from haki.messaging.checks import no_simulated_channels
+
     pending = pending_migrations()
     if pending:
         raise CommandError(
             f"the database is not up to date ({len(pending)} migrations pending, the first "
             f"{pending[0]}); run `haki migrate` once, then start this again"
         )
+    for problem in no_simulated_channels():
+        raise CommandError(f"{problem.msg} {problem.hint}")
 
 
 def once_per_process(hook: Callable[[], None]) -> Callable[[], None]:

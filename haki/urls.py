@@ -2,7 +2,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import include, path, re_path
 from two_factor.urls import urlpatterns as two_factor_urls
 
-from haki.core.views import browser_probe, healthz
+from haki.core.views import SignInView, browser_probe, healthz
 from haki.messaging.middleware import GATEWAY_URL
 
 urlpatterns = [
@@ -14,7 +14,12 @@ urlpatterns = [
     path("cases/", include("haki.cases.urls")),
     path("reports/", include("haki.reports.urls")),
     path("api/", include("haki.api.urls")),
+    path("simulator/", include("haki.simulator.urls")),
+    path("credentials/", include("haki.credentials.urls")),
+    path("", include("haki.credentials.public_urls")),
     GATEWAY_URL,
+    # Ahead of two_factor's own, which keeps its name for reverse("two_factor:login").
+    path("account/login/", SignInView.as_view()),
     path("", include(two_factor_urls)),
     path("account/logout/", LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -22,6 +22,22 @@ def ranked(counts: dict[Any, int], labels: dict[Any, str]) -> list[dict[str, Any
     return sorted(rows, key=lambda row: (-row["n"], row["label"]))
 
 
+SHADES = 5  # as many as patterns.js has colours
+
+
+def legend(most: int) -> list[dict[str, int]]:
+    """The map's key: which counts each shade stands for, as patterns.js picks them
+    (shade i for the n with floor(n / most * (SHADES - 1)) == i; 0 has a shade of its own)."""
+    steps = [{"shade": 0, "low": 0, "high": 0}]
+    most, top = max(most, 1), SHADES - 1
+    for shade in range(SHADES):
+        low = max(1, -(-shade * most // top))
+        high = min(most, -(-(shade + 1) * most // top) - 1)
+        if low <= high:
+            steps.append({"shade": shade + 1, "low": low, "high": high})
+    return steps
+
+
 def build(
     organisation: Organisation,
     cases: QuerySet[Case],
@@ -60,6 +76,7 @@ def build(
             "positives": [positives[m] for m in months],
             "violations": [[row["label"], row["n"]] for row in by_violation[:15]],
         },
+        "legend": legend(max(in_area.values(), default=0)),
         "map": {
             "type": "FeatureCollection",
             "features": [

@@ -7,24 +7,89 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-# The main navigation: (url name, label, permission checked on the organisation).
+# The main navigation: (url name, label, permission checked on the organisation, what
+# the page is for). The home page lists the same pages with their purpose, so that every
+# role learns what it can do here; a refused page points back to them.
 NAVIGATION = [
-    ("core:home", _("Home"), "core.view_home"),
-    ("crisis:board", _("Hotline"), "crisis.view_board"),
-    ("members:list", _("Members"), "core.view_people"),
-    ("crisis:responders", _("Responders"), "core.view_people"),
-    ("messaging:inbox", _("Inbox"), "messaging.view_inbox"),
-    ("messaging:log", _("Messages"), "messaging.view_log"),
-    ("surveys:polls", _("Polls"), "surveys.manage"),
-    ("surveys:broadcasts", _("Broadcasts"), "surveys.manage"),
-    ("surveys:follow_ups", _("Calls"), "surveys.follow_up"),
-    ("cases:list", _("Cases"), "cases.view_case"),
-    ("cases:patterns", _("Patterns"), "cases.view_patterns"),
-    ("reports:brief", _("Briefs"), "reports.view_brief"),
-    ("reports:programme", _("Programme"), "reports.view_programme"),
-    ("api:tokens", _("API tokens"), "api.manage_tokens"),
-    ("core:settings", _("Settings"), "core.manage_organisation"),
-    ("core:audit", _("Audit trail"), "core.view_audit"),
+    ("core:home", _("Home"), "core.view_home", ""),
+    (
+        "crisis:board",
+        _("Hotline"),
+        "crisis.view_board",
+        _("Open alerts as they come in: take one, close it, or log a call."),
+    ),
+    ("members:list", _("Members"), "core.view_people", _("Find a member and their history.")),
+    (
+        "crisis:responders",
+        _("Responders"),
+        "core.view_people",
+        _("Who answers alerts, in which area, and who is on duty."),
+    ),
+    (
+        "messaging:inbox",
+        _("Inbox"),
+        "messaging.view_inbox",
+        _("Texts from members that need a person to answer."),
+    ),
+    (
+        "messaging:log",
+        _("Messages"),
+        "messaging.view_log",
+        _("Every text in and out, and whether it was delivered."),
+    ),
+    ("surveys:polls", _("Polls"), "surveys.manage", _("The weekly yes/no pulse and its results.")),
+    ("surveys:broadcasts", _("Broadcasts"), "surveys.manage", _("Send one text to many members.")),
+    (
+        "surveys:follow_ups",
+        _("Calls"),
+        "surveys.follow_up",
+        _("Members who asked to be called back after a poll."),
+    ),
+    ("cases:list", _("Cases"), "cases.view_case", _("Document abuses and good acts by police.")),
+    (
+        "cases:patterns",
+        _("Patterns"),
+        "cases.view_patterns",
+        _("What happens where and by whom, as charts and a map."),
+    ),
+    (
+        "reports:brief",
+        _("Briefs"),
+        "reports.view_brief",
+        _("Counts for the review meeting and for police leadership, ready to print."),
+    ),
+    (
+        "reports:programme",
+        _("Programme"),
+        "reports.view_programme",
+        _("The programme's indicators beside the period before and a year earlier."),
+    ),
+    (
+        "api:tokens",
+        _("API tokens"),
+        "api.manage_tokens",
+        _("Keys for partners' systems to read the organisation's figures."),
+    ),
+    (
+        "core:settings",
+        _("Settings"),
+        "core.manage_organisation",
+        _("Areas, channels, texts, time zone and escalation of the organisation."),
+    ),
+    (
+        "credentials:list",
+        _("ID cards"),
+        "credentials.manage",
+        _("Issue, print and revoke outreach workers' ID cards."),
+    ),
+    ("core:audit", _("Audit trail"), "core.view_audit", _("Who viewed, changed or exported what.")),
+    ("core:staff", _("Staff"), "core.manage_staff", _("Invite staff, change roles, end sessions.")),
+    (
+        "simulator:phones",
+        _("Phone simulator"),
+        "simulator.use",
+        _("Text Haki as any demo member or responder and see its answers."),
+    ),
 ]
 
 
@@ -33,8 +98,8 @@ def haki(request: HttpRequest) -> dict[str, Any]:
     nav = []
     if organisation is not None:
         nav = [
-            {"url": reverse(name), "label": label}
-            for name, label, perm in NAVIGATION
+            {"url": reverse(name), "label": label, "description": description}
+            for name, label, perm, description in NAVIGATION
             if request.user.has_perm(perm, organisation)
         ]
     return {

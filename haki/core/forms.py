@@ -10,6 +10,9 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_otp.oath import hotp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from two_factor.forms import AuthenticationTokenForm
 
 from haki.core.models import MINIMUM_K, Area, Organisation
 from haki.core.phones import InvalidPhoneNumber, normalise_phone
@@ -208,3 +211,29 @@ class OrganisationSettingsForm(forms.ModelForm):
         org.ack_timeout_seconds = data["ack_timeout_minutes"] * 60
         org.escalation_tiers = data["tiers"]
         return super().save(commit)
+
+
+class TokenForm(AuthenticationTokenForm):
+    """The sign-in's code step. A code is good once: the second sign-in within the same
+    30 seconds is refused, and says why rather than "Invalid token"."""
+
+    def clean(self) -> dict:
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if self.code_was_used():
+                raise forms.ValidationError(
+                    _(
+                        "This code was already used. Wait for the next code in your "
+                        "authenticator app (a new one every 30 seconds) and enter that."
+                    ),
+                    code="used",
+                ) from None
+            raise
+
+    def code_was_used(self) -> bool:
+        token = self.cleaned_data.get("otp_token") or ""
+        device = TOTPDevice.objects.filter(user=self.user, confirmed=True).first()
+        if device is None or not token.isdigit() or device.last_t < 0:
+            return False
+        return hotp(device.bin_key, device.last_t, device.digits) == int(token)

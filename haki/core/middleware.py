@@ -13,13 +13,17 @@ from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessio
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from two_factor.utils import default_device
+
+from haki.core.models import SIGNED_IN_AT
 
 # Reachable without a verified second factor. Everything else needs one. Browsers
 # fetch icons on their own in the background; sending those to the login page would
 # restart a sign-in that is half done.
 PUBLIC_PREFIXES = (
     "/account/login/",
+    "/account/invitation/",
     "/healthz",
     "/i18n/",
     "/static/",
@@ -27,6 +31,8 @@ PUBLIC_PREFIXES = (
     "/favicon.ico",
     "/apple-touch-icon",
     "/robots.txt",
+    "/v/",  # checking an outreach worker's card (haki.credentials)
+    "/.well-known/haki/",
     # The read-only API authenticates its own tokens (haki/api); its schema is public.
     "/api/schema/",
     "/api/docs/",
@@ -51,12 +57,12 @@ class StaffAccessMiddleware:
             return self.get_response(request)
         user = request.user
         if not user.is_authenticated:
-            if request.headers.get("HX-Request"):
-                # A refreshing board whose session ended: send the page, not the fragment.
-                response = HttpResponse(status=204)
-                response["HX-Redirect"] = reverse(settings.LOGIN_URL)
-                return response
-            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            return to_sign_in(request)
+        memberships = list(user.memberships.select_related("organisation").order_by("pk"))
+        if session_ended(request, memberships):
+            # Ended by a manager (a seized phone, a reset, a deactivation).
+            logout(request)
+            return to_sign_in(request)
         if not user.is_verified():
             if default_device(user) is not None:
                 # Signed in without the second factor: start again from the login.
@@ -65,19 +71,42 @@ class StaffAccessMiddleware:
             if not path.startswith(ENROLMENT_PREFIXES):
                 return redirect("two_factor:setup")
             return self.get_response(request)
-        request.membership = current_membership(request)
+        request.membership = current_membership(request, memberships)
         request.organisation = request.membership.organisation if request.membership else None
-        return self.get_response(request)
+        if request.organisation is None:
+            return self.get_response(request)
+        # Every time a page shows, a form reads or an export writes is the organisation's
+        # local time: a case and the alert it came from must name the same hour.
+        with timezone.override(request.organisation.tzinfo):
+            return self.get_response(request)
 
 
-def current_membership(request: HttpRequest):
-    memberships = request.user.memberships.select_related("organisation").order_by("pk")
+def to_sign_in(request: HttpRequest) -> HttpResponse:
+    if request.headers.get("HX-Request"):
+        # A refreshing board whose session ended: send the page, not the fragment.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse(settings.LOGIN_URL)
+        return response
+    return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+
+
+def session_ended(request: HttpRequest, memberships: list) -> bool:
+    cuts = [m.sessions_valid_after for m in memberships if m.sessions_valid_after]
+    if not cuts:
+        return False
+    return request.session.get(SIGNED_IN_AT, 0) < max(cuts).timestamp()
+
+
+def current_membership(request: HttpRequest, memberships: list | None = None):
+    if memberships is None:
+        memberships = list(request.user.memberships.select_related("organisation").order_by("pk"))
+    memberships = [m for m in memberships if m.deactivated_on is None]
     chosen = request.session.get("organisation")
     if chosen:
         for membership in memberships:
             if membership.organisation.uuid.hex == chosen:
                 return membership
-    return memberships.first()
+    return memberships[0] if memberships else None
 
 
 class PrivatePageMiddleware:

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
+import time
 import uuid
 import zoneinfo
 from typing import Any
 
 from cryptography.fernet import MultiFernet
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +21,15 @@ from haki.core import crypto
 from haki.core.roles import Role
 
 DEFAULT_TIERS = ["paralegal", "lawyer", "coordinator", "police_ally"]
+# The names people read for the tiers' codes; an organisation's own tier shows its code.
+TIER_NAMES = {
+    "paralegal": _("paralegal"),
+    "lawyer": _("lawyer"),
+    "coordinator": _("coordinator"),
+    "police_ally": _("police ally"),
+    "crisis_team": _("crisis team"),
+    "peer_educator": _("peer educator"),
+}
 # No aggregate leaving an organisation shows a count below this, whatever is configured.
 MINIMUM_K = 5
 
@@ -242,6 +255,7 @@ def _positions(value: Any, depth: int) -> int | None:
 class Membership(models.Model):
     """A staff user's role in one organisation."""
 
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
@@ -249,6 +263,13 @@ class Membership(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    # A deactivated membership gives no access; it stays so the staff list shows who
+    # had access, and so the trail's references keep pointing somewhere.
+    deactivated_on = models.DateTimeField(null=True, blank=True, editable=False)
+    # Sessions of this user that began before this moment are ended at their next
+    # request (a seized phone). Kept on every membership of the user, so the check
+    # costs no query: the middleware reads the memberships anyway.
+    sessions_valid_after = models.DateTimeField(null=True, blank=True, editable=False)
     created_on = models.DateTimeField(auto_now_add=True)
     modified_on = models.DateTimeField(auto_now=True)
 
@@ -259,6 +280,102 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} as {self.role} in {self.organisation}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.deactivated_on is None
+
+    @property
+    def is_pending(self) -> bool:
+        """Invited, and the invitation not yet taken up."""
+        return not self.user.has_usable_password() and self.user.last_login is None
+
+    @staticmethod
+    def end_sessions(user: Any) -> None:
+        """End every session ``user`` has, in every organisation, at its next request."""
+        Membership.objects.filter(user=user).update(sessions_valid_after=timezone.now())
+
+    def deactivate(self) -> None:
+        """No more access to this organisation; no sign-in at all when it was the last."""
+        now = timezone.now()
+        Membership.objects.filter(pk=self.pk).update(deactivated_on=now, modified_on=now)
+        self.deactivated_on = now
+        Membership.end_sessions(self.user)
+        Invitation.objects.filter(membership=self, used_on__isnull=True).update(used_on=now)
+        if not self.user.memberships.filter(deactivated_on__isnull=True).exists():
+            self.user.is_active = False
+            self.user.save(update_fields=["is_active"])
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """A one-time link to set a password: for someone invited to the staff, or after
+    an owner reset someone's password. Only a hash of the token is stored, so a copy
+    of the database gives no working link."""
+
+    LIFETIME = datetime.timedelta(hours=48)
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_on = models.DateTimeField(default=timezone.now, editable=False)
+    expires_on = models.DateTimeField(editable=False)
+    # Taken up, or replaced by a newer link, or ended by deactivation.
+    used_on = models.DateTimeField(null=True, blank=True, editable=False)
+
+    def __str__(self) -> str:
+        return f"invitation {self.uuid}"
+
+    @property
+    def organisation(self) -> Organisation:
+        return self.membership.organisation
+
+    @classmethod
+    def issue(cls, membership: Membership, by: Any) -> tuple[Invitation, str]:
+        """A new link for ``membership``'s user (any older one stops working); returns
+        the invitation and its token, which exists only in this return value."""
+        import secrets
+
+        token = secrets.token_urlsafe(32)
+        now = timezone.now()
+        with transaction.atomic():
+            cls.objects.filter(membership__user=membership.user, used_on__isnull=True).update(
+                used_on=now
+            )
+            invitation = cls.objects.create(
+                membership=membership,
+                token_hash=hash_token(token),
+                created_by=by,
+                created_on=now,
+                expires_on=now + cls.LIFETIME,
+            )
+        return invitation, token
+
+    @classmethod
+    def valid(cls, token: str) -> Invitation | None:
+        """The unused, unexpired invitation of ``token``, or None."""
+        if not token or len(token) > 100:
+            return None
+        return (
+            cls.objects.select_related("membership__user", "membership__organisation")
+            .filter(
+                token_hash=hash_token(token),
+                used_on__isnull=True,
+                expires_on__gt=timezone.now(),
+                membership__deactivated_on__isnull=True,
+            )
+            .first()
+        )
 
 
 class AuditQuerySet(models.QuerySet):
@@ -286,6 +403,9 @@ class AuditEvent(models.Model):
         ERASE = "erase", _("erased")
         LOGIN = "login", _("signed in")
         KEYS = "keys", _("keys changed")
+        RESET = "reset", _("credentials reset")
+        SIGNOUT = "signout", _("sessions ended")
+        DISABLE = "disable", _("access removed")
 
     # The position in its organisation's chain, from 1.
     seq = models.PositiveBigIntegerField(editable=False)
@@ -404,7 +524,7 @@ class AuditEvent(models.Model):
             )
             event.hash = prev = event.compute_hash(key)
             events.append(event)
-        cls.objects.bulk_create(events, batch_size=500)
+        cls.objects.bulk_create(events, batch_size=2000)
         AuditHead.objects.filter(pk=head.pk).update(seq=seq, last_hash=prev)
         return events
 
@@ -436,3 +556,14 @@ class AuditHead(models.Model):
             defaults={"key_id": crypto.primary_audit_key_id()},
         )
         return head
+
+
+# When a session signed in (seconds since the epoch), kept in the session itself, so
+# that ending a user's sessions works whatever stores them.
+SIGNED_IN_AT = "haki_signed_in_at"
+
+
+@receiver(user_logged_in, dispatch_uid="haki_mark_sign_in")
+def mark_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session[SIGNED_IN_AT] = time.time()

@@ -22,7 +22,9 @@ def role_in(*roles: str) -> rules.Predicate:
             return False
         cache = user.__dict__.setdefault("_haki_roles", {})
         if organisation.pk not in cache:
-            membership = user.memberships.filter(organisation=organisation).first()
+            membership = user.memberships.filter(
+                organisation=organisation, deactivated_on__isnull=True
+            ).first()
             cache[organisation.pk] = membership.role if membership else None
         return cache[organisation.pk] in allowed
 
@@ -34,3 +36,6 @@ rules.add_perm("core.view_audit", role_in(Role.OWNER))
 rules.add_perm("core.view_people", role_in(*PEOPLE_WORKERS))
 rules.add_perm("core.manage_people", role_in(*MANAGERS))
 rules.add_perm("core.manage_organisation", role_in(*MANAGERS))
+rules.add_perm("core.manage_staff", role_in(*MANAGERS))
+# Resetting someone's password or authenticator: owners only (issue 13).
+rules.add_perm("core.reset_credentials", role_in(Role.OWNER))

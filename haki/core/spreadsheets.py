@@ -103,6 +103,7 @@ class Table:
 
 class _Bounds:
     def __init__(self, seconds: float):
+        self.seconds = seconds
         self.deadline = time.monotonic() + seconds
         self.rows = 0
 
@@ -110,7 +111,7 @@ class _Bounds:
         if time.monotonic() > self.deadline:
             raise SpreadsheetRefused(
                 _("reading the file took longer than %(seconds)s seconds; split it")
-                % {"seconds": int(MAX_SECONDS)},
+                % {"seconds": int(self.seconds)},
                 row,
             )
 

@@ -14,11 +14,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
 from rules.contrib.views import PermissionRequiredMixin
+from two_factor.forms import AuthenticationTokenForm
+from two_factor.views import LoginView
 
 from haki.core import authenticators, home
-from haki.core.forms import AreaForm, OrganisationSettingsForm
+from haki.core.forms import AreaForm, OrganisationSettingsForm, TokenForm
 from haki.core.models import Area, AuditEvent, Membership, Organisation
 from haki.core.reauth import ReauthForm
+from haki.core.roles import PURPOSE
 
 
 class OrganisationPermissionMixin(PermissionRequiredMixin):
@@ -121,7 +124,12 @@ class HomeView(OrganisationPermissionMixin, TemplateView):
     template_name = "core/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(panels=home.panels_for(self.request), **kwargs)
+        membership = self.request.membership
+        return super().get_context_data(
+            panels=home.panels_for(self.request),
+            purpose=PURPOSE.get(membership.role, "") if membership else "",
+            **kwargs,
+        )
 
 
 class AuditLogView(OrganisationPermissionMixin, ListView):
@@ -169,3 +177,16 @@ def browser_probe(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> HttpResponse:
     connection.ensure_connection()
     return JsonResponse({"status": "ok"})
+
+
+class SignInView(LoginView):
+    """two_factor's sign-in, whose code step says when a code was already used."""
+
+    def get_form_list(self) -> dict:
+        forms = super().get_form_list()
+        if forms.get(self.TOKEN_STEP) is AuthenticationTokenForm:
+            forms[self.TOKEN_STEP] = TokenForm
+        return forms
+
+    def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
+        return "login_view"  # the field names of two_factor's own view, as forms post them

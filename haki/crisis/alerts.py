@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from haki.core.models import Area, AuditEvent, Organisation
 from haki.crisis.models import Alert, AlertEvent, AlertRecipient, Responder
@@ -21,14 +22,15 @@ POLICE_TIER = "police_ally"
 LAST_RESORT_TIER = "coordinator"
 
 
-def _member_details(alert: Alert) -> dict[str, str]:
+def _member_details(alert: Alert) -> dict[str, object]:
     member = alert.member
     consent = member is not None and member.share_number_with_responders and member.phone
     phone = f"{member.phone}. " if consent else ""
     if alert.member is None and alert.caller:
         phone = f"{alert.caller}. "  # a hotline caller who gave a number to call back
     words = f'"{alert.words}". ' if alert.words else ""
-    alias = member.alias if member else "?"
+    # Rendered in each responder's language when their text is written.
+    alias = member.alias if member else pgettext_lazy("who needs help", "someone")
     return {
         "ref": alert.reference,
         "alias": alias,

@@ -202,6 +202,19 @@ class AlertRecipient(models.Model):
     def __str__(self) -> str:
         return f"{self.alert} → {self.responder_id}"
 
+    @property
+    def delivery(self) -> tuple[str, str]:
+        """Where the responder's text is, as the outbox and the gateway's reports say:
+        (state, words). "Texted" is said only once a gateway took it."""
+        msg = self.msg
+        if msg is None:
+            return "failed", str(_("not sent: no channel"))
+        if msg.status == msg.Status.QUEUED and msg.error:
+            return "retrying", str(_("failing, retrying"))
+        if msg.status == msg.Status.SENDING:
+            return "queued", str(msg.Status.QUEUED.label)
+        return msg.status, str(msg.get_status_display())
+
 
 class AlertEvent(models.Model):
     """One line of an alert's timeline. Never the words: who and what, with the time."""

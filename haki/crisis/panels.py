@@ -5,9 +5,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
+from haki.core.roles import Role
 from haki.crisis.duty import uncovered_areas
 from haki.crisis.figures import figures
-from haki.crisis.models import Responder
+from haki.crisis.models import Alert, Responder
 
 
 def response(request: HttpRequest) -> dict[str, Any] | None:
@@ -22,3 +23,18 @@ def response(request: HttpRequest) -> dict[str, Any] | None:
     if request.user.has_perm("crisis.view_figures", org):
         shown["figures"] = figures(org, timezone.now())
     return shown
+
+
+def referred(request: HttpRequest) -> dict[str, Any] | None:
+    """For those who see no board (police allies): the alerts texted to them, which
+    happens only with the member's consent."""
+    org = request.organisation
+    if request.membership is None or request.membership.role != Role.POLICE_ALLY:
+        return None
+    alerts = (
+        Alert.objects.filter(organisation=org, recipients__responder__user=request.user)
+        .select_related("area")
+        .distinct()
+        .order_by("-raised_on")[:20]
+    )
+    return {"template": "crisis/panel_referred.html", "alerts": list(alerts)}

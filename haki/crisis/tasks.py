@@ -7,7 +7,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
-from haki.crisis import alerts, duty
+from haki.crisis import alerts, duty, outages
 from haki.processes import once_per_process
 
 
@@ -21,6 +21,7 @@ def sweep_deadlines() -> None:
     for alert_id in alerts.overdue_alert_ids():
         escalate(alert_id)
     duty.apply_rosters()
+    outages.warn_of_failing_channels()
 
 
 @HUEY.on_startup()

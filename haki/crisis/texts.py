@@ -17,4 +17,7 @@ TEXTS = {
     "done.member": _("We hope you are safe. Write any time if you need help."),
     "duty.on": _("You are now on duty."),
     "duty.off": _("You are now off duty."),
+    "channel.failing": _(
+        "{name} has failed since {since}: texts through it are not going out. Check the gateway."
+    ),
 }

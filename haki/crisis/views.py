@@ -165,7 +165,7 @@ def open_alerts(organisation) -> QuerySet[Alert]:
         Alert.objects.open()
         .filter(organisation=organisation)
         .select_related("area", "member", "acknowledged_by", "acknowledged_by_user")
-        .prefetch_related("recipients__responder")
+        .prefetch_related("recipients__responder", "recipients__msg")
         .order_by("raised_on")
     )
 
@@ -198,7 +198,12 @@ class BoardAlertsView(BoardView):
 
 class RaiseAlertView(OrganisationPermissionMixin, View):
     permission_required = "crisis.view_board"
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        # After a refused "Log a call" the address bar shows this URL; reloading it or
+        # opening it later lands on the board rather than on a blank 405.
+        return redirect("crisis:board")
 
     def post(self, request: HttpRequest) -> HttpResponse:
         org = request.organisation
@@ -273,6 +278,7 @@ class AlertDetailView(OrganisationPermissionMixin, DetailView):
         alert = self.object
         return super().get_context_data(
             events=alert.events.select_related("responder", "user"),
+            recipients=alert.recipients.select_related("responder", "msg"),
             to_first_text=alert.seconds_to(alert.first_text_on),
             to_acknowledge=alert.seconds_to(alert.acknowledged_on),
             to_close=alert.seconds_to(alert.closed_on),

@@ -93,7 +93,8 @@ def suggest(header: Sequence[str]) -> Mapping:
 
 
 def pseudonym() -> str:
-    return "M-" + "".join(secrets.choice(PSEUDONYM_ALPHABET) for _ in range(6))
+    # 32 letters: each random byte picks one with no bias (256 is a multiple of 32).
+    return "M-" + "".join(PSEUDONYM_ALPHABET[b % 32] for b in secrets.token_bytes(6))
 
 
 class RowReader:
@@ -128,7 +129,7 @@ class RowReader:
         values: dict[str, Any] = {}
         raw = self.cell(cells, "phone")
         try:
-            values["phone"] = normalise_phone(raw, self.org.country)
+            values["phone"] = read_phone(raw, self.org.country)
         except InvalidPhoneNumber:
             self.problem("phone", _("this is not a phone number") if raw else _("this is needed"))
         alias = self.cell(cells, "alias")
@@ -182,6 +183,18 @@ class RowReader:
             values["codewords"] = words
 
 
+def read_phone(raw: str, country: str) -> str:
+    """A number as contact exports write it: RapidPro's ``tel:+254…``, or a number cell
+    of a spreadsheet that lost its leading + (``254…``)."""
+    raw = raw.removeprefix("tel:")
+    try:
+        return normalise_phone(raw, country)
+    except InvalidPhoneNumber:
+        if raw.isdigit():
+            return normalise_phone("+" + raw, country)
+        raise
+
+
 def split(value: str) -> list[str]:
     return [part.strip() for part in value.split(";") if part.strip()]
 
@@ -214,8 +227,10 @@ def import_members(
     items = []
     for (number, values), (_phone, member) in zip(rows, found, strict=True):
         if member is None:
-            values.setdefault("alias", pseudonym())
-            values.setdefault("area", mapping.area)
+            if "alias" not in values:
+                values["alias"] = pseudonym()
+            if "area" not in values:
+                values["area"] = mapping.area
             if not values["area"]:
                 reader.row = number
                 reader.problem("area", _("a new member needs an area"))

@@ -22,13 +22,15 @@ class MessagingConfig(AppConfig):
     label = "messaging"
 
     def ready(self) -> None:
-        from haki.core import words
-        from haki.messaging import erasure, spool  # noqa: F401 - connects the erasure signal
+        from haki.core import home, words
+        from haki.messaging import checks, erasure, spool  # noqa: F401 - signal and checks
         from haki.messaging.handlers import register_member_actions
         from haki.messaging.keywords import command_words_and_keywords
+        from haki.messaging.panels import failing_channels
 
         register_member_actions()
         words.register(command_words_and_keywords)
+        home.register(failing_channels)
         engines = {database["ENGINE"] for database in settings.DATABASES.values()}
         require_sqlite_returning(engines, sqlite3.sqlite_version_info)
         spool.ensure_writable()

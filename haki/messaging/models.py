@@ -37,6 +37,12 @@ def insert_statement(
     return insert, fields
 
 
+class ChannelQuerySet(models.QuerySet):
+    def failed_for(self, duration: timedelta) -> ChannelQuerySet:
+        """Active channels whose every send has failed for at least ``duration``."""
+        return self.filter(is_active=True, failing_since__lte=timezone.now() - duration)
+
+
 class Channel(models.Model):
     """An SMS gateway connection. Its inbound URL is /c/<type>/<uuid>/receive, as in
     RapidPro's courier, so an existing gateway can be repointed unchanged."""
@@ -46,6 +52,8 @@ class Channel(models.Model):
         AFRICAS_TALKING = "at", "Africa's Talking"
         TWILIO = "t", "Twilio"
         ANDROID = "ex", _("Android gateway app")
+        # Demo and development only; production settings refuse to start with one.
+        SIMULATOR = "sim", _("Phone simulator")
 
     # Configuration keys that are secrets, stored encrypted.
     SECRET_KEYS = {"password", "api_key", "auth_token", "secret"}
@@ -66,10 +74,16 @@ class Channel(models.Model):
     # The earliest moment the next message may go out: the per-channel rate limit,
     # shared by every worker process through the database.
     next_send_on = models.DateTimeField(null=True, blank=True, editable=False)
+    # A failure episode: since when every send has failed (cleared by the next text the
+    # gateway takes), and when coordinators were told of it, so that they are told once.
+    failing_since = models.DateTimeField(null=True, blank=True, editable=False)
+    failure_reported_on = models.DateTimeField(null=True, blank=True, editable=False)
     created_on = models.DateTimeField(auto_now_add=True)
     modified_on = models.DateTimeField(auto_now=True)
 
     secrets = Sealed("secrets_sealed", json=dict)
+
+    objects = ChannelQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -109,6 +123,19 @@ class Channel(models.Model):
         except ValueError:
             return False
         return any(ip in ipaddress.ip_network(net, strict=False) for net in allowed)
+
+    def note_failure(self) -> None:
+        """A send failed: the episode starts now unless one is already running."""
+        if self.failing_since is None:
+            Channel.objects.filter(pk=self.pk, failing_since__isnull=True).update(
+                failing_since=timezone.now()
+            )
+
+    def note_success(self) -> None:
+        """The gateway took a text: any failure episode is over. Free when there was
+        none (the channel was read with the text), so every send can afford it."""
+        if self.failing_since is not None:
+            Channel.objects.filter(pk=self.pk).update(failing_since=None, failure_reported_on=None)
 
     def reserve_send_slot(self) -> float:
         """Take the next free sending slot; return how many seconds to wait for it.

@@ -192,7 +192,9 @@ def send(msg_id: int) -> str:
     try:
         external_id = gateway.send(msg.channel, msg, msg.phone, msg.text)
     except SendFailed as failure:
+        msg.channel.note_failure()
         return _record_failure(msg, attempt, failure)
+    msg.channel.note_success()
     sending = Msg.objects.filter(pk=msg.pk, status=Msg.Status.SENDING)
     if not sending.update(
         status=Msg.Status.WIRED, external_id=external_id, sent_on=timezone.now(), error=""

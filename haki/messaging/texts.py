@@ -5,6 +5,7 @@ language (``MessageTemplate``); placeholders are written {like_this}."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -31,12 +32,19 @@ def render(organisation, key: str, language: str, **values: object) -> str:
     """The text for ``key`` in ``language``: the organisation's wording if it has one,
     else the translated default. Unknown placeholders are left as they are."""
     override = organisation.message_templates.filter(key=key, language=language).first()
-    if override is not None:
-        template = override.text
-    else:
-        with translation.override(language):
-            template = str(DEFAULTS[key])
-    return PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
+    with translation.override(language):
+        template = override.text if override is not None else str(DEFAULTS[key])
+        return PLACEHOLDER.sub(
+            lambda m: shown(organisation, values.get(m.group(1), m.group(0))), template
+        )
+
+
+def shown(organisation, value: object) -> str:
+    """A placeholder's value as the text says it (a translatable word in the text's
+    language); a moment in the organisation's time zone, which its readers live by."""
+    if isinstance(value, datetime):
+        return f"{value.astimezone(organisation.tzinfo):%Y-%m-%d %H:%M}"
+    return str(value)
 
 
 def queue_text(

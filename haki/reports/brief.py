@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haki.cases.models import Case, CaseViolation, ViolationType
@@ -32,6 +33,7 @@ class Audience(StrEnum):
 @dataclass
 class Table:
     title: str
+    heading: str  # what the rows are: a month, an area, a violation...
     rows: list[tuple[str, int | None]]  # None: hidden
     total: int | None = None  # shown only for tables whose rows add up to the case total
     has_total: bool = False
@@ -48,6 +50,14 @@ class Brief:
     cases: int | None
     people: int | None
     tables: list[Table] = field(default_factory=list)
+    made_on: datetime.datetime = field(default_factory=timezone.now)
+
+    @property
+    def made_on_local(self) -> str:
+        """When the brief was written, in the organisation's time zone, named: a brief
+        is read away from Haki, by people who do not know where its server is."""
+        local = self.made_on.astimezone(self.organisation.tzinfo)
+        return f"{local:%Y-%m-%d %H:%M} ({self.organisation.timezone})"
 
     @property
     def title(self) -> str:
@@ -123,7 +133,9 @@ def compose(
     outcomes = {**{o.value: 0 for o in Outcome}, "": 0, **counted.by_outcome}
     outcomes[""] = counted.cases - sum(counted.by_outcome.values())
 
-    def table(title: str, rows: list[tuple[str, int]], adds_up: bool, note: str = "") -> Table:
+    def table(
+        title: str, heading: str, rows: list[tuple[str, int]], adds_up: bool, note: str = ""
+    ) -> Table:
         values = dict(rows)
         if police:
             hidden = suppress(values, k, with_total=adds_up)
@@ -131,35 +143,48 @@ def compose(
             total = shown_total(counted.cases, k) if adds_up else None
         else:
             shown, total = list(rows), counted.cases if adds_up else None
-        return Table(title, shown, total, adds_up, note)
+        return Table(title, heading, shown, total, adds_up, note)
 
     tables = [
         table(
-            _("Cases by month"), [(f"{m:%Y-%m}", counted.by_month.get(m, 0)) for m in months], True
+            _("Cases by month"),
+            _("Month"),
+            [(f"{m:%Y-%m}", counted.by_month.get(m, 0)) for m in months],
+            True,
         ),
         table(
             _("Cases by area"),
+            _("Area"),
             sorted(((names[pk], by_area.get(pk, 0)) for pk in listed_areas), key=lambda r: r[0]),
             True,
         ),
         table(
             _("Violations"),
+            _("Violation"),
             [(t.display_label, counted.by_violation.get(t.pk, 0)) for t in abuse],
             False,
             _("A case may record several, so these do not add up to the number of cases."),
         ),
         table(
             _("Positive acts by police"),
+            _("Act"),
             [(t.display_label, counted.by_violation.get(t.pk, 0)) for t in positive],
             False,
         ),
         table(
             _("Who did it"),
+            _("Who"),
             [(p.label, counted.by_perpetrator.get(p.value, 0)) for p in Perpetrator],
             True,
         ),
-        table(_("Place"), [(p.label, counted.by_place.get(p.value, 0)) for p in Place], True),
         table(
+            _("Place"),
+            _("Place"),
+            [(p.label, counted.by_place.get(p.value, 0)) for p in Place],
+            True,
+        ),
+        table(
+            _("Outcome"),
             _("Outcome"),
             [(Outcome(o).label if o else _("No outcome yet"), n) for o, n in outcomes.items()],
             True,
@@ -173,7 +198,15 @@ def compose(
         note = _("Only units or stations with at least %(k)s cases are listed.") % {"k": k}
     else:
         note = ""
-    tables.append(table(_("Units or stations with the most cases"), units[:TOP_UNITS], False, note))
+    tables.append(
+        table(
+            _("Units or stations with the most cases"),
+            _("Unit or station"),
+            units[:TOP_UNITS],
+            False,
+            note,
+        )
+    )
 
     cases = counted.cases
     people = counted.people

@@ -18,6 +18,7 @@ def shown(value: int | None) -> Value:
 def summary_rows(brief: Brief) -> list[list[Value]]:
     rows: list[list[Value]] = [
         [_("Period"), "", f"{brief.since.isoformat()} – {brief.until.isoformat()}"],
+        [_("Written on"), "", brief.made_on_local],
         [_("Cases"), "", shown(brief.cases)],
         [_("People affected"), "", shown(brief.people)],
     ]
@@ -36,7 +37,7 @@ def table_rows(brief: Brief) -> list[list[Value]]:
 
 
 def as_csv(brief: Brief) -> bytes:
-    header = [_("Table"), _("Row"), _("Cases")]
+    header = [_("Table"), _("Row"), _("Cases")]  # one column holds every table's rows
     return csv_bytes(header, summary_rows(brief) + table_rows(brief))
 
 

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "haki.surveys",
     "haki.cases",
     "haki.reports",
+    "haki.simulator",
+    "haki.credentials",
     "haki.api",
     "rest_framework",
     "drf_spectacular",
@@ -149,7 +151,10 @@ def huey_from_url(url: str | None, name: str = "haki") -> dict:
 HUEY = huey_from_url(env_secret("HAKI_HUEY_URL"), name=env_str("HAKI_HUEY_NAME") or "haki")
 
 # Messaging. Gateways are told to report deliveries to HAKI_CALLBACK_BASE_URL.
-HAKI_CALLBACK_BASE_URL = env_str("HAKI_CALLBACK_BASE_URL") or "http://127.0.0.1:8000"
+# Unset, it is this machine at PORT, where `haki serve` listens (`PORT=9000 make run`).
+HAKI_CALLBACK_BASE_URL = (
+    env_str("HAKI_CALLBACK_BASE_URL") or f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}"
+)
 # Reverse proxies whose X-Forwarded-For is believed (sign-in lockout, channel allowlists).
 # Loopback only by default: nothing outside the host can arrive from there.
 HAKI_TRUSTED_PROXIES = env_networks("HAKI_TRUSTED_PROXIES", "127.0.0.1,::1")
@@ -159,6 +164,11 @@ HAKI_SEND_LEASE_SECONDS = env_int("HAKI_SEND_LEASE_SECONDS", 120, minimum=1)
 HAKI_AUTO_REPLY_HOURS = env_int("HAKI_AUTO_REPLY_HOURS", 24, minimum=1)
 # How many drain tasks share a broadcast's sending (each a worker thread while it runs).
 HAKI_DRAIN_TASKS = env_int("HAKI_DRAIN_TASKS", 4, minimum=1)
+
+# Checks of outreach workers' cards: a phone number or an address that fails this many
+# checks in one period is refused until the next, so codes cannot be enumerated.
+HAKI_CHECK_FAILURES = env_int("HAKI_CHECK_FAILURES", 10, minimum=1)
+HAKI_CHECK_PERIOD_SECONDS = env_int("HAKI_CHECK_PERIOD_SECONDS", 900, minimum=60)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -265,6 +275,9 @@ LOGGING = {
     },
 }
 
+# The phone simulator (channel type ``sim`` and its page): demo and development only.
+# With it off, its page is not found and a ``sim`` channel stops Haki from starting.
+HAKI_SIMULATOR = False
 # The read-only API: organisation-scoped tokens only, JSON only, its schema at /api/schema/.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["haki.api.authentication.ApiTokenAuthentication"],

@@ -36,3 +36,4 @@ if not SECRET_KEY:  # noqa: F405
     SECRET_KEY = _dev_secret("dev-secret.key", get_random_secret_key)
 
 HAKI_DEMO_ALLOWED = True
+HAKI_SIMULATOR = True

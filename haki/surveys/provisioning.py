@@ -28,18 +28,20 @@ class PollSpec(Spec):
     window_hours: int = Field(48, ge=1, le=24 * 14)
     follow_up_on: Literal["yes", "no", ""] | None = None
 
+    @field_validator("follow_up_on", mode="before")
+    @classmethod
+    def yes_or_no(cls, value: object) -> object:
+        """Plain YAML reads an unquoted yes or no as a boolean: take it as meant."""
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return value
+
     @field_validator("schedule")
     @classmethod
     def readable_schedule(cls, value: str) -> str:
-        from haki.surveys.models import SCHEDULE, WEEKDAYS
+        from haki.surveys.models import valid_schedule
 
-        found = SCHEDULE.match(value.strip().lower()) if value.strip() else None
-        if value.strip() and (
-            not found
-            or any(day not in WEEKDAYS for day in found["days"].split(","))
-            or int(found["hour"]) > 23
-            or int(found["minute"]) > 59
-        ):
+        if not valid_schedule(value):
             raise ValueError('must look like "mon,thu 10:00" (days: mon tue wed thu fri sat sun)')
         return value.strip().lower()
 

@@ -85,6 +85,25 @@ ACCESS = {
     "surveys:info_add": ("get", MANAGERS),
     "surveys:info_edit": ("get", MANAGERS),
     "surveys:broadcast_edit": ("get", MANAGERS),
+    "core:staff": ("get", MANAGERS),
+    "core:invite": ("get", MANAGERS),
+    "core:staff_member": ("get", MANAGERS),
+    "core:staff_role": ("post", MANAGERS),
+    "core:staff_end_sessions": ("post", MANAGERS),
+    "core:staff_deactivate": ("post", MANAGERS),
+    "core:staff_reset_password": ("post", (Role.OWNER,)),
+    "core:staff_reset_authenticator": ("post", (Role.OWNER,)),
+    "simulator:phones": ("get", PEOPLE_WORKERS),
+    "simulator:phone": ("get", PEOPLE_WORKERS),
+    "simulator:texts": ("get", PEOPLE_WORKERS),
+    "credentials:list": ("get", MANAGERS),
+    "credentials:issuer": ("post", MANAGERS),
+    "credentials:issue": ("get", MANAGERS),
+    "credentials:detail": ("get", MANAGERS),
+    "credentials:card": ("get", MANAGERS),
+    "credentials:revoke": ("post", MANAGERS),
+    "credentials:endorse": ("post", MANAGERS),
+    "credentials:photo": ("post", MANAGERS),
 }
 # What each POST sends: enough to act, nothing naming another organisation's people.
 POST_DATA = {
@@ -93,6 +112,8 @@ POST_DATA = {
     "crisis:close": {"outcome": "access check"},
     "surveys:close_follow_up": {"note": "access check"},
     "crisis:responder_retire": {},  # not confirmed: refused by the form if allowed
+    "core:staff_role": {"role": Role.ANALYST},
+    "credentials:endorse": {"endorser": "access check"},
 }
 # Reachable before or without an organisation: sign-in, enrolment, language, health.
 NOT_ORGANISATION_DATA = {
@@ -102,9 +123,18 @@ NOT_ORGANISATION_DATA = {
     "core:switch_organisation",
     "core:reauth",  # asks the signed-in user's own password again
     "core:disable_authenticator",  # the signed-in user's own second factor
+    "core:accept_invitation",  # the one-time link's token is the key: see test_staff
 }
 # Gateways authenticate with the channel's own credentials: see messaging's tests.
 GATEWAYS = {"gateway"}
+# Public by design, with no sign-in: checking an outreach worker's card and the keys to
+# check it offline. They answer only valid, expired or revoked, the organisation's public
+# name, the role and the dates (haki/credentials/tests/test_checks.py).
+PUBLIC = {
+    "credentials_public:check": ("get", 200),
+    "credentials_public:verify": ("get", 200),
+    "credentials_public:keys": ("get", 200),
+}
 # The read-only API answers organisation-scoped tokens, not sessions: see haki/api/tests.
 API = {"api:schema", "api:docs", "api:indicators", "api:case_aggregates"}
 
@@ -144,6 +174,8 @@ def url_for(name: str, world: dict, org_key: str) -> str:
         return reverse(name, kwargs={"token": token.pk})
     if name == "surveys:broadcast_edit":
         return reverse(name, kwargs={"broadcast": scheduled_broadcast_of(target).uuid})
+    if name in STAFF_PAGES:
+        return reverse(name, kwargs={"membership": staff_of(target).uuid})
     kwargs = {
         "members:detail": {"member": target.member.uuid},
         "crisis:duty": {"responder": target.responder.uuid},
@@ -168,8 +200,36 @@ def url_for(name: str, world: dict, org_key: str) -> str:
         "crisis:responder_retire": {"responder": target.responder.uuid},
         "messaging:channel_edit": {"channel": target.channel.pk},
         "surveys:poll_edit": {"poll": target.poll.uuid},
+        "simulator:phone": {"kind": "member", "person": target.member.uuid},
+        "simulator:texts": {"kind": "member", "person": target.member.uuid},
+        "credentials:detail": {"credential": target.credential.uuid},
+        "credentials:card": {"credential": target.credential.uuid},
+        "credentials:revoke": {"credential": target.credential.uuid},
+        "credentials:endorse": {"credential": target.credential.uuid},
+        "credentials:photo": {"credential": target.credential.uuid},
+        "credentials_public:verify": {
+            "organisation": target.org.slug,
+            "token": target.credential.token,
+        },
+        "credentials_public:keys": {"organisation": target.org.slug},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
+
+
+STAFF_PAGES = [
+    "core:staff_member",
+    "core:staff_role",
+    "core:staff_end_sessions",
+    "core:staff_deactivate",
+    "core:staff_reset_password",
+    "core:staff_reset_authenticator",
+]
+
+
+def staff_of(target) -> object:
+    """The membership staff pages are walked on: the caseworker's (any manager may act
+    on it; a caseworker walking it acts on themselves and is refused anyway)."""
+    return target.users[Role.CASEWORKER].memberships.get(organisation=target.org)
 
 
 def call(client, name: str, url: str):
@@ -179,7 +239,7 @@ def call(client, name: str, url: str):
 
 def test_every_url_pattern_has_an_access_rule():
     unlisted = {n for n in named_patterns() if not n.startswith("two_factor:")}
-    unlisted -= set(ACCESS) | NOT_ORGANISATION_DATA | GATEWAYS | API
+    unlisted -= set(ACCESS) | NOT_ORGANISATION_DATA | GATEWAYS | set(PUBLIC) | API
     assert not unlisted, f"decide who may use these URLs and add them to ACCESS: {unlisted}"
 
 
@@ -206,6 +266,9 @@ def test_the_owner_of_another_organisation_never_sees_this_ones_data(world, name
     secrets = (a.member.alias, a.org.name, a.responder.name, a.inbox_msg.text, a.alert.words)
     for secret in (*secrets, a.case.narrative, a.case.officer, a.case.unit, a.attachment.name):
         assert secret not in body
+    assert a.credential.holder not in body
+    a.credential.refresh_from_db()
+    assert a.credential.revoked_on is None and not a.credential.endorsements.exists()
     world["a"].responder.refresh_from_db()
     assert world["a"].responder.on_duty  # a POST never reaches org A's data
     world["a"].inbox_msg.refresh_from_db()
@@ -215,6 +278,8 @@ def test_the_owner_of_another_organisation_never_sees_this_ones_data(world, name
     world["a"].follow_up.refresh_from_db()
     assert world["a"].follow_up.closed_on is None
     assert not world["a"].poll.sends.exclude(pk=world["a"].follow_up.reply.poll_send_id).exists()
+    staff = staff_of(world["a"])
+    assert staff.role == Role.CASEWORKER and staff.is_active and staff.sessions_valid_after is None
 
 
 @pytest.mark.parametrize("name", sorted(ACCESS))
@@ -228,6 +293,17 @@ def test_each_role_gets_exactly_the_pages_it_is_allowed(world, name, role):
             assert not response["Location"].startswith(reverse("two_factor:login"))
     else:
         assert response.status_code == 403
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_public_pages_answer_anyone_and_name_nobody(world, client, name):
+    response = client.get(url_for(name, world, "a"))
+    assert response.status_code == PUBLIC[name][1]
+    body = response.content.decode()
+    a = world["a"]
+    # The organisation's name is shown: it is the public name on its cards until changed.
+    for secret in (a.credential.holder, a.member.alias, a.responder.name, a.case.narrative):
+        assert secret not in body
 
 
 def test_object_pages_of_another_organisation_are_not_found(world):
@@ -262,7 +338,7 @@ def test_refusals_are_explained_in_the_users_words(world):
     client = verified_client(world["a"].users[Role.ANALYST])
     response = client.get(reverse("members:list"))
     assert response.status_code == 403
-    assert b"Your role does not give access to this page." in response.content
+    assert b"Your role here, Analyst, does not give access to this page" in response.content
     assert world["a"].member.alias.encode() not in response.content
 
 

@@ -45,6 +45,7 @@ WORDS = [
     "Tr0ub4dor-and-3",
     "GRANITEFALCON",  # in a case narrative
     "Mistyped-Passw0rd-4417",  # a failed sign-in's password
+    "Ashcombe",  # the holder of an ID card
 ]
 # Fails a sign-in, then signs in and enrols an authenticator through the setup wizard,
 # as a new coordinator does; prints the seed the wizard showed, so the scan can look
@@ -74,6 +75,13 @@ CASES = (
     "date,area,place,violations,perpetrator,unit,actions,outcome,consent_reports,"
     "consent_police,narrative\n"
     "2025-01-02,A1,street,raid,regular_police,,,,no,no,Officer GRANITEFALCON took my phone\n"
+)
+ISSUE_CARD = (
+    "import datetime\nfrom haki.core.models import Organisation\n"
+    "from haki.credentials.models import Credential\n"
+    "Credential.issue(Organisation.objects.get(slug='scan-test'), holder='Nightingale Ashcombe',"
+    " role='paralegal', valid_from=datetime.date(2026, 1, 1),"
+    " valid_until=datetime.date(2027, 1, 1))"
 )
 
 
@@ -123,6 +131,7 @@ def run_provision(tmp_path: Path, database_url: str) -> tuple[bytes, list[str]]:
         ["provision", str(spec)],
         ["provision", str(spec)],
         ["import-cases", "--org", "scan-test", str(cases)],
+        ["shell", "--no-imports", "-c", ISSUE_CARD],
     ]
     output = b""
     for command in commands:

@@ -41,13 +41,25 @@ def test_provisioning_the_demo_creates_the_whole_organisation():
     paralegal = Responder.objects.with_phone(org, "+254190000002").get()
     assert paralegal.name == "Demo Paralegal Baraka" and paralegal.language == "en"
     assert sorted(a.code for a in paralegal.areas.all()) == ["KSM-C", "KSM-E"]
-    channel = Channel.objects.get(organisation=org)
-    assert channel.secrets == {"password": "change-me"}
-    assert channel.config["send_url"].endswith("/cgi-bin/sendsms")
+    assert Channel.objects.get(organisation=org).type == "sim"  # the phone simulator
     assert (
         Membership.objects.get(organisation=org, user__username="coordinator").role == "coordinator"
     )
     assert summary.created > 0
+
+
+@pytest.mark.django_db
+def test_a_gateways_password_is_kept_apart_from_its_plain_settings():
+    kannel = DEMO.replace(
+        'type: sim, name: Phone simulator, address: "22384"}',
+        'type: kn, name: Shortcode, address: "22384", username: haki, password: change-me,\n'
+        '     send_url: "http://127.0.0.1:13013/cgi-bin/sendsms"}',
+    )
+    org, _ = provisioning.apply(provisioning.load(kannel))
+    channel = Channel.objects.get(organisation=org)
+    assert channel.secrets == {"password": "change-me"}
+    assert channel.config["send_url"].endswith("/cgi-bin/sendsms")
+    assert "change-me" not in channel.secrets_sealed
 
 
 @pytest.mark.django_db
@@ -322,9 +334,10 @@ def test_a_codeword_that_equals_a_keyword_is_refused_without_repeating_it():
 @pytest.mark.django_db
 def test_the_documented_ip_allowlist_is_accepted_and_checked():
     text = DEMO.replace(
-        "password: change-me, tps: 10}",
-        'password: change-me, tps: 10, allowed_ips: ["127.0.0.1/32", "10.2.0.0/16"]}',
+        'address: "22384"}',
+        'address: "22384", allowed_ips: ["127.0.0.1/32", "10.2.0.0/16"]}',
     )
+    assert "allowed_ips" in text
     org, _ = provisioning.apply(provisioning.load(text))
     channel = Channel.objects.get(organisation=org)
     assert channel.config["allowed_ips"] == ["127.0.0.1/32", "10.2.0.0/16"]
@@ -334,10 +347,31 @@ def test_the_documented_ip_allowlist_is_accepted_and_checked():
 
 
 @pytest.mark.django_db
+def test_the_webhook_refuses_addresses_outside_a_provisioned_allowlist(client):
+    from haki.messaging.inbound import forget_channels
+
+    text = DEMO.replace(
+        'type: sim, name: Phone simulator, address: "22384"}',
+        'type: kn, name: Shortcode, address: "22384", allowed_ips: ["10.2.0.0/16"]}',
+    )
+    assert "allowed_ips" in text
+    org, _ = provisioning.apply(provisioning.load(text))
+    forget_channels()
+    channel = Channel.objects.get(organisation=org)
+    url = f"/c/kn/{channel.uuid}/receive?sender=%2B254190100001&message=hi&id=a1&ts=1700000000"
+    assert client.post(url, data=b"", content_type="text/plain").status_code == 403
+    inside = client.post(url, data=b"", content_type="text/plain", REMOTE_ADDR="10.2.3.4")
+    assert inside.status_code == 200
+
+
+@pytest.mark.django_db
 def test_every_registered_gateway_type_is_accepted(monkeypatch):
     from haki.messaging import channels
 
-    types = channels.channel_types()
-    assert {"kn", "at", "t", "ex"} <= set(types)
-    bad = DEMO.replace("type: kn,", "type: zz,")
-    assert any("channels[0].type" in p and "kn" in p for p in problems_of(bad))
+    assert {"kn", "at", "t", "ex", "sim"} <= set(channels.channel_types())
+    bad = DEMO.replace("type: sim,", "type: zz,")
+    assert any("channels[0].type" in p and "'kn'" in p for p in problems_of(bad))
+    # A gateway module registered later is accepted with no change to provisioning.
+    monkeypatch.setitem(channels._gateways(), "zz", channels.gateway_for("sim"))
+    org, _ = provisioning.apply(provisioning.load(bad))
+    assert Channel.objects.get(organisation=org).type == "zz"

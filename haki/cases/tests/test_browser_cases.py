@@ -91,3 +91,37 @@ def test_an_area_name_is_shown_as_text_on_the_map_never_as_markup(world, live_se
         assert page.locator("#map img").count() == 0
         assert page.title() != "injected"
     assert not errors, errors
+
+
+# What the labels need and what the chart's label column gives them, per label line.
+LABEL_ROOM = """() => {
+  const chart = Chart.getChart(document.getElementById("chart-violations"));
+  const y = chart.scales.y;
+  const context = chart.ctx;
+  context.font = Chart.helpers.toFont(y.options.ticks.font).string;
+  const widths = y.ticks.flatMap((tick) => [].concat(tick.label))
+    .map((line) => context.measureText(line).width);
+  return {widest: Math.max(...widths), room: y.width - y.options.ticks.padding, left: y.left};
+}"""
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Arrested for carrying condoms and held overnight without charge at the station",
+        "ရဲတပ်ဖွဲ့ဝင်များက ငွေညှစ်ယူပြီး ခြိမ်းခြောက်ကာ ဖုန်းကို သိမ်းယူခြင်း",
+    ],
+)
+def test_long_labels_of_what_happened_are_whole_on_a_phone(world, live_server, label):
+    a = world["a"]
+    long_one = a.org.violation_types.create(key="long_label", label=label)
+    a.case.violations.add(long_one)
+    with phone_page() as page:
+        sign_in(page, live_server, a.users[Role.COORDINATOR], start="cases:patterns")
+        page.wait_for_function(
+            "window.Chart && Chart.getChart(document.getElementById('chart-violations'))"
+        )
+        sizes = page.evaluate(LABEL_ROOM)
+        assert sizes["left"] >= 0 and sizes["widest"] <= sizes["room"], sizes
+        assert fits_the_phone(page)
+        page.locator("#chart-violations").screenshot(path=str(screenshot(page, "patterns-labels")))

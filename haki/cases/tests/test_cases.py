@@ -314,3 +314,20 @@ def test_the_next_page_of_a_filtered_case_list_keeps_its_filters(world):
     assert 'href="?since=2026-05-01&amp;place=street&amp;page=2"' in first.content.decode()
     second = client.get(reverse("cases:list"), {**filters, "page": 2}).context["object_list"]
     assert [c.occurred_on for c in second] == [datetime.date(2026, 5, 1)]
+
+
+def test_the_patterns_map_has_a_legend_and_its_tables_name_their_rows(world):
+    a = world["a"]
+    a.central.geometry = {
+        "type": "Polygon",
+        "coordinates": [[[34.7, -0.1], [34.8, -0.1], [34.8, 0.0], [34.7, -0.1]]],
+    }
+    a.central.save()
+    client = verified_client(a.users[Role.COORDINATOR])
+    page = client.get(reverse("cases:patterns")).content.decode()
+    assert 'class="legend"' in page
+    assert '<span class="swatch shade-0"></span> 0</li>' in page
+    assert '<span class="swatch shade-5"></span> 1</li>' in page  # one case: the darkest
+    assert ">Row<" not in page
+    for heading in ("What happened", "Area", "Who", "Unit or station", "Place", "Outcome"):
+        assert f'<th scope="col">{heading}</th>' in page

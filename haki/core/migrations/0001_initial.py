@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,91 +16,223 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditHead',
+            name="AuditHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField(default=0)),
-                ('last_hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveBigIntegerField(default=0)),
+                (
+                    "last_hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000",
+                        max_length=64,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('country', models.CharField(help_text='ISO 3166 code, e.g. KE', max_length=2, verbose_name='country')),
-                ('timezone', models.CharField(default='UTC', max_length=64, verbose_name='time zone')),
-                ('languages', models.JSONField(default=list, verbose_name='languages')),
-                ('ack_timeout_seconds', models.PositiveIntegerField(default=600)),
-                ('escalation_tiers', models.JSONField(default=list)),
-                ('settings', models.JSONField(blank=True, default=dict)),
-                ('shredded_on', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('key_version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_on', models.DateTimeField(auto_now_add=True)),
-                ('modified_on', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "country",
+                    models.CharField(
+                        help_text="ISO 3166 code, e.g. KE", max_length=2, verbose_name="country"
+                    ),
+                ),
+                (
+                    "timezone",
+                    models.CharField(default="UTC", max_length=64, verbose_name="time zone"),
+                ),
+                ("languages", models.JSONField(default=list, verbose_name="languages")),
+                ("ack_timeout_seconds", models.PositiveIntegerField(default=600)),
+                ("escalation_tiers", models.JSONField(default=list)),
+                ("settings", models.JSONField(blank=True, default=dict)),
+                ("shredded_on", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("key_version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_on", models.DateTimeField(auto_now_add=True)),
+                ("modified_on", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='DataKey',
+            name="DataKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('data', 'data'), ('index', 'index')], max_length=8)),
-                ('wrapped', models.TextField()),
-                ('created_on', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='data_keys', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(choices=[("data", "data"), ("index", "index")], max_length=8),
+                ),
+                ("wrapped", models.TextField()),
+                ("created_on", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="data_keys",
+                        to="core.organisation",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField(editable=False, unique=True)),
-                ('created_on', models.DateTimeField(editable=False)),
-                ('actor', models.CharField(editable=False, max_length=150)),
-                ('action', models.CharField(choices=[('create', 'created'), ('view', 'viewed'), ('change', 'changed'), ('delete', 'deleted'), ('export', 'exported'), ('erase', 'erased'), ('login', 'signed in'), ('keys', 'keys changed')], editable=False, max_length=8)),
-                ('object_type', models.CharField(blank=True, editable=False, max_length=64)),
-                ('object_ref', models.CharField(blank=True, editable=False, max_length=64)),
-                ('prev_hash', models.CharField(editable=False, max_length=64)),
-                ('hash', models.CharField(editable=False, max_length=64)),
-                ('organisation', models.ForeignKey(db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveBigIntegerField(editable=False, unique=True)),
+                ("created_on", models.DateTimeField(editable=False)),
+                ("actor", models.CharField(editable=False, max_length=150)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "created"),
+                            ("view", "viewed"),
+                            ("change", "changed"),
+                            ("delete", "deleted"),
+                            ("export", "exported"),
+                            ("erase", "erased"),
+                            ("login", "signed in"),
+                            ("keys", "keys changed"),
+                        ],
+                        editable=False,
+                        max_length=8,
+                    ),
+                ),
+                ("object_type", models.CharField(blank=True, editable=False, max_length=64)),
+                ("object_ref", models.CharField(blank=True, editable=False, max_length=64)),
+                ("prev_hash", models.CharField(editable=False, max_length=64)),
+                ("hash", models.CharField(editable=False, max_length=64)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['seq'],
+                "ordering": ["seq"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'Owner'), ('coordinator', 'Coordinator'), ('caseworker', 'Caseworker'), ('operator', 'Hotline operator'), ('police_ally', 'Police ally'), ('analyst', 'Analyst')], max_length=16, verbose_name='role')),
-                ('created_on', models.DateTimeField(auto_now_add=True)),
-                ('modified_on', models.DateTimeField(auto_now=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("owner", "Owner"),
+                            ("coordinator", "Coordinator"),
+                            ("caseworker", "Caseworker"),
+                            ("operator", "Hotline operator"),
+                            ("police_ally", "Police ally"),
+                            ("analyst", "Analyst"),
+                        ],
+                        max_length=16,
+                        verbose_name="role",
+                    ),
+                ),
+                ("created_on", models.DateTimeField(auto_now_add=True)),
+                ("modified_on", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'organisation'), name='one_role_per_org')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "organisation"), name="one_role_per_org"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('created_on', models.DateTimeField(auto_now_add=True)),
-                ('modified_on', models.DateTimeField(auto_now=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='core.area')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='areas', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=32, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("created_on", models.DateTimeField(auto_now_add=True)),
+                ("modified_on", models.DateTimeField(auto_now=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="core.area",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="areas",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'code'), name='area_code_unique')],
+                "ordering": ["code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "code"), name="area_code_unique"
+                    )
+                ],
             },
         ),
     ]

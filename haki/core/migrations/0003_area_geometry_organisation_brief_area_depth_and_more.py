@@ -5,25 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_audit_head'),
+        ("core", "0002_audit_head"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='area',
-            name='geometry',
+            model_name="area",
+            name="geometry",
             field=models.JSONField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='brief_area_depth',
-            field=models.PositiveSmallIntegerField(default=1, verbose_name='deepest area level in briefs'),
+            model_name="organisation",
+            name="brief_area_depth",
+            field=models.PositiveSmallIntegerField(
+                default=1, verbose_name="deepest area level in briefs"
+            ),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='suppression_k',
-            field=models.PositiveSmallIntegerField(default=5, validators=[django.core.validators.MinValueValidator(5)], verbose_name='smallest number shown outside the organisation'),
+            model_name="organisation",
+            name="suppression_k",
+            field=models.PositiveSmallIntegerField(
+                default=5,
+                validators=[django.core.validators.MinValueValidator(5)],
+                verbose_name="smallest number shown outside the organisation",
+            ),
         ),
     ]

@@ -24,7 +24,8 @@ def test_a_coordinator_signs_in_with_an_authenticator_code_on_a_phone(world, liv
         page.wait_for_url(f"{live_server.url}/")
         assert page.get_by_role("heading", name="org-a network").is_visible()
         assert page.get_by_text("responders on duty").is_visible()
-        assert page.get_by_role("link", name="Members").is_visible()
+        nav = page.get_by_role("navigation", name="Main")
+        assert nav.get_by_role("link", name="Members").is_visible()
         assert page.get_by_role("link", name="Audit trail").count() == 0  # owners only
         path = screenshot(page, "home-phone")
         assert path.stat().st_size > 10_000

@@ -144,3 +144,25 @@ def test_new_staff_enrol_an_authenticator_and_are_then_let_in(world, client):
 def test_the_sign_in_page_speaks_the_browsers_language(client, language, sign_in):
     body = client.get(LOGIN, HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert f"<h1>{sign_in}</h1>" in body
+
+
+def test_a_code_used_once_is_refused_with_a_reason_and_what_to_do(coordinator, client):
+    user, device = coordinator
+    code = totp(device.bin_key, step=device.step, t0=device.t0)
+    password_step(client, user.username)
+    assert token_step(client, device, code).status_code == 302
+    client.post(reverse("logout"))
+    second = Client()
+    password_step(second, user.username)
+    response = token_step(second, device, code)
+    assert response.status_code == 200
+    assert b"This code was already used. Wait for the next code" in response.content
+    assert second.get(reverse("core:home")).status_code == 302
+
+
+def test_pressing_enter_on_the_code_step_submits_the_code_not_back(coordinator, client):
+    user, _device = coordinator
+    page = password_step(client, user.username).content.decode()
+    form = page[page.index("<form") : page.index("</form>")]
+    first_button = re.search(r"<button[^>]*>", form)[0]
+    assert 'type="submit"' in first_button and "wizard_goto_step" not in first_button

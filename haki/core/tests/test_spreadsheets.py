@@ -10,11 +10,19 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.utils import translation
 
 from haki.core import spreadsheets
 from haki.core.spreadsheets import SpreadsheetRefused, read_table
 
 SHEET = "xl/worksheets/sheet1.xml"
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    # The messages are asserted in English, whatever an earlier test left active.
+    with translation.override("en"):
+        yield
 
 
 def workbook(*rows: list) -> bytes:

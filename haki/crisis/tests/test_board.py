@@ -230,3 +230,11 @@ def test_a_shift_until_00_00_keeps_its_responder_on_duty_until_midnight(world):
     assert not RosterShift(weekday=2, starts=time(22), ends=time(0)).covers(
         datetime(2026, 11, 25, 21, 59, tzinfo=a.org.tzinfo)
     )
+
+
+def test_opening_the_log_a_call_address_after_an_error_lands_on_the_board(world):
+    client = verified_client(world["a"].users[Role.OPERATOR])
+    refused = client.post(reverse("crisis:raise"), {"words": "no area given"})
+    assert refused.status_code == 400
+    again = client.get(reverse("crisis:raise"))
+    assert again.status_code == 302 and again["Location"] == reverse("crisis:board")

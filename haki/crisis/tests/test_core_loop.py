@@ -228,3 +228,15 @@ def test_areas_with_nobody_on_duty_are_flagged(network):
         person.on_duty = False
         person.save()
     assert len(duty.uncovered_areas(network.org)) == 3
+
+
+def test_an_unregistered_caller_is_someone_in_each_responders_language(network):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        alert, _ = alerts.raise_alert(
+            network.org, area=network.areas["central"], source=Alert.Source.HOTLINE
+        )
+    english = network.texts_to(network.responders["baraka"])[-1].text
+    swahili = network.texts_to(network.responders["amani"])[-1].text
+    assert english.startswith(f"{alert.reference}: someone needs help in Kisumu Central.")
+    assert swahili.startswith(f"{alert.reference}: mtu fulani ")
+    assert "?" not in english + swahili

@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from haki import provisioning
 from haki.cases.exports import IMPORT_COLUMNS
 from haki.cases.importer import import_cases
+from haki.credentials.demo import load_demo_cards
 
 DEMO_FILE = resources.files("haki.demo") / "kisumu-demo.yaml"
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed on purpose, local demo only
@@ -33,6 +34,12 @@ class Command(BaseCommand):
         if not org.cases.exists():
             count = import_cases(org, "demo.csv", demo_cases(timezone.localdate()))
             self.stdout.write(f"Demo cases: {count} fictional records over the past year")
+        cards = load_demo_cards(org)
+        for card in cards:
+            state = card.status_label.lower()
+            self.stdout.write(
+                f"Demo ID card {card.display_code} ({state}): /v/{org.slug}/{card.token}"
+            )
         key_path = getattr(settings, "HAKI_MASTER_KEY_PATH", None)
         if key_path:
             self.stdout.write(f"Development master key: {key_path} (outside the repository)")
@@ -54,6 +61,10 @@ class Command(BaseCommand):
         self.stdout.write(
             "\nAdd a secret to any authenticator app, or print a fresh code with "
             "`.venv/bin/haki demo_code USERNAME`."
+        )
+        self.stdout.write(
+            "No gateway needed: sign in as coordinator and open 'Phone simulator' to text "
+            "HELP as Rose, then ACK and DONE as Demo Paralegal Amani."
         )
 
 

@@ -33,6 +33,7 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, workers: int, web_workers: int, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        env = child_environment(host, port)
         processes = {
             "web": subprocess.Popen(
                 haki_command(
@@ -41,10 +42,11 @@ class Command(BaseCommand):
                     f"{host}:{port}",
                     "--workers",
                     str(web_workers),
-                )
+                ),
+                env=env,
             ),
             "worker": subprocess.Popen(
-                haki_command("worker", "--threads", str(workers), "--scheduler")
+                haki_command("worker", "--threads", str(workers), "--scheduler"), env=env
             ),
         }
         self.stdout.write(f"Haki is running at http://{host}:{port}/ (Ctrl+C stops it)")
@@ -73,3 +75,12 @@ class Command(BaseCommand):
                 process.kill()
         if exit_code:
             sys.exit(exit_code)
+
+
+def child_environment(host: str, port: int) -> dict[str, str]:
+    """The web server's and worker's environment: gateways report deliveries to the
+    port served here (``--port`` or PORT) unless HAKI_CALLBACK_BASE_URL says otherwise."""
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+    env = dict(os.environ)
+    env.setdefault("HAKI_CALLBACK_BASE_URL", f"http://{reachable}:{port}")
+    return env

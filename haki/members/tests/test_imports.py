@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from haki.core.importing import ImportRejected, run_import
 from haki.core.models import AuditEvent
 from haki.core.spreadsheets import Table, read_table
 from haki.members.imports import Mapping, import_members, suggest
 from haki.members.models import Member
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    # Problems are asserted in English, whatever an earlier test left active.
+    with translation.override("en"):
+        yield
+
 
 HEADER = (
     "alias,phone,area,language,groups,codewords,share_number_with_responders,allow_police_referral"
@@ -99,6 +108,23 @@ def test_a_rapidpro_export_is_imported_as_it_is_without_taking_names(world):
     )
     assert len(aliases) == 2 and all(a.startswith("M-") for a in aliases)
     assert Member.objects.with_phone(org, "+254190400001").get().language == "sw"
+
+
+def test_an_xlsx_export_with_numbers_as_number_cells_is_read(world):
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Name", "URN:Tel", "Field:area"])
+    book.active.append(["Legal Name", 254190400003, "CEN"])
+    book.active.append(["Legal Name", "tel:+254190400004", "CEN"])
+    out = io.BytesIO()
+    book.save(out)
+    org = world["a"].org
+    assert import_members(org, read_table(out.getvalue(), "c.xlsx"), "tester") == 2
+    assert Member.objects.with_phone(org, "+254190400003").exists()
+    assert Member.objects.with_phone(org, "+254190400004").exists()
 
 
 def test_a_frontlinesms_export_with_a_chosen_area_and_the_name_chosen_as_alias(world):

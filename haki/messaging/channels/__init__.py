@@ -28,13 +28,14 @@ def channel_types() -> list[str]:
 @cache
 def _gateways() -> dict[str, Gateway]:
     """One of each (they keep no state), made once: every webhook asks for one."""
-    from haki.messaging.channels import africastalking, android, kannel, twilio
+    from haki.messaging.channels import africastalking, android, kannel, simulator, twilio
 
     return {
         "kn": kannel.Kannel(),
         "at": africastalking.AfricasTalking(),
         "t": twilio.Twilio(),
         "ex": android.Android(),
+        "sim": simulator.Simulator(),
     }
 
 

@@ -223,3 +223,11 @@ def test_raising_k_hides_more(six_cases):
     six_cases.org.suppression_k = 13
     six_cases.org.save()
     assert build(six_cases.org, SINCE, UNTIL, Audience.POLICE).withheld
+
+
+def test_a_briefs_tables_name_their_rows(world):
+    client = verified_client(world["a"].users[Role.COORDINATOR])
+    query = {"since": "2026-03-01", "until": "2026-03-31", "audience": "internal"}
+    page = client.get(reverse("reports:brief"), query).content.decode()
+    assert ">Row<" not in page
+    assert '<th scope="col">Month</th>' in page and '<th scope="col">Violation</th>' in page

@@ -25,7 +25,8 @@ for i in range({count}):
                        phone_sealed=ring.seal(phone), phone_index=ring.index(phone)))
 Member.objects.bulk_create(rows, batch_size=1000)
 channel = org.channels.get()
-channel.config = {{**channel.config, "send_url": "{send_url}"}}
+channel.type = "kn"  # the demo's phone simulator becomes a gateway: the stub
+channel.configure({{"send_url": "{send_url}", "username": "haki", "password": "change-me"}})
 channel.tps = {tps}
 channel.save()
 """

@@ -6,6 +6,39 @@
     var node = document.getElementById(id);
     return node ? JSON.parse(node.textContent) : null;
   }
+  // Chart.js gives the labels of a horizontal bar chart at most half the chart's width
+  // and cuts longer ones off on the left: wrap each into lines that fit that room,
+  // between words (Intl.Segmenter finds them in Burmese or Thai, which use no spaces).
+  function pieces(text, granularity) {
+    if (window.Intl && Intl.Segmenter) {
+      var segmenter = new Intl.Segmenter(document.documentElement.lang || undefined, { granularity: granularity });
+      return Array.from(segmenter.segment(text), function (part) { return part.segment; });
+    }
+    return granularity === "word" ? text.split(/(\s+)/) : Array.from(text);
+  }
+  function wrap(text, room, measure) {
+    var lines = [], line = "";
+    pieces(text, "word").forEach(function (word) {
+      if (measure(line + word) <= room) { line += word; return; }
+      if (line.trim()) { lines.push(line.trim()); }
+      line = "";
+      pieces(word.trim(), "grapheme").forEach(function (letter) {
+        if (line && measure(line + letter) > room) { lines.push(line); line = ""; }
+        line += letter;
+      });
+    });
+    if (line.trim()) { lines.push(line.trim()); }
+    return lines;
+  }
+  function wrappedLabels(canvas, labels) {
+    var font = window.Chart.helpers.toFont(window.Chart.defaults.font).string;
+    var context = document.createElement("canvas").getContext("2d");
+    context.font = font;
+    var room = Math.max(60, canvas.parentNode.clientWidth * 0.42);
+    return labels.map(function (label) {
+      return wrap(label, room, function (text) { return context.measureText(text).width; });
+    });
+  }
   function drawCharts(chart) {
     if (!window.Chart || !chart) { return; }
     var months = document.getElementById("chart-months");
@@ -28,10 +61,14 @@
       new window.Chart(kinds, {
         type: "bar",
         data: {
-          labels: chart.violations.map(function (row) { return row[0]; }),
+          labels: wrappedLabels(kinds, chart.violations.map(function (row) { return row[0]; })),
           datasets: [{ label: kinds.dataset.label, data: chart.violations.map(function (row) { return row[1]; }), backgroundColor: "#3b4f8c" }]
         },
-        options: { indexAxis: "y", animation: false, maintainAspectRatio: false, plugins: { legend: { display: false } } }
+        options: {
+          indexAxis: "y", animation: false, maintainAspectRatio: false,
+          plugins: { legend: { display: false } },
+          scales: { y: { ticks: { font: { lineHeight: 1.7 } } } }  // room for Burmese and Telugu marks
+        }
       });
     }
   }

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import translation
+from django.utils import timezone, translation
 
 from haki.core.models import AuditEvent, Organisation
 from haki.reports import brief, render
@@ -40,7 +40,10 @@ class Command(BaseCommand):
             raise CommandError(f"no organisation with the slug {org!r}")
         if since > until:
             raise CommandError("--from must not be after --to")
-        with translation.override(language or organisation.default_language):
+        with (
+            translation.override(language or organisation.default_language),
+            timezone.override(organisation.tzinfo),
+        ):
             built = brief.build(organisation, since, until, brief.Audience(audience))
             body = render.render(built, file_format)
         if output:

@@ -1,0 +1,77 @@
+"""``CHECK <code>`` from any phone: the answer to a check, by SMS.
+
+The word exists in every shipped language and in Latin letters. An organisation's own
+words win: a member whose codeword or an information keyword starts like a check word
+gets what that word does, never a check (a codeword must always raise the alert)."""
+
+from __future__ import annotations
+
+from django.utils import translation
+
+from haki.credentials import codes
+from haki.credentials.checks import Throttle, check_code, record_failure
+from haki.credentials.models import Credential
+from haki.messaging import keywords
+from haki.messaging.handlers import Context
+
+WORDS = {
+    "en": ["CHECK", "VERIFY"],
+    "sw": ["HAKIKI", "THIBITISHA", "CHECK"],
+    "ru": ["ПРОВЕРКА", "ПРОВЕРИТЬ", "PROVERKA", "CHECK"],
+    "ky": ["ТЕКШЕР", "ТЕКШЕРҮҮ", "TEKSHER", "CHECK"],
+    "te": ["తనిఖీ", "TANIKHI", "CHECK"],
+    "my": ["စစ်ဆေး", "SITSAY", "CHECK"],
+}
+
+
+def _an_organisation_word(context: Context) -> bool:
+    from haki.surveys.models import InfoText
+
+    text = keywords.normalise(context.msg.text)
+    member = context.member
+    if member is not None and member.codewords:
+        for word in member.codewords:
+            key = keywords.normalise(word)
+            if text == key or text.startswith(key + " "):
+                return True
+    first = text.split(" ")[0]
+    infos = InfoText.objects.filter(organisation=context.organisation)
+    return any(
+        keywords.normalise(keyword) == first for keyword in infos.values_list("keyword", flat=True)
+    )
+
+
+def check(context: Context) -> bool:
+    if _an_organisation_word(context):
+        return False  # the codeword or information keyword handles it
+    rest = context.match.rest if context.match else ""
+    if not rest:
+        context.reply("credential.how")
+        return True
+    throttle = Throttle("sms", f"{context.organisation.pk}:{context.msg.phone_index}")
+    if throttle.blocked():
+        return True  # already told once in this period; silence costs nothing
+    code = codes.find_in(rest)
+    verdict = check_code(code, context.organisation) if code else None
+    if verdict is None or not verdict.recognised:
+        shown = codes.display(code) if code else rest[:12]
+        if record_failure(throttle, "credential check by SMS", context.organisation):
+            context.reply("credential.limit")
+        else:
+            context.reply("credential.unknown", code=shown)
+        return True
+    with translation.override(context.language):
+        role = str(Credential.Role(verdict.role).label)
+    context.reply(
+        f"credential.{verdict.status}",
+        code=codes.display(verdict.code),
+        name=verdict.organisation,
+        role=role,
+        until=verdict.valid_until.isoformat(),
+        since=verdict.valid_from.isoformat(),
+    )
+    return True
+
+
+def register() -> None:
+    keywords.register("check", check, WORDS)
