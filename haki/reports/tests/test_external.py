@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import random
+import re
 
 import pytest
 from django.core.management import call_command
@@ -58,6 +59,36 @@ def assert_safe(published: list[dict], raw: dict[str, Raw], k: int) -> None:
                     assert not 0 < inside.denominator - inside.numerator < k
 
 
+def assert_everywhere_safe(org, k: int) -> None:
+    """The same figures as the API, the DHIS2 payload and the donor report give them."""
+    from django.test import Client
+
+    from haki.api.models import ApiToken
+    from haki.reports import dhis2, donor
+
+    secret = ApiToken.issue(org, "hypothesis", "external", None)[1]
+    answer = Client().get(
+        "/api/v1/indicators/",
+        {"from": SINCE, "to": UNTIL},
+        headers={"Authorization": f"Token {secret}"},
+    )
+    external = raws(scope_for(org, *OCTOBER, None, EXTERNAL))
+    assert_safe(answer.json()["indicators"], external, k)
+    counts = [i for i in catalogue() if i.external and i.kind == Kind.COUNT]
+    config = {
+        "org_units": {"ROOT": "OU_ROOT", "CEN": "OU_CEN"},
+        "data_elements": {
+            i.key: [{"code": f"{i.key}_{n}"} for n in range(20)] if i.breakdowns else i.key
+            for i in counts
+        },
+    }
+    for value in dhis2.values(org, config, "202610").values():
+        assert not 0 < int(value) < k, value
+    html = donor.html(org, *OCTOBER, "en")
+    for number in re.findall(r'class="n"[^>]*>(\d+)</td>', html):
+        assert not 0 < int(number) < k, number
+
+
 @settings(
     max_examples=12,
     deadline=None,
@@ -78,6 +109,7 @@ def test_no_external_figure_reveals_a_small_count(world, seed, k, alerts, cases,
         build(org, random.Random(seed), alerts, cases, texts)
         published = json.loads(run_command(org, "--audience", "external"))
         assert_safe(published["indicators"], raws(scope_for(org, *OCTOBER, None, EXTERNAL)), k)
+        assert_everywhere_safe(org, k)
         for area in ("ROOT", "CEN", "EAS"):
             scope = scope_for(org, *OCTOBER, area, EXTERNAL)
             assert_safe([f.as_dict() for f in compute(scope)], raws(scope), k)
