@@ -158,3 +158,25 @@ def test_the_provisioning_file_may_only_name_areas_and_indicators_that_exist(wor
     )
     with pytest.raises(ProvisioningError, match="may not leave the organisation"):
         load(text)
+
+
+def test_the_worker_pushes_the_last_complete_period_once_and_the_page_shows_it(
+    world, server, tmp_path
+):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from conftest import verified_client
+    from haki.core.roles import Role
+    from haki.reports.tasks import due_period, push_to_dhis2
+
+    assert due_period("monthly", datetime.date(2026, 12, 4)) == "202611"
+    assert due_period("weekly", datetime.date(2026, 12, 4)) == "2026W48"
+    assert due_period("off", datetime.date(2026, 12, 4)) is None
+    org = provision(world, server, tmp_path)
+    assert push_to_dhis2.call_local() == 1
+    assert push_to_dhis2.call_local() == 0  # done: not pushed again
+    period = due_period("monthly", timezone.localdate(timezone=org.tzinfo))
+    assert server.requests[0]["payload"]["period"] == period
+    page = verified_client(world["a"].users[Role.COORDINATOR]).get(reverse("reports:programme"))
+    assert f"Last DHIS2 push: {period}" in " ".join(page.content.decode().split())
