@@ -23,7 +23,12 @@ def documented(scope: Scope) -> QuerySet[Case]:
 
 
 def acts(scope: Scope) -> dict[int, int]:
-    """ViolationType pk -> how often it was recorded in the scope's cases."""
+    """ViolationType pk -> how often it was recorded in the scope's cases (counted once
+    for the three indicators that read it)."""
+    return scope.memo("cases.acts", lambda: count_acts(scope))
+
+
+def count_acts(scope: Scope) -> dict[int, int]:
     links = CaseViolation.objects.filter(
         organisation=scope.organisation, occurred_on__gte=scope.since, occurred_on__lte=scope.until
     )

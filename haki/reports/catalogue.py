@@ -75,6 +75,13 @@ class Scope:
     def external(self) -> bool:
         return self.audience == Audience.EXTERNAL
 
+    def memo(self, name: str, work: Callable[[], Any]) -> Any:
+        """``work()`` once per scope: several indicators read the same grouped counts."""
+        found = self.__dict__.setdefault("_memo", {})
+        if name not in found:
+            found[name] = work()
+        return found[name]
+
 
 @dataclass
 class Raw:
