@@ -49,6 +49,7 @@ def make_org(slug: str, country: str, phone_prefix: str) -> OrgWorld:
         country=country,
         timezone="Africa/Nairobi",
         languages=["en", "sw"],
+        allow_local_gateways=True,  # its channel's gateway is on 127.0.0.1
     )
     root = Area.objects.create(organisation=org, code="ROOT", name="Root")
     central = Area.objects.create(organisation=org, code="CEN", name="Central", parent=root)

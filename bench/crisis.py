@@ -36,7 +36,8 @@ def organisation(send_url: str, members: int) -> str:
     )
     return f"""
 organisation: {{slug: bench-crisis, name: Bench Crisis, country: KE, timezone: Africa/Nairobi,
-               languages: [en]}}
+               languages: [en],
+               allow_local_gateways: true}}
 areas:
   - {{code: KSM, name: Kisumu}}
   - {{code: KSM-C, name: Kisumu Central, parent: KSM}}

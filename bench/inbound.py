@@ -21,7 +21,8 @@ KANNEL = "5d1c3b2a-4e6f-4a8b-9c0d-1e2f3a4b5c6d"
 AFRICAS_TALKING = "6e2d4c3b-5f7a-4b9c-8d1e-2f3a4b5c6d7e"
 ORGANISATION = """
 organisation: {{slug: bench-inbound, name: Bench Inbound, country: KE,
-               timezone: Africa/Nairobi, languages: [en, sw]}}
+               timezone: Africa/Nairobi, languages: [en, sw],
+               allow_local_gateways: true}}
 areas: [{{code: KSM, name: Kisumu}}]
 channels:
   - {{uuid: {kannel}, type: kn, name: Shortcode, address: "20777",

@@ -23,7 +23,8 @@ from haki.tests.services import postgres_problem
 CHANNEL = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e"
 ORGANISATION = """
 organisation: {{slug: bench, name: Bench Network, country: KE, timezone: Africa/Nairobi,
-               languages: [en, sw]}}
+               languages: [en, sw],
+               allow_local_gateways: true}}
 areas: [{{code: KSM, name: Kisumu}}]
 channels:
   - {{uuid: {channel}, type: kn, name: Shortcode, address: "20777",

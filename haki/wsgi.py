@@ -1,6 +1,38 @@
 import os
+from functools import lru_cache
 
+from django.core.handlers.wsgi import WSGIRequest
 from django.core.wsgi import get_wsgi_application
+from django.utils.http import parse_header_parameters
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haki.settings.dev")
+
+
+@lru_cache(maxsize=32)
+def readable_charset(name: str) -> bool:
+    """True for a text encoding that decodes anything with replacement characters, as
+    Django decodes forms and query strings: not "idna", "rot13" or "base64"."""
+    try:
+        b"\xff".decode(name, "replace")
+    except (LookupError, ValueError, TypeError):
+        return False
+    return True
+
+
+class Request(WSGIRequest):
+    """Django's request, taking a Content-Type charset only when it can decode with.
+    Django's own check parses the query string as soon as a charset is given: a charset
+    such as "idna", or 1,001 query fields, then raised before any middleware or view
+    could answer, and the server answered 500 to any URL."""
+
+    def _set_content_type_params(self, meta: dict) -> None:
+        self.content_type, self.content_params = parse_header_parameters(
+            meta.get("CONTENT_TYPE", "")
+        )
+        charset = self.content_params.get("charset", "")
+        if charset and readable_charset(charset):
+            self._encoding = charset  # nothing parsed yet, so nothing to parse again
+
+
 application = get_wsgi_application()
+application.request_class = Request

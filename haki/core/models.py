@@ -54,6 +54,9 @@ class Organisation(models.Model):
         _("deepest area level in briefs"), default=1
     )
     settings = models.JSONField(default=dict, blank=True)
+    # Gateways on this machine (Kannel beside Haki, the demo): send_url may then be a
+    # loopback address. Off by default: it lets a channel reach Redis or PostgreSQL.
+    allow_local_gateways = models.BooleanField(default=False)
     shredded_on = models.DateTimeField(null=True, blank=True, editable=False)
     # Bumped by rotation and shredding so every process reloads its cached keys.
     key_version = models.PositiveIntegerField(default=1, editable=False)

@@ -38,6 +38,8 @@ class OrganisationSpec(Spec):
     country: str = ""
     timezone: str = "UTC"
     languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
+    # Channels may send to a gateway on this machine (loopback): Kannel beside Haki.
+    allow_local_gateways: bool = False
 
     @field_validator("country")
     @classmethod

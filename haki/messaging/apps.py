@@ -22,11 +22,21 @@ class MessagingConfig(AppConfig):
     label = "messaging"
 
     def ready(self) -> None:
+        from django.db import transaction
+        from django.db.models.signals import post_delete, post_save
+
         from haki.core import home, words
-        from haki.messaging import checks, erasure, spool  # noqa: F401 - signal and checks
+        from haki.messaging import checks, directory, erasure, spool  # noqa: F401 - signals, checks
         from haki.messaging.handlers import register_member_actions
         from haki.messaging.keywords import command_words_and_keywords
+        from haki.messaging.models import Channel
         from haki.messaging.panels import failing_channels
+
+        def channel_changed(**kwargs: object) -> None:
+            transaction.on_commit(directory.refresh_quietly)
+
+        post_save.connect(channel_changed, sender=Channel, weak=False)
+        post_delete.connect(channel_changed, sender=Channel, weak=False)
 
         register_member_actions()
         words.register(command_words_and_keywords)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haki.core.forms import OrganisationModelForm, bound
 from haki.messaging.models import Channel
+from haki.messaging.sendurls import UnsafeSendUrl, check_send_url
 
 PLAIN_SETTINGS = {
     "send_url": _("Sending address (URL)"),
@@ -53,6 +54,13 @@ class ChannelForm(OrganisationModelForm):
         url = self.cleaned_data["send_url"].strip()
         if url and not re.match(r"^https?://[^\s/]+", url):
             raise forms.ValidationError(_("Write an address starting with http:// or https://."))
+        if url:
+            try:
+                check_send_url(url, self.organisation.allow_local_gateways)
+            except UnsafeSendUrl:
+                raise forms.ValidationError(
+                    _("Haki does not send to this machine or its link-local addresses.")
+                ) from None
         return url
 
     def save(self, commit: bool = True) -> Channel:

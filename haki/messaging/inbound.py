@@ -7,16 +7,20 @@ the worker, so a slow keyword handler never makes a gateway wait or retry."""
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import time
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from django.core.exceptions import SuspiciousOperation
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 
 from haki.core.phones import InvalidPhoneNumber, normalise_phone
-from haki.messaging import spool, tasks
+from haki.messaging import directory, spool, tasks
 from haki.messaging.channels import BadRequest, Forbidden, Incoming, StatusReport, gateway_for
 from haki.messaging.models import Channel, Msg
 
@@ -30,6 +34,17 @@ try:
     QUEUE_ERRORS += (RedisError,)
 except ImportError:  # Redis is an optional extra
     pass
+
+# What can be stored, checked before the gateway gets its 2xx: a text the database would
+# refuse at replay must be refused now, where the gateway sees it.
+EXTERNAL_ID_LENGTH = Msg._meta.get_field("external_id").max_length
+SENDER_LENGTH = 64  # a number or an alphanumeric sender id (11 letters in GSM)
+TEXT_LENGTH = 1600  # ten concatenated parts, and Twilio's own limit
+# NUL, which PostgreSQL refuses in text (also in the texts' keywords, in queries), and
+# lone surrogates, which cannot be encoded at all (JSON's "\ud800").
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+AHEAD = timedelta(days=1)  # a gateway's clock a little fast, not a date in 2999
 
 CACHE_SECONDS = 60
 _channels: dict[UUID, tuple[float, Channel]] = {}
@@ -46,10 +61,12 @@ PROGRESS = {
 
 
 def find_channel(channel_type: str, channel_uuid: UUID) -> Channel | None:
-    """The active channel, from the database or, while it is down, from memory.
+    """The active channel, from the database or, while it is down, from memory or the
+    channel directory.
 
     Channels are kept decrypted in memory for a minute so that a database outage
-    does not stop the gateway from being recognised and its texts spooled."""
+    does not stop the gateway from being recognised and its texts spooled; a process
+    started during the outage finds them in the directory (``directory.py``)."""
     cached = _channels.get(channel_uuid)
     if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
         channel = cached[1]
@@ -65,8 +82,12 @@ def find_channel(channel_type: str, channel_uuid: UUID) -> Channel | None:
                 _channels[channel_uuid] = (time.monotonic(), channel)
         except DatabaseError:
             if cached is None:
-                raise
-            channel = cached[1]
+                channel = directory.lookup(channel_uuid)
+                if channel is None:
+                    raise  # without the database's word, never "unknown channel"
+                _channels[channel_uuid] = (time.monotonic(), channel)
+            else:
+                channel = cached[1]
     if channel is None or channel.type != channel_type:
         return None
     return channel
@@ -82,6 +103,31 @@ def sender_number(raw: str, country: str) -> str:
         return normalise_phone(raw, country)
     except InvalidPhoneNumber:
         return raw.strip()
+
+
+def check_incoming(incoming: Incoming) -> Incoming:
+    """The text as read, or BadRequest when the database could not store it."""
+    for name, value, limit in (
+        ("id", incoming.external_id, EXTERNAL_ID_LENGTH),
+        ("sender", incoming.sender, SENDER_LENGTH),
+        ("text", incoming.text, TEXT_LENGTH),
+    ):
+        if len(value) > limit:
+            raise BadRequest(f"{name} is longer than {limit} characters")
+        if UNSTORABLE.search(value):
+            raise BadRequest(f"{name} holds a NUL or a lone surrogate")
+    received_on = incoming.received_on
+    if received_on is not None and not EARLIEST <= received_on <= timezone.now() + AHEAD:
+        raise BadRequest("the date is before 2000 or in the future")
+    return incoming
+
+
+def check_report(report: StatusReport) -> StatusReport:
+    """The report as read, or BadRequest when its ids could not be looked up."""
+    for value in (report.msg_uuid, report.external_id):
+        if value and (len(value) > EXTERNAL_ID_LENGTH or UNSTORABLE.search(value)):
+            raise BadRequest("id is too long or holds a NUL or a lone surrogate")
+    return report
 
 
 def store_incoming(channel: Channel, incoming: Incoming) -> int | None:
@@ -134,6 +180,15 @@ def apply_status(channel: Channel, report: StatusReport) -> bool:
     return True
 
 
+# What Django raises reading a body it cannot parse (too many fields, broken multipart).
+UNREADABLE = (SuspiciousOperation, MultiPartParserError)
+
+
+def bad_request(reason: str) -> HttpResponse:
+    """A 400 the gateway sees, with the reason; never logged with a traceback."""
+    return HttpResponse(f"bad request: {reason}", status=400, content_type="text/plain")
+
+
 def receive(
     request: HttpRequest, channel_type: str, channel_uuid: UUID, action: str
 ) -> HttpResponse:
@@ -143,18 +198,22 @@ def receive(
     gateway = gateway_for(channel_type)
     try:
         gateway.check(request, channel)
+    except UNREADABLE:  # Twilio's signature reads the body
+        return bad_request("unreadable body")
     except Forbidden as exc:
         logger.warning("refused a %s request for channel %s: %s", action, channel.uuid, exc)
         return HttpResponse("forbidden", status=403, content_type="text/plain")
     try:
         if action == "status":
-            found = apply_status(channel, gateway.status(request, channel))
+            found = apply_status(channel, check_report(gateway.status(request, channel)))
             return HttpResponse(
                 "ok" if found else "ignored: unknown message", content_type="text/plain"
             )
-        incoming = gateway.incoming(request, channel)
+        incoming = check_incoming(gateway.incoming(request, channel))
     except BadRequest as exc:
-        return HttpResponse(f"bad request: {exc}", status=400, content_type="text/plain")
+        return bad_request(str(exc))
+    except UNREADABLE:
+        return bad_request("unreadable body")
     try:
         store_incoming(channel, incoming)
     except DatabaseError:

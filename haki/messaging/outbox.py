@@ -21,6 +21,7 @@ from django.utils import timezone
 from haki.core.models import Organisation
 from haki.messaging.channels import SendFailed, gateway_for
 from haki.messaging.models import Channel, Msg, insert_statement
+from haki.messaging.sendurls import check_channel
 
 logger = logging.getLogger(__name__)
 
@@ -190,6 +191,7 @@ def send(msg_id: int) -> str:
     attempt = msg.attempts + 1
     gateway = gateway_for(msg.channel.type)
     try:
+        check_channel(msg.channel)  # never a request to a refused address
         external_id = gateway.send(msg.channel, msg, msg.phone, msg.text)
     except SendFailed as failure:
         msg.channel.note_failure()

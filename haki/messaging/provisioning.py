@@ -8,12 +8,15 @@ import re
 from typing import Any
 from uuid import UUID
 
+from django.db import transaction
 from pydantic import Field, field_validator
 
 from haki.core.models import Organisation
 from haki.core.provisioning import LANGUAGE_CODES
+from haki.messaging import directory
 from haki.messaging.channels import channel_types
 from haki.messaging.models import Channel, Keyword, MessageTemplate
+from haki.messaging.sendurls import UnsafeSendUrl, check_send_url
 from haki.provisioning import Changes, Context, Section, Spec, assign, register, save_all
 
 COLUMNS = ("type", "name", "address", "tps")
@@ -81,6 +84,11 @@ def check_channels(context: Context, items: list[ChannelSpec]) -> None:
             context.problem(
                 ("channels", i, "uuid"), "this channel uuid belongs to another organisation"
             )
+        if channel.send_url:
+            try:
+                check_send_url(channel.send_url, context.allow_local_gateways)
+            except UnsafeSendUrl as exc:
+                context.problem(("channels", i, "send_url"), str(exc))
 
 
 def _settings(channel: Channel, item: ChannelSpec, created: bool) -> tuple[dict, dict]:
@@ -121,6 +129,10 @@ def reconcile_channels(org: Organisation, items: list[ChannelSpec], changes: Cha
             columns.update(fields)
         changes.note("channels", index, channel, created, [] if created else fields)
     save_all(Channel, new, changed, columns)
+    if new or changed:
+        # Bulk writes send no save signal: rewrite the directory a web process started
+        # during an outage reads (``directory.py``) once the file's changes are in.
+        transaction.on_commit(directory.refresh_quietly)
 
 
 Templates = dict[str, dict[str, str]]

@@ -58,13 +58,18 @@ def write(channel_uuid: uuid.UUID, incoming: Incoming) -> Path:
     }
     token = crypto.master().encrypt(json.dumps(record).encode())
     name = f"{datetime.now().strftime('%Y%m%d%H%M%S%f')}-{uuid.uuid4().hex}"
-    temporary, final = folder() / f".{name}.tmp", folder() / f"{name}{SUFFIX}"
+    return write_atomically(folder() / f"{name}{SUFFIX}", token)
+
+
+def write_atomically(final: Path, content: bytes) -> Path:
+    """``content`` at ``final``, whole or not at all, even if the machine stops."""
+    temporary = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
     with open(temporary, "wb") as handle:
-        handle.write(token)
+        handle.write(content)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, final)
-    directory = os.open(folder(), os.O_RDONLY)
+    directory = os.open(final.parent, os.O_RDONLY)
     try:
         os.fsync(directory)
     finally:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
-from haki.messaging import outbox, spool
+from haki.messaging import directory, outbox, spool
 from haki.messaging.models import Msg
 from haki.processes import once_per_process
 
@@ -53,7 +53,8 @@ def sweep() -> None:
 
 def catch_up(grace: timedelta) -> None:
     """Spooled texts into the database; texts whose prompt was lost prompted again
-    (a duplicate prompt is harmless: each text is claimed once)."""
+    (a duplicate prompt is harmless: each text is claimed once); the channel directory
+    brought up to date (a shredded organisation, a new master key)."""
     spool.replay()
     for msg_id in outbox.recover_interrupted():
         send_msg(msg_id)
@@ -64,6 +65,7 @@ def catch_up(grace: timedelta) -> None:
     )
     for msg_id in waiting.values_list("pk", flat=True)[:1000]:
         route_msg(msg_id)
+    directory.refresh_quietly()
 
 
 @HUEY.on_startup()

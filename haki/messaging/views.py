@@ -21,6 +21,9 @@ from haki.messaging import inbound
 from haki.messaging.forms import ChannelForm
 from haki.messaging.models import Channel, Msg
 
+# A text is at most 1,600 characters: 64 KB holds it in any encoding, with room to spare.
+GATEWAY_REQUEST_BYTES = 64 * 1024
+
 
 def get_channel_for_user(request: HttpRequest, channel_id: int) -> Channel:
     """The one way views fetch a channel. By its row number, not its uuid: the uuid is
@@ -32,9 +35,20 @@ def get_channel_for_user(request: HttpRequest, channel_id: int) -> Channel:
 def gateway(
     request: HttpRequest, channel_type: str, channel_uuid: UUID, action: str
 ) -> HttpResponse:
-    """/c/<type>/<channel uuid>/<receive|status>: the courier-compatible gateway URL."""
-    if request.method not in ("GET", "POST"):
-        return HttpResponse("method not allowed", status=405, content_type="text/plain")
+    """/c/<type>/<channel uuid>/<receive|status>: the courier-compatible gateway URL.
+    Texts come by POST; delivery reports by POST or, from Kannel, GET. The size is
+    checked from the headers, before a byte of the body is read."""
+    allowed = ("GET", "POST") if action == "status" else ("POST",)
+    if request.method not in allowed:
+        response = HttpResponse("method not allowed", status=405, content_type="text/plain")
+        response["Allow"] = ", ".join(allowed)
+        return response
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0  # as Django reads it: no body
+    if max(length, len(request.META.get("QUERY_STRING", ""))) > GATEWAY_REQUEST_BYTES:
+        return HttpResponse("request too large", status=413, content_type="text/plain")
     return inbound.receive(request, channel_type, channel_uuid, action)
 
 

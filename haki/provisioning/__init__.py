@@ -148,6 +148,10 @@ class Context:
         return getattr(self.organisation, attribute) or default
 
     @cached_property
+    def allow_local_gateways(self) -> bool:
+        return self._current("allow_local_gateways", "allow_local_gateways", False)
+
+    @cached_property
     def country(self) -> str:
         return self._current("country", "country", "") or ""
 

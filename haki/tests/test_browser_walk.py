@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # Files, not pages: the browser downloads them.
 DOWNLOADS = {"cases:attachment"}
 # Parts of a page, fetched by the page itself: walked inside it.
-FRAGMENTS = {"crisis:board_alerts"}
+FRAGMENTS = {"crisis:board_alerts", "simulator:texts"}
 SCREENSHOTS = {
     "crisis:board": "walk-board",
     "crisis:alert": "walk-alert",

@@ -53,7 +53,8 @@ SHORTCODE = "20999"
 AMANI, ROSE = "+254190400001", "+254190410001"
 ORGANISATION = """
 organisation: {{slug: deploy, name: Deploy Test Network, country: KE,
-               timezone: Africa/Nairobi, languages: [en, sw]}}
+               timezone: Africa/Nairobi, languages: [en, sw],
+               allow_local_gateways: true}}
 areas: [{{code: KSM, name: Kisumu}}]
 escalation: {{ack_timeout_seconds: 600, tiers: [paralegal, lawyer]}}
 channels:

@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 PROVISION = """
 organisation: {slug: scan-test, name: Scan Test, country: KE, timezone: Africa/Nairobi,
-               languages: [en, sw]}
+               languages: [en, sw],
+               allow_local_gateways: true}
 areas: [{code: A1, name: Area One}]
 channels:
   - {uuid: 3b8d7a52-9f61-4d1c-8e2a-5f4b3c2d1e0f, type: kn, name: Main, address: "20999",

@@ -27,7 +27,8 @@ pytestmark = pytest.mark.scale_out
 PARALEGAL, LAWYER = "+254190300001", "+254190300002"
 ORGANISATION = """
 organisation: {{slug: {slug}, name: Scale Test Network, country: KE,
-               timezone: Africa/Nairobi, languages: [en, sw]}}
+               timezone: Africa/Nairobi, languages: [en, sw],
+               allow_local_gateways: true}}
 areas: [{{code: KSM, name: Kisumu}}]
 escalation: {{ack_timeout_seconds: 600, tiers: [paralegal, lawyer, coordinator]}}
 channels:

@@ -65,7 +65,8 @@ def test_a_coordinator_invites_a_caseworker_who_signs_in_with_the_invitation(wor
         invitee.get_by_role("button", name="Next").click()
         invitee.get_by_role("link", name="Continue").click()
         invitee.wait_for_url(f"{live_server.url}/")
-        assert invitee.get_by_role("link", name="Members").is_visible()
+        main_menu = invitee.get_by_role("navigation", name="Main")
+        assert main_menu.get_by_role("link", name="Members").is_visible()
         assert invitee.get_by_role("link", name="Staff").count() == 0  # caseworkers do not manage
         invitee.goto(link)  # the link worked once
         assert invitee.get_by_text("expired or was already used").is_visible()

@@ -82,6 +82,7 @@ def network(db) -> Network:
         languages=["en", "sw", "ru"],
         ack_timeout_seconds=600,
         escalation_tiers=["paralegal", "lawyer", "coordinator", "police_ally"],
+        allow_local_gateways=True,
     )
     root = Area.objects.create(organisation=org, code="KSM", name="Kisumu")
     central = Area.objects.create(

@@ -17,7 +17,8 @@ CHANNEL = "1c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5"
 SHORTCODE = "20555"
 ORGANISATION = """
 organisation: {{slug: loop, name: Loop Network, country: KE, timezone: Africa/Nairobi,
-               languages: [en, sw, ru]}}
+               languages: [en, sw, ru],
+               allow_local_gateways: true}}
 areas:
   - {{code: KSM, name: Kisumu}}
   - {{code: KSM-C, name: Kisumu Central, parent: KSM}}

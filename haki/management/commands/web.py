@@ -4,7 +4,7 @@ import os
 import sys
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import connections
+from django.db import OperationalError, connections
 
 from haki.processes import default_bind, gunicorn_command, require_migrated
 
@@ -21,7 +21,18 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=4, help="Threads per process.")
 
     def handle(self, *args, bind: str | None, workers: int, threads: int, **options) -> None:
-        require_migrated()
+        from haki.messaging import directory
+
+        try:
+            require_migrated()
+            directory.refresh()
+        except OperationalError as exc:
+            # Started during an outage: gateways' texts are spooled meanwhile, their
+            # channels found in the channel directory.
+            self.stderr.write(
+                f"the database is unreachable ({type(exc).__name__}); starting anyway: "
+                "incoming texts are spooled until it is back"
+            )
         connections.close_all()
         command = gunicorn_command(bind or default_bind(), workers, threads)
         sys.stdout.flush()

@@ -12,6 +12,7 @@ from haki.messaging.channels.base import (
     Incoming,
     SendFailed,
     StatusReport,
+    form,
     post,
     raise_for_status,
     required,
@@ -31,7 +32,7 @@ STATUS = {
 class AfricasTalking(Gateway):
     def incoming(self, request: HttpRequest, channel) -> Incoming:
         external_id, text, sender, _to, date = required(
-            request.POST, "id", "text", "from", "to", "date"
+            form(request), "id", "text", "from", "to", "date"
         )
         for layout in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S.%fZ"):
             try:
@@ -44,7 +45,7 @@ class AfricasTalking(Gateway):
         return Incoming(external_id, sender, text, received_on)
 
     def status(self, request: HttpRequest, channel) -> StatusReport:
-        external_id, value = required(request.POST, "id", "status")
+        external_id, value = required(form(request), "id", "status")
         if value not in STATUS:
             raise BadRequest(f"unknown status, must be one of {', '.join(STATUS)}")
         return StatusReport(status=STATUS[value], external_id=external_id)

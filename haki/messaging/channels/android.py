@@ -14,6 +14,7 @@ from haki.messaging.channels.base import (
     Incoming,
     SendFailed,
     StatusReport,
+    form,
     post,
     raise_for_status,
     required,
@@ -32,12 +33,14 @@ class Android(Gateway):
         if request.content_type == "application/json":
             try:
                 data = json.loads(request.body or b"{}")
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deep
                 raise BadRequest("body is not valid JSON") from None
             if not isinstance(data, dict):
                 raise BadRequest("body must be a JSON object")
+            if any(isinstance(v, dict | list) for v in data.values()):
+                raise BadRequest("every field must be a string, a number or null")
             return {k: str(v) for k, v in data.items() if v is not None}
-        return request.POST
+        return form(request)
 
     def incoming(self, request: HttpRequest, channel) -> Incoming:
         data = self._data(request)

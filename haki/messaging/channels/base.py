@@ -4,11 +4,11 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_to_bytes
 
 import requests
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 from haki.core.proxies import client_address
 
@@ -95,6 +95,24 @@ def given_secret(request: HttpRequest) -> str | None:
         request.POST.get("secret") if request.content_type.endswith("form-urlencoded") else None
     )
     return request.headers.get("X-Haki-Secret") or in_query or in_form
+
+
+def form(request: HttpRequest) -> QueryDict:
+    """``request.POST``, refusing bytes the declared charset cannot decode: Django would
+    quietly turn them into replacement characters (U+FFFD), and store a text nobody sent.
+    A form body is checked whole, in one pass (its separators are ASCII); multipart
+    bodies, which no gateway sends but Django accepts, are refused when decoding left a
+    replacement character."""
+    if request.content_type == "application/x-www-form-urlencoded":
+        try:
+            unquote_to_bytes(request.body.replace(b"+", b" ")).decode(request.encoding or "utf-8")
+        except (LookupError, ValueError):
+            raise BadRequest(f"body is not valid {request.encoding or 'utf-8'}") from None
+    elif request.content_type == "multipart/form-data" and any(
+        "\ufffd" in value for value in request.POST.values()
+    ):
+        raise BadRequest("body is not valid utf-8")
+    return request.POST
 
 
 def required(data, *names: str) -> list[str]:

@@ -36,26 +36,29 @@ DLR_MASK = 1 + 2 + 8 + 16
 class Kannel(Gateway):
     def incoming(self, request: HttpRequest, channel) -> Incoming:
         # Not request.GET: Django would decode the query string with the body's charset,
-        # and Kannel declares UTF-16BE for UCS-2 texts.
-        query = {k: v[0] for k, v in parse_qs(request.META.get("QUERY_STRING", "")).items()}
-        external_id, sender, ts = required(query, "id", "sender", "ts")
+        # and Kannel declares UTF-16BE for UCS-2 texts. Read as bytes (latin-1 keeps
+        # them), then each field as UTF-8, refusing what is not (never U+FFFD).
+        query = {
+            k: v[0]
+            for k, v in parse_qs(request.META.get("QUERY_STRING", ""), encoding="latin-1").items()
+        }
+        required(query, "id", "sender", "ts")
+        external_id, sender, ts = (_utf8(query, name) for name in ("id", "sender", "ts"))
         try:
             received_on = datetime.fromtimestamp(int(ts), tz=UTC)
-        except (ValueError, OverflowError):
+        except (ValueError, OverflowError, OSError):
             raise BadRequest("ts must be a unix timestamp") from None
-        return Incoming(external_id, sender, self._text(request), received_on)
+        return Incoming(external_id, sender, self._text(request, query), received_on)
 
-    def _text(self, request: HttpRequest) -> str:
+    def _text(self, request: HttpRequest, query: dict[str, str]) -> str:
         charset = _charset(request.headers.get("Content-Type", ""))
         if request.headers.get("X-Kannel-Coding") == "2":
             charset = "utf-16-be"
-        raw = request.body
-        if not raw:  # older set-ups send the text only in the query string
-            values = parse_qs(request.META.get("QUERY_STRING", ""), encoding="latin-1")
-            raw = values.get("message", [""])[0].encode("latin-1")
+        # Older set-ups send the text only in the query string.
+        raw = request.body or query.get("message", "").encode("latin-1")
         try:
             return raw.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # ValueError: UnicodeError and odd codecs
             raise BadRequest(f"message is not valid {charset}") from None
 
     def status(self, request: HttpRequest, channel) -> StatusReport:
@@ -89,6 +92,13 @@ class Kannel(Gateway):
         separator = "&" if "?" in url else "?"
         raise_for_status(get(f"{url}{separator}{urlencode(params)}"))
         return None
+
+
+def _utf8(query: dict[str, str], name: str) -> str:
+    try:
+        return query[name].encode("latin-1").decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest(f"{name} is not valid utf-8") from None
 
 
 def _charset(content_type: str) -> str:

@@ -16,6 +16,7 @@ from haki.messaging.channels.base import (
     Incoming,
     SendFailed,
     StatusReport,
+    form,
     post,
     required,
     status_url,
@@ -54,11 +55,12 @@ class Twilio(Gateway):
             raise Forbidden("invalid signature")
 
     def incoming(self, request: HttpRequest, channel) -> Incoming:
-        external_id, sender, _ = required(request.POST, "MessageSid", "From", "AccountSid")
-        return Incoming(external_id, sender, request.POST.get("Body", ""))
+        data = form(request)
+        external_id, sender, _ = required(data, "MessageSid", "From", "AccountSid")
+        return Incoming(external_id, sender, data.get("Body", ""))
 
     def status(self, request: HttpRequest, channel) -> StatusReport:
-        external_id, value = required(request.POST, "MessageSid", "MessageStatus")
+        external_id, value = required(form(request), "MessageSid", "MessageStatus")
         if value not in STATUS:
             raise BadRequest(f"unknown status, must be one of {', '.join(STATUS)}")
         return StatusReport(

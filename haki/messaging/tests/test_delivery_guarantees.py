@@ -19,7 +19,8 @@ from haki.tests.harness import RunningHaki, queue_notices, wait_until
 CHANNEL = "7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b"
 ORGANISATION = """
 organisation: {{slug: guarantees, name: Guarantee Test Network, country: KE,
-               timezone: Africa/Nairobi, languages: [en, sw]}}
+               timezone: Africa/Nairobi, languages: [en, sw],
+               allow_local_gateways: true}}
 areas: [{{code: KSM, name: Kisumu}}]
 channels:
   - {{uuid: {channel}, type: kn, name: Shortcode, address: "20888",

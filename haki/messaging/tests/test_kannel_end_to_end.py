@@ -19,7 +19,8 @@ SHORTCODE = "20999"
 
 ORGANISATION = """
 organisation: {{slug: kannel-e2e, name: Kannel Test Network, country: KE,
-               timezone: Africa/Nairobi, languages: [en, sw, ru, te, my]}}
+               timezone: Africa/Nairobi, languages: [en, sw, ru, te, my],
+               allow_local_gateways: true}}
 areas:
   - {{code: KSM, name: Kisumu}}
   - {{code: KSM-C, name: Kisumu Central, parent: KSM}}
