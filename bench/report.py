@@ -110,6 +110,12 @@ def rows(sizes: dict[str, int]) -> list[Row]:
         ),
         Row("brief_1m_s_postgres", f"brief, {cases:,} cases, PostgreSQL (s)"),
         Row(
+            "indicators_1m_s_postgres",
+            f"indicators, {cases:,} cases, {2 * cases:,} texts, PostgreSQL (s)",
+            "< 2",
+            below(2),
+        ),
+        Row(
             "member_import_10k_s",
             f"member import, {sizes['members']:,} rows, SQLite (s)",
             "< 10",

@@ -36,7 +36,7 @@ from bench.processes import PeakMemory
 from haki.tests.services import postgres_problem, redis_problem
 
 RESULTS = Path(__file__).with_name("results.json")
-SECTIONS = ("inbound", "crisis", "broadcast", "patterns", "imports", "credentials")
+SECTIONS = ("inbound", "crisis", "broadcast", "patterns", "imports", "credentials", "indicators")
 PROCESSES = {
     "web_rss_mb": ("haki.wsgi:application",),
     "worker_rss_mb": ("haki.cli run_huey", "haki.cli worker"),
@@ -107,6 +107,19 @@ def patterns(server: str, cases: int) -> dict[str, float | None]:
     }
 
 
+def indicators(server: str, cases: int) -> dict[str, float | None]:
+    """bench/indicators.py: the whole catalogue over a million cases, two million texts
+    and a hundred thousand alerts."""
+    from bench import indicators as indicator_bench
+
+    try:
+        figures = indicator_bench.measure(server, cases, 2 * cases, cases // 10)
+    except Exception as exc:  # one missing row must not cost the whole run
+        print(f"indicators: not measured ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return {}
+    return {"indicators_1m_s_postgres": figures["indicators_s"]}
+
+
 def measure(sections: list[str], server: str, redis: str, sizes: Sizes) -> dict[str, object]:
     results: dict[str, object] = {}
 
@@ -146,6 +159,7 @@ def measure(sections: list[str], server: str, redis: str, sizes: Sizes) -> dict[
             "ID-card verification page on SQLite",
             lambda: credentials.measure(100, sizes.verify_seconds, 2000, 16, 0.1),
         )
+        part("indicators", "bench/indicators.py", lambda: indicators(server, sizes.cases))
     queues.empty_queue(redis)
     results.update({name: round(peak, 1) for name, peak in memory.peaks.items()})
     return results

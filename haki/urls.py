@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/", include("haki.cases.urls")),
     path("reports/", include("haki.reports.urls")),
     path("referrals/", include("haki.referrals.urls")),
+    path("api/", include("haki.api.urls")),
     path("simulator/", include("haki.simulator.urls")),
     path("credentials/", include("haki.credentials.urls")),
     path("", include("haki.credentials.public_urls")),

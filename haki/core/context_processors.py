@@ -71,6 +71,18 @@ NAVIGATION = [
         _("Counts for the review meeting and for police leadership, ready to print."),
     ),
     (
+        "reports:programme",
+        _("Programme"),
+        "reports.view_programme",
+        _("The programme's indicators beside the period before and a year earlier."),
+    ),
+    (
+        "api:tokens",
+        _("API tokens"),
+        "api.manage_tokens",
+        _("Keys for partners' systems to read the organisation's figures."),
+    ),
+    (
         "core:settings",
         _("Settings"),
         "core.manage_organisation",

@@ -33,6 +33,10 @@ PUBLIC_PREFIXES = (
     "/robots.txt",
     "/v/",  # checking an outreach worker's card (haki.credentials)
     "/.well-known/haki/",
+    # The read-only API authenticates its own tokens (haki/api); its schema is public.
+    "/api/schema/",
+    "/api/docs/",
+    "/api/v1/",
 )
 ENROLMENT_PREFIXES = (
     "/account/two_factor/setup/",

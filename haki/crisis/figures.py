@@ -1,14 +1,22 @@
-"""Response figures: how fast help arrives. India's crisis teams set the bar at 90%
-of calls dealt with within 24 hours."""
+"""Response figures for the coordinators' home, month to date: the catalogue's values
+(haki.reports), so the panel and every report say the same. India's crisis teams set
+the bar at 90% of calls dealt with within 24 hours."""
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from haki.core.models import Organisation
-from haki.crisis.models import Alert
+from haki.reports.catalogue import Scope
+from haki.reports.figures import by_key, compute
+
+KEYS = [
+    "alerts_total",
+    "median_minutes_to_ack",
+    "alerts_resolved_within_24h_pct",
+    "alerts_escalated_pct",
+]
 
 
 @dataclass(frozen=True)
@@ -19,28 +27,16 @@ class Figures:
     share_escalated: float | None
 
 
-def since_start_of_month(organisation: Organisation, now: datetime) -> datetime:
-    local = now.astimezone(organisation.tzinfo)
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+def month_to_date(organisation: Organisation, now: datetime) -> Scope:
+    today = now.astimezone(organisation.tzinfo).date()
+    return Scope(organisation, today.replace(day=1), today)
 
 
-def figures(organisation: Organisation, since: datetime) -> Figures:
-    raised = list(
-        Alert.objects.filter(organisation=organisation, raised_on__gte=since).only(
-            "raised_on", "acknowledged_on", "closed_on", "escalations"
-        )
-    )
-    if not raised:
-        return Figures(0, None, None, None)
-    to_ack = [
-        (a.acknowledged_on - a.raised_on).total_seconds() / 60 for a in raised if a.acknowledged_on
-    ]
-    within = sum(
-        1 for a in raised if a.closed_on and a.closed_on - a.raised_on <= timedelta(hours=24)
-    )
+def figures(organisation: Organisation, now: datetime) -> Figures:
+    found = by_key(compute(month_to_date(organisation, now), KEYS))
     return Figures(
-        alerts=len(raised),
-        median_minutes_to_acknowledge=round(statistics.median(to_ack), 1) if to_ack else None,
-        share_closed_within_24h=round(100 * within / len(raised)),
-        share_escalated=round(100 * sum(1 for a in raised if a.escalations) / len(raised)),
+        alerts=found["alerts_total"].value or 0,
+        median_minutes_to_acknowledge=found["median_minutes_to_ack"].value,
+        share_closed_within_24h=found["alerts_resolved_within_24h_pct"].value,
+        share_escalated=found["alerts_escalated_pct"].value,
     )

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from haki.core.roles import Role
 from haki.crisis.duty import uncovered_areas
-from haki.crisis.figures import figures, since_start_of_month
+from haki.crisis.figures import figures
 from haki.crisis.models import Alert, Responder
 
 
@@ -21,7 +21,7 @@ def response(request: HttpRequest) -> dict[str, Any] | None:
         "uncovered": uncovered_areas(org),
     }
     if request.user.has_perm("crisis.view_figures", org):
-        shown["figures"] = figures(org, since_start_of_month(org, timezone.now()))
+        shown["figures"] = figures(org, timezone.now())
     return shown
 
 

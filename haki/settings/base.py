@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     "haki.simulator",
     "haki.credentials",
     "haki.partnership",
+    "haki.api",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -276,3 +280,22 @@ LOGGING = {
 # The phone simulator (channel type ``sim`` and its page): demo and development only.
 # With it off, its page is not found and a ``sim`` channel stops Haki from starting.
 HAKI_SIMULATOR = False
+# The read-only API: organisation-scoped tokens only, JSON only, its schema at /api/schema/.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["haki.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Haki API",
+    "DESCRIPTION": "Read-only figures: the programme's indicators and case aggregates.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

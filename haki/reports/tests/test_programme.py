@@ -1,0 +1,77 @@
+"""The Programme page, as coordinators and analysts use it."""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+
+from django.urls import reverse
+
+from conftest import verified_client
+from haki.core.models import AuditEvent
+from haki.core.roles import Role
+from haki.reports.tests.known import build
+
+OCTOBER = {"since": "2026-10-01", "until": "2026-10-31"}
+
+
+def cell(body: str, key: str) -> str:
+    found = re.search(rf'<td data-key="{key}">(.*?)</td>', body, re.S)
+    return found.group(1).strip()
+
+
+def test_a_coordinator_sees_every_figure_with_the_periods_to_compare(world):
+    a = world["a"]
+    known = build(a.org, random.Random(8))
+    client = verified_client(a.users[Role.COORDINATOR])
+    page = client.get(reverse("reports:programme"), {**OCTOBER, "audience": "internal"})
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert cell(body, "cases_total") == str(len(known.cases))
+    assert cell(body, "members_registered") == str(len(known.areas))
+    assert "Same period last year" in body and 'id="programme-charts"' in body
+
+
+def test_an_analyst_sees_only_what_may_leave_and_is_refused_the_rest(world):
+    a = world["a"]
+    known = build(a.org, random.Random(8))
+    client = verified_client(a.users[Role.ANALYST])
+    refused = client.get(reverse("reports:programme"), {**OCTOBER, "audience": "internal"})
+    assert refused.status_code == 400 and "data-key" not in refused.content.decode()
+    body = client.get(
+        reverse("reports:programme"), {**OCTOBER, "audience": "external"}
+    ).content.decode()
+    assert cell(body, "cases_total") == str(sum(1 for c in known.cases if c.consent))
+    assert 'data-key="members_registered"' not in body
+
+
+def test_an_area_below_the_brief_level_is_refused_outside(world):
+    a = world["a"]
+    build(a.org, random.Random(8))
+    client = verified_client(a.users[Role.ANALYST])
+    page = client.get(
+        reverse("reports:programme"), {**OCTOBER, "audience": "external", "area": "HOT"}
+    )
+    assert page.status_code == 400 and "no deeper" in page.content.decode()
+
+
+def test_the_download_asks_for_the_password_again_and_is_audited(world):
+    a = world["a"]
+    build(a.org, random.Random(8))
+    client = verified_client(a.users[Role.COORDINATOR])
+    query = {**OCTOBER, "audience": "internal", "format": "csv"}
+    first = client.get(reverse("reports:programme_download"), query)
+    assert first.status_code == 302 and first["Location"].startswith(reverse("core:reauth"))
+    session = client.session
+    from haki.core import reauth
+
+    session[reauth.REAUTH_SESSION_KEY] = time.time()
+    session.save()
+    before = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).count()
+    response = client.get(reverse("reports:programme_download"), query)
+    assert response.status_code == 200
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Indicator,Breakdown,Value")
+    assert any(line.startswith("cases_total,,") for line in lines)
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).count() == before + 1
