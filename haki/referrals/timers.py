@@ -19,7 +19,7 @@ def remind(referral_id: int) -> bool:
     """Text the one reminder, if still due; True if it was sent."""
     with transaction.atomic():
         referral = (
-            Referral.objects.select_for_update()
+            Referral.objects.select_for_update(of=("self",))
             .filter(pk=referral_id, status__in=Referral.OPEN, reminded_on__isnull=True)
             .select_related("organisation", "service", "member")
             .first()
