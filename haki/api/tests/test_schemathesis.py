@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 
@@ -16,7 +18,18 @@ schema.app = application  # requests go through Haki's whole WSGI stack, in proc
 
 
 @pytest.fixture
-def secret(world):
+def kept_connection():
+    """Calling the WSGI application in process sends request_finished, whose clean-up
+    would close the test's own database connection (PostgreSQL): not between requests."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def secret(world, kept_connection):
     return ApiToken.issue(world["a"].org, "schemathesis", "internal", None)[1]
 
 
