@@ -22,6 +22,23 @@ from haki.processes import gunicorn_command, haki_command
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@contextmanager
+def connection_kept() -> Iterator[None]:
+    """Haki's WSGI application called in process sends request_started and
+    request_finished, whose clean-up would close the test's own database connection
+    (PostgreSQL); a server does that between requests, Django's test client does not."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 
 from haki.api.models import ApiToken
+from haki.tests.harness import connection_kept
 from haki.wsgi import application
 
 schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
@@ -19,13 +18,8 @@ schema.app = application  # requests go through Haki's whole WSGI stack, in proc
 
 @pytest.fixture
 def kept_connection():
-    """Calling the WSGI application in process sends request_finished, whose clean-up
-    would close the test's own database connection (PostgreSQL): not between requests."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    with connection_kept():
+        yield
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ from urllib.parse import quote
 from wsgiref.util import setup_testing_defaults
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.test import TestCase
 
 from haki import provisioning
@@ -28,7 +26,7 @@ from haki.messaging.tests.test_gateways import inbound, kannel_post, make_channe
 from haki.messaging.tests.test_spool import database_down
 from haki.processes import haki_command
 from haki.provisioning import ProvisioningError
-from haki.tests.harness import RunningHaki, free_port, wait_until
+from haki.tests.harness import RunningHaki, connection_kept, free_port, wait_until
 
 QUERY = "backend=fake&sender={sender}&message=x&ts={ts}&id={id}&to=20100"
 AT_FORM = {"id": "ATXid_1", "from": "+254190555002", "to": "20100", "date": "2026-11-21T09:30:00Z"}
@@ -379,17 +377,12 @@ def call_wsgi(method: str, path: str, content_type: str, body: bytes = b"", leng
     }
     setup_testing_defaults(environ)
     statuses: list[str] = []
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
+    with connection_kept():
         answer = application(
             environ, lambda status, headers, exc_info=None: statuses.append(status)
         )
         b"".join(answer)
         answer.close()
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
     return statuses[0]
 
 
