@@ -118,6 +118,8 @@ class Alert(models.Model):
     class Source(models.TextChoices):
         SMS = "sms", _("text message")
         HOTLINE = "hotline", _("hotline call")
+        MISSED_CALL = "missed_call", _("missed call")
+        USSD = "ussd", _("USSD menu")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="alerts")
@@ -126,7 +128,7 @@ class Alert(models.Model):
         "members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
     )
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="alerts")
-    source = models.CharField(max_length=8, choices=Source.choices, default=Source.SMS)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.SMS)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     words_sealed = models.TextField(blank=True, editable=False)
     caller_sealed = models.TextField(blank=True, editable=False)  # unknown hotline callers
