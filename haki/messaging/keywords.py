@@ -46,18 +46,18 @@ def register(name: str, handler: Callable[[Any], Any], words: dict[str, list[str
 YES = {
     "en": ["YES", "Y", "1"],
     "sw": ["NDIYO", "NDIO", "YES"],
-    "ru": ["ДА", "Д"],
-    "ky": ["ООБА", "ОБА", "ДА"],
-    "te": ["అవును"],
-    "my": ["ဟုတ်"],
+    "ru": ["ДА", "Д", "DA"],
+    "ky": ["ООБА", "ОБА", "ДА", "OOBA"],
+    "te": ["అవును", "AVUNU"],
+    "my": ["ဟုတ်", "ဟုတ်ကဲ့", "HOUKE"],
 }
 NO = {
     "en": ["NO", "N", "2"],
     "sw": ["HAPANA", "LA"],
-    "ru": ["НЕТ", "Н"],
-    "ky": ["ЖОК"],
-    "te": ["కాదు"],
-    "my": ["မဟုတ်"],
+    "ru": ["НЕТ", "Н", "NET"],
+    "ky": ["ЖОК", "JOK", "ZHOK"],
+    "te": ["కాదు", "వద్దు", "KAADU", "VADDU"],
+    "my": ["မဟုတ်", "MAHOUK"],
 }
 
 
