@@ -201,8 +201,9 @@ class TrainingForm(OrganisationModelForm):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = self.organisation.areas.all()
         initial = []
-        if self.instance.pk:
+        if self.instance.pk and not self.is_bound:
             initial = [{"title": m.title, "hours": m.hours} for m in self.instance.modules.all()]
+        # Bound, every row is read as typed: a row left as it was is kept, not skipped.
         self.modules = ModuleFormSet(self.data or None, initial=initial, prefix="modules")
 
     def is_valid(self) -> bool:
