@@ -114,6 +114,7 @@ class PostingView(OrganisationPermissionMixin, FormView):
         return PostingForm(self.ally, **self.get_form_kwargs())
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs.setdefault("form", self.get_form())  # finds the ally
         title = _("Transfer or departure")
         return super().get_context_data(ally=self.ally, page_title=title, **kwargs)
 

@@ -140,6 +140,7 @@ def test_a_transfer_is_recorded_after_the_current_posting_and_refused_before_it(
     ally = officer(a.org, "KP1")
     ally.move(first, D(2025, 3, 1))
     url = reverse("partnership:posting", kwargs={"ally": ally.uuid})
+    assert "Left the force" in coordinator.get(url).content.decode()
     refused = [
         ({"station": second.pk, "started_on": "2025-03-01"}, "dated after the current posting"),
         ({"station": first.pk, "started_on": "2025-06-01"}, "already posted there"),
