@@ -83,3 +83,21 @@ def test_the_station_page_of_does_training_work_shows_referrals(world):
     row = body.split("Station C9")[1].split("</tr>")[0]
     assert row.count("<td>1</td>") == 2  # one positive act, of which one referral
     assert Station.objects.get(pk=place.pk).referral_acts.count() == 1
+
+
+def test_the_demo_counts_its_police_referral_and_names_a_co_trainer(db):
+    from importlib import resources
+
+    from haki import provisioning
+    from haki.partnership.demo import demo_co_trainers
+    from haki.partnership.models import Facilitator
+    from haki.referrals.demo import demo_referrals
+
+    demo = (resources.files("haki.demo") / "kisumu-demo.yaml").read_text()
+    org, _ = provisioning.apply(provisioning.load(demo))
+    demo_referrals(org)
+    # Demo Officer Eshe made the completed police referral, posted at the district command.
+    assert positives(org) == {"Kisumu District Command": (1, 1)}
+    assert demo_co_trainers(org) == demo_co_trainers(org) == 1
+    (named,) = Facilitator.objects.filter(training__organisation=org, member__isnull=False)
+    assert named.member.alias == "Zawadi" and named.training.name == "Rights and policing"
