@@ -44,11 +44,12 @@ def audit_viewed(user: Any, allies: list[Ally], action: str = AuditEvent.Action.
         AuditEvent.record_many(user, [(action, ally) for ally in allies], allies[0].organisation)
 
 
-def _named(facilitators, org) -> list:
+def _named(facilitators: Any, org: Any) -> list[Any]:
+    """A training's facilitators, the allies' names opened without a query each."""
     found = list(facilitators)
     for f in found:
         if f.ally is not None:
-            f.ally.organisation = org  # opened with the organisation's keys, no query
+            f.ally.organisation = org
     return found
 
 
