@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haki.core.models import Area, Organisation
-from haki.partnership.models import SCORE_MAX, Ally, normalise_service_number
+from haki.partnership.models import SCORE_MAX, Ally
 
 
 class CoverageForm(forms.Form):
@@ -43,10 +43,7 @@ class AttendanceForm(forms.Form):
         self.organisation = organisation
 
     def clean_service_number(self) -> Ally:
-        number = normalise_service_number(None, self.cleaned_data["service_number"])
-        index = self.organisation.keyring.index(number)
-        ally = Ally.objects.filter(organisation=self.organisation, service_number_index=index)
-        found = ally.first()
+        found = Ally.find(self.organisation, self.cleaned_data["service_number"])
         if found is None:
             raise forms.ValidationError(_("No officer has this service number."))
         return found
@@ -70,12 +67,10 @@ class MergeForm(forms.Form):
         self.organisation = organisation
 
     def _ally(self, name: str) -> Ally:
-        number = normalise_service_number(None, self.cleaned_data[name])
-        index = self.organisation.keyring.index(number)
-        found = Ally.objects.filter(organisation=self.organisation, service_number_index=index)
-        if not found.exists():
+        found = Ally.find(self.organisation, self.cleaned_data[name])
+        if found is None:
             raise forms.ValidationError(_("No officer has this service number."))
-        return found.get()
+        return found
 
     def clean_keep(self) -> Ally:
         return self._ally("keep")

@@ -167,6 +167,13 @@ class Ally(models.Model):
     def is_focal_point(self) -> bool:
         return any(role in self.roles for role in self.FOCAL_POINTS)
 
+    @classmethod
+    def find(cls, organisation: Organisation, number: str, exclude: int | None = None):
+        """The organisation's ally with this service number, through its HMAC index."""
+        index = organisation.keyring.index(normalise_service_number(None, number))
+        found = cls.objects.filter(organisation=organisation, service_number_index=index)
+        return found.exclude(pk=exclude).first()
+
     def posting_on(self, day: datetime.date) -> Posting | None:
         return self.postings.filter(started_on__lte=day).order_by("-started_on", "-pk").first()
 
@@ -231,6 +238,15 @@ class Posting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ally_id} at {self.station_id or 'left'} from {self.started_on}"
+
+    @staticmethod
+    def refusal(current: Posting | None, station_id: int | None, on: datetime.date) -> str:
+        """Why a posting to ``station_id`` (None: left the force) from ``on`` cannot
+        follow ``current``, or "": a transfer must come after the current posting, or
+        it would rewrite where the officer was. Imports, provisioning and forms ask."""
+        if current is None or current.station_id == station_id or on > current.started_on:
+            return ""
+        return str(_("a transfer must be dated after the current posting"))
 
 
 class Training(models.Model):
@@ -318,6 +334,21 @@ class Facilitator(models.Model):
         return f"{self.training_id}: {self.ally_id or self.member_id}"
 
 
+class CoTrainer(models.Model):
+    """A member who agreed to be named, by alias, as a community co-trainer: only
+    these can be facilitators of a training, on its page or in an import file."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    member = models.OneToOneField(
+        "members.Member", on_delete=models.CASCADE, related_name="co_trainer"
+    )
+    agreed_on = models.DateField(_("agreed on"))
+    created_on = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"co-trainer {self.member_id}"
+
+
 class Attendance(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     training = models.ForeignKey(Training, on_delete=models.CASCADE, related_name="attendances")
@@ -381,3 +412,19 @@ class CaseStation(models.Model):
 
     def __str__(self) -> str:
         return f"case {self.case_id} at {self.station_id}"
+
+
+class ReferralAct(models.Model):
+    """A police referral completed at a service: a positive act of the station where
+    the referring officer was posted on the day of the referral. One per referral, so
+    completing twice or replaying counts once."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    referral = models.OneToOneField(
+        "referrals.Referral", on_delete=models.CASCADE, related_name="station_act"
+    )
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="referral_acts")
+    created_on = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"referral {self.referral_id} at {self.station_id}"

@@ -131,6 +131,17 @@ ACCESS = {
     "partnership:link_units": ("post", MANAGERS),
     "partnership:merge": ("get", MANAGERS),
     "partnership:case_officers": ("get", DOCUMENTERS),
+    "partnership:stations": ("get", MANAGERS),
+    "partnership:station_create": ("get", MANAGERS),
+    "partnership:station_edit": ("get", MANAGERS),
+    "partnership:ally_create": ("get", MANAGERS),
+    "partnership:ally_edit": ("get", MANAGERS),
+    "partnership:posting": ("get", MANAGERS),
+    "partnership:training_create": ("get", MANAGERS),
+    "partnership:training_edit": ("get", MANAGERS),
+    "partnership:add_facilitator": ("post", MANAGERS),
+    "partnership:add_co_trainer": ("post", MANAGERS),
+    "partnership:remove_facilitator": ("post", MANAGERS),
 }
 # What each POST sends: enough to act, nothing naming another organisation's people.
 POST_DATA = {
@@ -143,6 +154,8 @@ POST_DATA = {
     "core:staff_role": {"role": Role.ANALYST},
     "credentials:endorse": {"endorser": "access check"},
     "partnership:record_attendance": {"service_number": "none"},  # refused by the form
+    "partnership:add_facilitator": {"service_number": "none"},  # refused by the form
+    "partnership:add_co_trainer": {"alias": "none"},  # refused by the form
 }
 # Reachable before or without an organisation: sign-in, enrolment, language, health.
 NOT_ORGANISATION_DATA = {
@@ -206,6 +219,31 @@ def a_training(target) -> object:
     return training
 
 
+def partnership_kwargs(name: str, target) -> dict:
+    """A station, an ally and a facilitator of the access-check training."""
+    from haki.partnership.models import Ally, Facilitator, Station
+
+    station, _ = Station.objects.get_or_create(
+        organisation=target.org, code="ACCESS", defaults={"name": "x", "area": target.central}
+    )
+    ally = Ally.objects.filter(organisation=target.org).first()
+    if ally is None:
+        ally = Ally(organisation=target.org)
+        ally.name, ally.service_number = "access check", "ACCESS-1"
+        ally.save()
+    training = a_training(target)
+    facilitator, _ = Facilitator.objects.get_or_create(training=training, ally=ally)
+    return {
+        "partnership:station_edit": {"station": station.uuid},
+        "partnership:ally_edit": {"ally": ally.uuid},
+        "partnership:posting": {"ally": ally.uuid},
+        "partnership:remove_facilitator": {
+            "training": training.uuid,
+            "facilitator": facilitator.pk,
+        },
+    }.get(name, {"training": training.uuid})
+
+
 def referral_of(target) -> Referral:
     """A referral of the organisation's member to a service with a provider."""
     service = Service.objects.filter(organisation=target.org).first()
@@ -248,6 +286,8 @@ def url_for(name: str, world: dict, org_key: str) -> str:
         return reverse(name, kwargs={"membership": staff_of(target).uuid})
     if name in ("partnership:training", "partnership:record_attendance"):
         return reverse(name, kwargs={"training": a_training(target).uuid})
+    if name in PARTNERSHIP_OBJECT_PAGES:
+        return reverse(name, kwargs=partnership_kwargs(name, target))
     kwargs = {
         "members:detail": {"member": target.member.uuid},
         "crisis:duty": {"responder": target.responder.uuid},
@@ -289,6 +329,15 @@ def url_for(name: str, world: dict, org_key: str) -> str:
     return reverse(name, kwargs=kwargs)
 
 
+PARTNERSHIP_OBJECT_PAGES = {
+    "partnership:station_edit",
+    "partnership:ally_edit",
+    "partnership:posting",
+    "partnership:training_edit",
+    "partnership:add_facilitator",
+    "partnership:add_co_trainer",
+    "partnership:remove_facilitator",
+}
 STAFF_PAGES = [
     "core:staff_member",
     "core:staff_role",
