@@ -18,16 +18,15 @@ from haki.messaging.models import Msg
 from haki.partnership import timers
 from haki.partnership.indicators import action_plans_on_track_pct
 from haki.partnership.models import Action, ActionPlan, Ally, CheckIn, Meeting
-from haki.partnership.tests.factories import officer, station
+from haki.partnership.tests.factories import officer
 from haki.reports.catalogue import Scope, get
 from haki.reports.figures import compute
 
 D = datetime.date
+YEAR = (D(2026, 1, 1), D(2026, 12, 31))
 
 
-def plan_of(
-    org, area, title="Safer nights", focal=None, starts=D(2026, 1, 1), ends=D(2026, 12, 31)
-):
+def plan_of(org, area, title="Safer nights", focal=None, starts=YEAR[0], ends=YEAR[1]):
     return ActionPlan.objects.create(
         organisation=org, title=title, area=area, focal_point=focal, starts_on=starts, ends_on=ends
     )
@@ -282,7 +281,7 @@ def test_overdue_actions_show_on_the_coordinators_home_page(plans):
 
 
 def test_a_meeting_record_shows_groups_sections_and_decisions_without_aliases(plans):
-    a, ally, *_ = plans
+    a, *_ = plans
     Meeting.objects.create(organisation=a.org, held_on=D(2026, 1, 31))
     client = coordinator({"a": a})
     response = client.post(
