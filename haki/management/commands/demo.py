@@ -16,6 +16,7 @@ from haki import provisioning
 from haki.cases.exports import IMPORT_COLUMNS
 from haki.cases.importer import import_cases
 from haki.credentials.demo import load_demo_cards
+from haki.partnership.demo import demo_plans
 from haki.referrals.demo import demo_referrals
 
 DEMO_FILE = resources.files("haki.demo") / "kisumu-demo.yaml"
@@ -38,6 +39,8 @@ class Command(BaseCommand):
         referrals = demo_referrals(org)
         if referrals:
             self.stdout.write(f"Demo referrals: {referrals}, and entitlement applications")
+        if demo_plans(org):
+            self.stdout.write("Demo action plan (one action overdue) and review meeting")
         cards = load_demo_cards(org)
         for card in cards:
             state = card.status_label.lower()
