@@ -39,7 +39,8 @@ org = Organisation.objects.get(slug="kannel-plans")
 ally = Ally.objects.get(organisation=org)
 today = timezone.localdate(timezone=org.tzinfo)
 plan = ActionPlan.objects.create(organisation=org, title="Kisumu Central", area=org.areas.get(),
-                                 focal_point=ally, starts_on=today, ends_on=today.replace(year=today.year + 1))
+                                 focal_point=ally, starts_on=today,
+                                 ends_on=today + datetime.timedelta(days=365))
 action = Action(organisation=org, plan=plan, title="Display Instruction 417", owner_ally=ally,
                 due_on=today + datetime.timedelta(days=1))
 action.schedule_reminder()
