@@ -194,6 +194,8 @@ class Ally(models.Model):
         other.attendances.filter(training_id__in=mine).delete()
         other.attendances.update(ally=self)
         Facilitator.objects.filter(ally=other).update(ally=self)
+        Action.objects.filter(owner_ally=other).update(owner_ally=self)
+        ActionPlan.objects.filter(focal_point=other).update(focal_point=self)
         from haki.partnership.cases import relink_case_officers
 
         relink_case_officers(other, self)

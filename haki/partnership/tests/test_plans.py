@@ -336,3 +336,12 @@ def test_the_meeting_export_asks_again_and_is_audited(plans):
     assert AuditEvent.objects.filter(
         organisation=a.org, action="export", object_type="partnership.meeting"
     ).exists()
+
+
+def test_merging_two_records_of_an_officer_keeps_their_actions_and_plans(plans):
+    a, ally, on_track, *_ = plans
+    kept = officer(a.org, "KP-10")
+    kept.merge(ally, a.users[Role.COORDINATOR])
+    on_track.refresh_from_db()
+    assert on_track.focal_point == kept
+    assert Action.objects.filter(owner_ally=kept).count() == 4
