@@ -118,6 +118,18 @@ NAVIGATION = [
         "partnership.view_own_record",
         _("The trainings you attended."),
     ),
+    (
+        "partnership:plans",
+        _("Action plans"),
+        "partnership.open_plans",
+        _("Joint action plans of police and community: actions, owners, check-ins."),
+    ),
+    (
+        "partnership:meetings",
+        _("Review meetings"),
+        "partnership.manage_meetings",
+        _("Meeting records: attendance, the brief since the last meeting, decisions."),
+    ),
     ("core:audit", _("Audit trail"), "core.view_audit", _("Who viewed, changed or exported what.")),
     ("core:staff", _("Staff"), "core.manage_staff", _("Invite staff, change roles, end sessions.")),
     (

@@ -13,3 +13,10 @@ class PartnershipConfig(AppConfig):
 
         on_police_referral_completed(count_police_referral)
         member_erased.connect(forget_co_trainer, dispatch_uid="partnership_co_trainer")
+        from haki.core import home
+        from haki.messaging.texts import DEFAULTS
+        from haki.partnership.panels import overdue_actions
+        from haki.partnership.texts import TEXTS
+
+        DEFAULTS.update(TEXTS)
+        home.register(overdue_actions)

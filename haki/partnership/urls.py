@@ -1,7 +1,7 @@
 from django.urls import path
 
 from haki.partnership import manage_views as manage
-from haki.partnership import views
+from haki.partnership import plan_views, views
 
 app_name = "partnership"
 urlpatterns = [
@@ -47,5 +47,26 @@ urlpatterns = [
         "trainings/<uuid:training>/facilitators/<int:facilitator>/remove/",
         manage.RemoveFacilitatorView.as_view(),
         name="remove_facilitator",
+    ),
+    # Joint action plans and review meetings
+    path("plans/", plan_views.PlanListView.as_view(), name="plans"),
+    path("plans/new/", plan_views.PlanCreateView.as_view(), name="plan_create"),
+    path("plans/<uuid:plan>/", plan_views.PlanView.as_view(), name="plan"),
+    path("plans/<uuid:plan>/actions/", plan_views.AddPlanActionView.as_view(), name="plan_action"),
+    path("plans/<uuid:plan>/check-ins/", plan_views.CheckInView.as_view(), name="plan_check_in"),
+    path(
+        "actions/<uuid:action>/status/", plan_views.ActionStatusView.as_view(), name="action_status"
+    ),
+    path("meetings/", plan_views.MeetingListView.as_view(), name="meetings"),
+    path("meetings/<uuid:meeting>/", plan_views.MeetingView.as_view(), name="meeting"),
+    path(
+        "meetings/<uuid:meeting>/actions/",
+        plan_views.AddMeetingActionView.as_view(),
+        name="meeting_action",
+    ),
+    path(
+        "meetings/<uuid:meeting>/export/",
+        plan_views.MeetingExportView.as_view(),
+        name="meeting_export",
     ),
 ]

@@ -16,7 +16,7 @@ from haki.api.models import ApiToken
 from haki.cases.rules import DOCUMENTERS
 from haki.core.roles import MANAGERS, PEOPLE_WORKERS, Role
 from haki.crisis.rules import HOTLINE
-from haki.partnership.rules import ATTENDANCE_KEEPERS
+from haki.partnership.rules import ATTENDANCE_KEEPERS, CHECK_IN_RECORDERS, PLAN_READERS
 from haki.referrals.models import EntitlementApplication, Referral, Service, ServiceKind
 from haki.surveys.models import Broadcast, InfoText
 
@@ -142,6 +142,16 @@ ACCESS = {
     "partnership:add_facilitator": ("post", MANAGERS),
     "partnership:add_co_trainer": ("post", MANAGERS),
     "partnership:remove_facilitator": ("post", MANAGERS),
+    "partnership:plans": ("get", PLAN_READERS),
+    "partnership:plan_create": ("get", MANAGERS),
+    "partnership:plan": ("get", PLAN_READERS),  # a police ally: a plan they are party to
+    "partnership:plan_action": ("post", MANAGERS),
+    "partnership:plan_check_in": ("post", CHECK_IN_RECORDERS),
+    "partnership:action_status": ("post", MANAGERS),
+    "partnership:meetings": ("get", MANAGERS),
+    "partnership:meeting": ("get", MANAGERS),
+    "partnership:meeting_action": ("post", MANAGERS),
+    "partnership:meeting_export": ("get", MANAGERS),
 }
 # What each POST sends: enough to act, nothing naming another organisation's people.
 POST_DATA = {
@@ -156,6 +166,7 @@ POST_DATA = {
     "partnership:record_attendance": {"service_number": "none"},  # refused by the form
     "partnership:add_facilitator": {"service_number": "none"},  # refused by the form
     "partnership:add_co_trainer": {"alias": "none"},  # refused by the form
+    "partnership:action_status": {"status": "none"},  # refused: nothing changes
 }
 # Reachable before or without an organisation: sign-in, enrolment, language, health.
 NOT_ORGANISATION_DATA = {
@@ -244,6 +255,31 @@ def partnership_kwargs(name: str, target) -> dict:
     }.get(name, {"training": training.uuid})
 
 
+def a_plan(target) -> object:
+    """A plan of the organisation whose focal point is its police ally's record, with
+    one action and one meeting."""
+    from haki.partnership.models import Action, ActionPlan, Ally, Meeting
+
+    plan = ActionPlan.objects.filter(organisation=target.org).first()
+    if plan is None:
+        ally = Ally(organisation=target.org, user=target.users[Role.POLICE_ALLY])
+        ally.name, ally.service_number = "access check officer", f"{target.org.slug}-1"
+        ally.save()
+        plan = ActionPlan.objects.create(
+            organisation=target.org,
+            title="access check plan",
+            area=target.central,
+            focal_point=ally,
+            starts_on="2026-01-01",
+            ends_on="2026-12-31",
+        )
+        Action.objects.create(
+            organisation=target.org, plan=plan, title="check", owner_ally=ally, due_on="2026-02-01"
+        )
+        Meeting.objects.create(organisation=target.org, held_on="2026-03-01")
+    return plan
+
+
 def referral_of(target) -> Referral:
     """A referral of the organisation's member to a service with a provider."""
     service = Service.objects.filter(organisation=target.org).first()
@@ -284,6 +320,13 @@ def url_for(name: str, world: dict, org_key: str) -> str:
         return reverse(name, kwargs={"broadcast": scheduled_broadcast_of(target).uuid})
     if name in STAFF_PAGES:
         return reverse(name, kwargs={"membership": staff_of(target).uuid})
+    if name in ("partnership:plan", "partnership:plan_action", "partnership:plan_check_in"):
+        return reverse(name, kwargs={"plan": a_plan(target).uuid})
+    if name == "partnership:action_status":
+        return reverse(name, kwargs={"action": a_plan(target).actions.get().uuid})
+    if name in ("partnership:meeting", "partnership:meeting_action", "partnership:meeting_export"):
+        a_plan(target)
+        return reverse(name, kwargs={"meeting": target.org.review_meetings.get().uuid})
     if name in ("partnership:training", "partnership:record_attendance"):
         return reverse(name, kwargs={"training": a_training(target).uuid})
     if name in PARTNERSHIP_OBJECT_PAGES:

@@ -16,7 +16,7 @@ from haki import provisioning
 from haki.cases.exports import IMPORT_COLUMNS
 from haki.cases.importer import import_cases
 from haki.credentials.demo import load_demo_cards
-from haki.partnership.demo import demo_co_trainers
+from haki.partnership.demo import demo_co_trainers, demo_plans
 from haki.referrals.demo import demo_referrals
 
 DEMO_FILE = resources.files("haki.demo") / "kisumu-demo.yaml"
@@ -40,6 +40,8 @@ class Command(BaseCommand):
         if referrals:
             self.stdout.write(f"Demo referrals: {referrals}, and entitlement applications")
         demo_co_trainers(org)
+        if demo_plans(org):
+            self.stdout.write("Demo action plan (one action overdue) and review meeting")
         cards = load_demo_cards(org)
         for card in cards:
             state = card.status_label.lower()
