@@ -381,3 +381,16 @@ class CaseStation(models.Model):
 
     def __str__(self) -> str:
         return f"case {self.case_id} at {self.station_id}"
+
+
+# Monitoring rounds and recognition keep their models beside their logic; importing them
+# here registers them with the app.
+from haki.partnership.monitoring import (  # noqa: E402, F401
+    ChecklistItem,
+    ChecklistTemplate,
+    Round,
+    Visit,
+    VisitAnswer,
+    VisitTeamMember,
+)
+from haki.partnership.recognition import Nomination  # noqa: E402, F401

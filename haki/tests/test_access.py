@@ -16,7 +16,7 @@ from haki.api.models import ApiToken
 from haki.cases.rules import DOCUMENTERS
 from haki.core.roles import MANAGERS, PEOPLE_WORKERS, Role
 from haki.crisis.rules import HOTLINE
-from haki.partnership.rules import ATTENDANCE_KEEPERS
+from haki.partnership.rules import ATTENDANCE_KEEPERS, VISIT_RECORDERS
 from haki.referrals.models import EntitlementApplication, Referral, Service, ServiceKind
 from haki.surveys.models import Broadcast, InfoText
 
@@ -131,6 +131,17 @@ ACCESS = {
     "partnership:link_units": ("post", MANAGERS),
     "partnership:merge": ("get", MANAGERS),
     "partnership:case_officers": ("get", DOCUMENTERS),
+    # Station monitoring rounds and recognition (issue 19).
+    "partnership:checklists": ("get", MANAGERS),
+    "partnership:rounds": ("get", VISIT_RECORDERS),
+    "partnership:round_add": ("post", MANAGERS),
+    "partnership:round": ("get", VISIT_RECORDERS),
+    "partnership:visit": ("get", VISIT_RECORDERS),
+    "partnership:nominations": ("get", MANAGERS),
+    "partnership:nominate": ("get", MANAGERS),
+    "partnership:nomination": ("get", MANAGERS),
+    "partnership:letter": ("get", MANAGERS),
+    "partnership:letter_pdf": ("get", MANAGERS),
 }
 # What each POST sends: enough to act, nothing naming another organisation's people.
 POST_DATA = {
@@ -143,6 +154,7 @@ POST_DATA = {
     "core:staff_role": {"role": Role.ANALYST},
     "credentials:endorse": {"endorser": "access check"},
     "partnership:record_attendance": {"service_number": "none"},  # refused by the form
+    "partnership:round_add": {},  # refused by the form if allowed
 }
 # Reachable before or without an organisation: sign-in, enrolment, language, health.
 NOT_ORGANISATION_DATA = {
@@ -206,6 +218,43 @@ def a_training(target) -> object:
     return training
 
 
+def a_round(target) -> object:
+    from haki.partnership.monitoring import ChecklistTemplate, Round
+
+    template, _ = ChecklistTemplate.objects.get_or_create(
+        organisation=target.org, key="access-check", defaults={"name": "access check"}
+    )
+    found, _ = Round.objects.get_or_create(
+        organisation=target.org,
+        name="access check",
+        defaults={"template": template, "starts_on": "2026-01-05", "ends_on": "2026-02-05"},
+    )
+    return found
+
+
+def an_officer(target) -> object:
+    from haki.partnership.models import Ally
+
+    found = Ally.objects.filter(organisation=target.org).first()
+    if found is None:
+        found = Ally(organisation=target.org)
+        found.name = f"{target.org.slug} officer"
+        found.service_number = f"{target.org.slug}-1"
+        found.save()
+    return found
+
+
+def a_nomination(target) -> object:
+    from haki.partnership.recognition import Nomination
+
+    found, _ = Nomination.objects.get_or_create(
+        organisation=target.org,
+        ally=an_officer(target),
+        defaults={"award": "access check", "nominated_on": "2026-03-01"},
+    )
+    return found
+
+
 def referral_of(target) -> Referral:
     """A referral of the organisation's member to a service with a provider."""
     service = Service.objects.filter(organisation=target.org).first()
@@ -248,6 +297,12 @@ def url_for(name: str, world: dict, org_key: str) -> str:
         return reverse(name, kwargs={"membership": staff_of(target).uuid})
     if name in ("partnership:training", "partnership:record_attendance"):
         return reverse(name, kwargs={"training": a_training(target).uuid})
+    if name in ("partnership:round", "partnership:visit"):
+        return reverse(name, kwargs={"round": a_round(target).uuid})
+    if name == "partnership:nominate":
+        return reverse(name, kwargs={"ally": an_officer(target).uuid})
+    if name in ("partnership:nomination", "partnership:letter", "partnership:letter_pdf"):
+        return reverse(name, kwargs={"nomination": a_nomination(target).uuid})
     kwargs = {
         "members:detail": {"member": target.member.uuid},
         "crisis:duty": {"responder": target.responder.uuid},
