@@ -19,9 +19,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
 from haki.core.models import Area, Organisation
 from haki.partnership.models import Ally, Station
@@ -129,7 +128,7 @@ class ChecklistItem(models.Model):
     def display_text(self) -> str:
         """Shipped items read in the user's language until an organisation rewrites them."""
         if STANDARD_TEXTS.get(self.key) == self.text:
-            return gettext_now(self.text)
+            return gettext(self.text)
         return self.text
 
 
@@ -274,21 +273,21 @@ def visit_problems(record: VisitRecord) -> list[str]:
     org_id = record.round.organisation_id
     if not record.round.starts_on <= record.visited_on <= record.round.ends_on:
         problems.append(
-            gettext_now("The visit must fall within the round (%(start)s to %(end)s).")
+            gettext("The visit must fall within the round (%(start)s to %(end)s).")
             % {"start": record.round.starts_on, "end": record.round.ends_on}
         )
     if not record.round.stations().filter(pk=record.station.pk).exists():
-        problems.append(gettext_now("This station is not one of the round's stations."))
+        problems.append(gettext("This station is not one of the round's stations."))
     people = [*record.allies, *record.members]
     if any(person.organisation_id != org_id for person in people):
-        problems.append(gettext_now("Every team member must belong to this organisation."))
+        problems.append(gettext("Every team member must belong to this organisation."))
     keys = set(record.round.template.items.values_list("key", flat=True))
     if set(record.answers) - keys:
-        problems.append(gettext_now("Some answers are for items that are not on the checklist."))
+        problems.append(gettext("Some answers are for items that are not on the checklist."))
     if keys - set(record.answers):
-        problems.append(gettext_now("Answer every item of the checklist."))
+        problems.append(gettext("Answer every item of the checklist."))
     if any(answer not in Answer.values for answer in record.answers.values()):
-        problems.append(gettext_now("Answer each item yes, no or not seen."))
+        problems.append(gettext("Answer each item yes, no or not seen."))
     return problems
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from haki.cases.taxonomy import Kind as ActKind
@@ -78,9 +78,9 @@ class Nomination(models.Model):
     @transaction.atomic
     def decide(self, decision: str, on: datetime.date, user: object) -> None:
         if decision not in (self.Decision.AWARDED, self.Decision.DECLINED):
-            raise ValidationError(gettext_now("Choose awarded or declined."))
+            raise ValidationError(gettext("Choose awarded or declined."))
         if on < self.nominated_on:
-            raise ValidationError(gettext_now("A decision comes on or after the nomination."))
+            raise ValidationError(gettext("A decision comes on or after the nomination."))
         self.decision, self.decided_on = decision, on
         self.decided_by = user if getattr(user, "pk", None) else None
         self.save(update_fields=["decision", "decided_on", "decided_by"])
@@ -137,10 +137,10 @@ def nominate(ally: Ally, cases: list, award: str, on: datetime.date, user: objec
     and record a positive act, in the same organisation."""
     allowed = set(positive_cases(ally).values_list("pk", flat=True))
     if not cases:
-        raise ValidationError(gettext_now("Choose at least one positive act as evidence."))
+        raise ValidationError(gettext("Choose at least one positive act as evidence."))
     if any(case.pk not in allowed for case in cases):
         raise ValidationError(
-            gettext_now("Evidence must be a case naming this officer with a positive act.")
+            gettext("Evidence must be a case naming this officer with a positive act.")
         )
     posting = ally.posting_on(on)
     nomination = Nomination.objects.create(
