@@ -86,8 +86,22 @@ def repeated_report_sections(meeting: Meeting) -> list[Section]:
     ]
 
 
+def falling_score_sections(meeting: Meeting) -> list[Section]:
+    """Stations whose monitoring score fell in the rounds since the last meeting."""
+    from haki.partnership.monitoring import falling_stations
+
+    since, _until = meeting.period()
+    rows = [
+        [str(station), round(before, 1), round(latest, 1)]
+        for station, before, latest in falling_stations(meeting.organisation, since)
+    ]
+    headings = [_("Station"), _("Previous score"), _("Latest score")]
+    return [Section(_("Stations with falling scores"), headings, rows)]
+
+
 SECTIONS: list[Callable[[Meeting], list[Section]]] = [
     brief_sections,
+    falling_score_sections,
     overdue_sections,
     repeated_report_sections,
 ]

@@ -699,3 +699,16 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"check-in {self.uuid}"
+
+
+# Monitoring rounds and recognition keep their models beside their logic; importing them
+# here registers them with the app.
+from haki.partnership.monitoring import (  # noqa: E402, F401
+    ChecklistItem,
+    ChecklistTemplate,
+    Round,
+    Visit,
+    VisitAnswer,
+    VisitTeamMember,
+)
+from haki.partnership.recognition import Nomination  # noqa: E402, F401

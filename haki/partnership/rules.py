@@ -26,3 +26,10 @@ rules.add_perm("partnership.view_own_plans", role_in(Role.POLICE_ALLY))
 rules.add_perm("partnership.open_plans", role_in(*PLAN_READERS))
 rules.add_perm("partnership.record_check_in", role_in(*CHECK_IN_RECORDERS))
 rules.add_perm("partnership.manage_meetings", role_in(*MANAGERS))
+# Station monitoring and recognition: coordinators manage checklists, rounds,
+# nominations and decisions; caseworkers record visits. Police allies see none of it.
+VISIT_RECORDERS = (*MANAGERS, Role.CASEWORKER)
+
+rules.add_perm("partnership.manage_monitoring", role_in(*MANAGERS))
+rules.add_perm("partnership.record_visits", role_in(*VISIT_RECORDERS))
+rules.add_perm("partnership.recognise", role_in(*MANAGERS))

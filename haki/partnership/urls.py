@@ -1,7 +1,7 @@
 from django.urls import path
 
 from haki.partnership import manage_views as manage
-from haki.partnership import plan_views, views
+from haki.partnership import monitoring_views, plan_views, views
 
 app_name = "partnership"
 urlpatterns = [
@@ -68,5 +68,31 @@ urlpatterns = [
         "meetings/<uuid:meeting>/export/",
         plan_views.MeetingExportView.as_view(),
         name="meeting_export",
+    ),
+]
+
+# Station monitoring rounds and recognition.
+urlpatterns += [
+    path("checklists/", monitoring_views.ChecklistListView.as_view(), name="checklists"),
+    path("rounds/", monitoring_views.RoundListView.as_view(), name="rounds"),
+    path("rounds/add/", monitoring_views.AddRoundView.as_view(), name="round_add"),
+    path("rounds/<uuid:round>/", monitoring_views.RoundView.as_view(), name="round"),
+    path("rounds/<uuid:round>/visit/", monitoring_views.RecordVisitView.as_view(), name="visit"),
+    path("nominations/", monitoring_views.NominationListView.as_view(), name="nominations"),
+    path("allies/<uuid:ally>/nominate/", monitoring_views.NominateView.as_view(), name="nominate"),
+    path(
+        "nominations/<uuid:nomination>/",
+        monitoring_views.NominationView.as_view(),
+        name="nomination",
+    ),
+    path(
+        "nominations/<uuid:nomination>/letter/",
+        monitoring_views.LetterView.as_view(),
+        name="letter",
+    ),
+    path(
+        "nominations/<uuid:nomination>/letter.pdf",
+        monitoring_views.LetterView.as_view(pdf=True),
+        name="letter_pdf",
     ),
 ]

@@ -16,7 +16,12 @@ from haki.api.models import ApiToken
 from haki.cases.rules import DOCUMENTERS
 from haki.core.roles import MANAGERS, PEOPLE_WORKERS, Role
 from haki.crisis.rules import HOTLINE
-from haki.partnership.rules import ATTENDANCE_KEEPERS, CHECK_IN_RECORDERS, PLAN_READERS
+from haki.partnership.rules import (
+    ATTENDANCE_KEEPERS,
+    CHECK_IN_RECORDERS,
+    PLAN_READERS,
+    VISIT_RECORDERS,
+)
 from haki.referrals.models import EntitlementApplication, Referral, Service, ServiceKind
 from haki.surveys.models import Broadcast, InfoText
 
@@ -152,6 +157,17 @@ ACCESS = {
     "partnership:meeting": ("get", MANAGERS),
     "partnership:meeting_action": ("post", MANAGERS),
     "partnership:meeting_export": ("get", MANAGERS),
+    # Station monitoring rounds and recognition (issue 19).
+    "partnership:checklists": ("get", MANAGERS),
+    "partnership:rounds": ("get", VISIT_RECORDERS),
+    "partnership:round_add": ("post", MANAGERS),
+    "partnership:round": ("get", VISIT_RECORDERS),
+    "partnership:visit": ("get", VISIT_RECORDERS),
+    "partnership:nominations": ("get", MANAGERS),
+    "partnership:nominate": ("get", MANAGERS),
+    "partnership:nomination": ("get", MANAGERS),
+    "partnership:letter": ("get", MANAGERS),
+    "partnership:letter_pdf": ("get", MANAGERS),
 }
 # What each POST sends: enough to act, nothing naming another organisation's people.
 POST_DATA = {
@@ -167,6 +183,7 @@ POST_DATA = {
     "partnership:add_facilitator": {"service_number": "none"},  # refused by the form
     "partnership:add_co_trainer": {"alias": "none"},  # refused by the form
     "partnership:action_status": {"status": "none"},  # refused: nothing changes
+    "partnership:round_add": {},  # refused by the form if allowed
 }
 # Reachable before or without an organisation: sign-in, enrolment, language, health.
 NOT_ORGANISATION_DATA = {
@@ -280,6 +297,43 @@ def a_plan(target) -> object:
     return plan
 
 
+def a_round(target) -> object:
+    from haki.partnership.monitoring import ChecklistTemplate, Round
+
+    template, _ = ChecklistTemplate.objects.get_or_create(
+        organisation=target.org, key="access-check", defaults={"name": "access check"}
+    )
+    found, _ = Round.objects.get_or_create(
+        organisation=target.org,
+        name="access check",
+        defaults={"template": template, "starts_on": "2026-01-05", "ends_on": "2026-02-05"},
+    )
+    return found
+
+
+def an_officer(target) -> object:
+    from haki.partnership.models import Ally
+
+    found = Ally.objects.filter(organisation=target.org).first()
+    if found is None:
+        found = Ally(organisation=target.org)
+        found.name = f"{target.org.slug} officer"
+        found.service_number = f"{target.org.slug}-1"
+        found.save()
+    return found
+
+
+def a_nomination(target) -> object:
+    from haki.partnership.recognition import Nomination
+
+    found, _ = Nomination.objects.get_or_create(
+        organisation=target.org,
+        ally=an_officer(target),
+        defaults={"award": "access check", "nominated_on": "2026-03-01"},
+    )
+    return found
+
+
 def referral_of(target) -> Referral:
     """A referral of the organisation's member to a service with a provider."""
     service = Service.objects.filter(organisation=target.org).first()
@@ -331,6 +385,12 @@ def url_for(name: str, world: dict, org_key: str) -> str:
         return reverse(name, kwargs={"training": a_training(target).uuid})
     if name in PARTNERSHIP_OBJECT_PAGES:
         return reverse(name, kwargs=partnership_kwargs(name, target))
+    if name in ("partnership:round", "partnership:visit"):
+        return reverse(name, kwargs={"round": a_round(target).uuid})
+    if name == "partnership:nominate":
+        return reverse(name, kwargs={"ally": an_officer(target).uuid})
+    if name in ("partnership:nomination", "partnership:letter", "partnership:letter_pdf"):
+        return reverse(name, kwargs={"nomination": a_nomination(target).uuid})
     kwargs = {
         "members:detail": {"member": target.member.uuid},
         "crisis:duty": {"responder": target.responder.uuid},

@@ -87,3 +87,45 @@ def test_a_coordinator_adds_a_station_and_a_training_on_a_phone(world, live_serv
     assert Station.objects.get(organisation=a.org).force_size_on(D(2026, 6, 1)) == 60
     made = Training.objects.get(organisation=a.org)
     assert made.ends_on == D(2026, 2, 10) and made.hours == 6.0
+
+
+def test_a_caseworker_records_a_station_visit_on_a_phone(world, live_server):
+    from haki.partnership.monitoring import Visit
+    from haki.partnership.tests.factories import checklist, monitoring_round
+
+    a = world["a"]
+    central = station(a.org, "KSM-CPS", a.central)
+    officer(a.org, "KP 3001")
+    template = checklist(a.org, [3, 2, 1])
+    for n, text in enumerate(
+        [
+            "Instruction 417 is displayed where the public waits to be seen",
+            "Nobody is detained for carrying syringes or condoms",
+            "Methadone reaches people in custody",
+        ]
+    ):
+        template.items.filter(key=f"item{n}").update(text=text)
+    today = datetime.date.today()
+    rnd = monitoring_round(a.org, template, today - datetime.timedelta(days=5), days=20)
+    with phone_page() as page:
+        sign_in(page, live_server, a.users[Role.CASEWORKER])
+        page.goto(f"{live_server.url}/partnership/rounds/{rnd.uuid}/visit/")
+        page.get_by_label("Station").select_option(label=str(central))
+        page.get_by_label("Community members on the team").fill(a.member.alias)
+        page.get_by_label("These members agreed to be named on this visit").check()
+        page.get_by_label("Police on the team").fill("kp3001")
+        for item, answer in [
+            ("Instruction 417", "yes"),
+            ("Nobody is", "no"),
+            ("Methadone", "not seen"),
+        ]:
+            group = page.get_by_role("group", name=item)
+            group.get_by_label(answer, exact=True).check()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        screenshot(page, "station-visit-form-phone")
+        page.get_by_role("button", name="Record").click()
+        page.get_by_text("Visit recorded.").wait_for()
+        screenshot(page, "station-round-phone")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    found = Visit.objects.get(round=rnd)
+    assert found.score == 60.0 and found.team.count() == 2  # 3 of 3 + 2 seen

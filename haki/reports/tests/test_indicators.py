@@ -57,6 +57,10 @@ def expected(known: Known, area: str | None, end: datetime.datetime) -> dict[str
         "members_reached": len({p[0] for p in texts}),
         "members_registered": len(inside),
         "action_plans_on_track_pct": None,  # no plans among the known records
+        # The partnership's monitoring and recognition: no visit nor award in these records.
+        "stations_monitored": 0,
+        "mean_station_score": None,
+        "awards_given": 0,
     }
 
 
