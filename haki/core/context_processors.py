@@ -129,6 +129,8 @@ NAVIGATION = [
         _("Review meetings"),
         "partnership.manage_meetings",
         _("Meeting records: attendance, the brief since the last meeting, decisions."),
+    ),
+    (
         "partnership:rounds",
         _("Station monitoring"),
         "partnership.record_visits",
