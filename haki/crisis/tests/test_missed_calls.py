@@ -308,3 +308,25 @@ def test_an_unknown_flash_with_no_area_to_alert_in_waits_for_one(db):
     with TestCase.captureOnCommitCallbacks(execute=True):
         tasks.route_msg(call.pk)
     assert Alert.objects.get(organisation=org).caller == STRANGER
+
+
+PROVISIONED = """
+organisation: {{slug: flash-prov, name: Flash, country: KE, timezone: Africa/Nairobi,
+               languages: [en]}}
+missed_calls: {{unknown_numbers: {choice}}}
+"""
+
+
+@pytest.mark.django_db
+def test_the_unknown_number_setting_is_provisioned_and_checked():
+    from haki.core.models import Organisation
+    from haki.provisioning import ProvisioningError, apply, load
+
+    apply(load(PROVISIONED.format(choice="coordinators")))
+    org = Organisation.objects.get(slug="flash-prov")
+    assert org.settings[flash.UNKNOWN_FLASH] == flash.ALERT_COORDINATORS
+    with pytest.raises(ProvisioningError, match="unknown_numbers"):
+        apply(load(PROVISIONED.format(choice="everyone")))
+    apply(load(PROVISIONED.format(choice="inbox")))
+    org.refresh_from_db()
+    assert org.settings[flash.UNKNOWN_FLASH] == flash.INBOX_ONLY
