@@ -95,9 +95,7 @@ def raise_alert(
     alert.next_escalation_on = timezone.now() + timedelta(seconds=organisation.ack_timeout_seconds)
     alert.save()
     _log(alert, AlertEvent.Kind.RAISED, user=user, audit=AuditEvent.Action.CREATE)
-    tiers = organisation.tiers
-    start = 0 if tier is None else (tiers.index(tier) if tier in tiers else len(tiers))
-    _alert_from_tier(alert, start, channel=channel)
+    _alert_from_tier(alert, _tier_index(organisation, tier), channel=channel)
     if member is not None and member.phone:
         queue_text(
             organisation,
@@ -109,6 +107,15 @@ def raise_alert(
         )
     _schedule_escalation(alert)
     return alert, True
+
+
+def _tier_index(organisation: Organisation, tier: str | None) -> int:
+    """Where the ladder starts: at the top, or at ``tier``; past the end (the coordinators
+    as a last resort) when the organisation has no such tier."""
+    tiers = organisation.tiers
+    if tier is None:
+        return 0
+    return tiers.index(tier) if tier in tiers else len(tiers)
 
 
 def _allowed(alert: Alert, tier: str) -> bool:

@@ -35,7 +35,7 @@ def get_channel_for_user(request: HttpRequest, channel_id: int) -> Channel:
 def gateway(
     request: HttpRequest, channel_type: str, channel_uuid: UUID, action: str
 ) -> HttpResponse:
-    """/c/<type>/<channel uuid>/<receive|status>: the courier-compatible gateway URL.
+    """/c/<type>/<channel uuid>/<receive|status|voice>: the courier-compatible gateway URL.
     Texts come by POST; delivery reports by POST or, from Kannel, GET. The size is
     checked from the headers, before a byte of the body is read."""
     allowed = ("GET", "POST") if action == "status" else ("POST",)
