@@ -67,6 +67,10 @@ def route(msg: Msg) -> str:
         if msg.phone_index
         else None
     )
+    on_call = keywords.CALLS.get(msg.template)
+    if on_call is not None:
+        msg.member = member
+        return on_call(Context(msg=msg, organisation=org, member=member, match=None))
     custom = list(
         Keyword.objects.filter(organisation=org).values_list("word", "action", "language")
     )

@@ -139,6 +139,7 @@ def store_incoming(channel: Channel, incoming: Incoming) -> int | None:
         sender_number(incoming.sender, channel.organisation.country),
         incoming.text,
         incoming.received_on or timezone.now(),
+        template=incoming.kind,
     )
     if msg_id is not None:
         transaction.on_commit(lambda: prompt_routing(msg_id))
@@ -193,7 +194,7 @@ def receive(
     request: HttpRequest, channel_type: str, channel_uuid: UUID, action: str
 ) -> HttpResponse:
     channel = find_channel(channel_type, channel_uuid)
-    if channel is None or action not in ("receive", "status"):
+    if channel is None or action not in ("receive", "status", "voice"):
         return HttpResponse("unknown channel", status=404, content_type="text/plain")
     gateway = gateway_for(channel_type)
     try:
@@ -204,6 +205,10 @@ def receive(
         # By row number: the UUID is the channel's address, its only credential without a secret.
         logger.warning("refused a %s request for channel %s: %s", action, channel.pk, exc)
         return HttpResponse("forbidden", status=403, content_type="text/plain")
+    if action == "voice":
+        from haki.messaging import voice
+
+        return voice.receive_call(request, channel, gateway)
     try:
         if action == "status":
             found = apply_status(channel, check_report(gateway.status(request, channel)))

@@ -33,6 +33,15 @@ ACTIONS: dict[str, Action] = {}
 FALLBACKS: list[Callable[[Any], bool]] = []
 
 
+# What routes a message that is not a text, by its kind (a missed call): the routing
+# context in, the action's name out. Set by the app that owns the action.
+CALLS: dict[str, Callable[[Any], str]] = {}
+
+
+def register_call(kind: str, handler: Callable[[Any], str]) -> None:
+    CALLS[kind] = handler
+
+
 def register_fallback(handler: Callable[[Any], bool]) -> None:
     if handler not in FALLBACKS:
         FALLBACKS.append(handler)

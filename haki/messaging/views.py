@@ -35,7 +35,7 @@ def get_channel_for_user(request: HttpRequest, channel_id: int) -> Channel:
 def gateway(
     request: HttpRequest, channel_type: str, channel_uuid: UUID, action: str
 ) -> HttpResponse:
-    """/c/<type>/<channel uuid>/<receive|status>: the courier-compatible gateway URL.
+    """/c/<type>/<channel uuid>/<receive|status|voice>: the courier-compatible gateway URL.
     Texts come by POST; delivery reports by POST or, from Kannel, GET. The size is
     checked from the headers, before a byte of the body is read."""
     allowed = ("GET", "POST") if action == "status" else ("POST",)
@@ -126,10 +126,11 @@ class InboxView(OrganisationPermissionMixin, ListView):
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        AuditEvent.record(
-            self.request.user, AuditEvent.Action.VIEW, organisation=self.request.organisation
-        )
-        return super().get_context_data(**kwargs)
+        org = self.request.organisation
+        AuditEvent.record(self.request.user, AuditEvent.Action.VIEW, organisation=org)
+        # A missed call is a call to return: those who may see numbers see its number.
+        show_numbers = self.request.user.has_perm("messaging.view_numbers", org)
+        return super().get_context_data(show_numbers=show_numbers, **kwargs)
 
 
 class InboxDoneView(OrganisationPermissionMixin, View):

@@ -7,6 +7,9 @@ from __future__ import annotations
 from functools import cache
 
 from haki.messaging.channels.base import (
+    CALL,
+    CALL_ENDED,
+    TEXT,
     BadRequest,
     Forbidden,
     Gateway,
@@ -40,6 +43,9 @@ def _gateways() -> dict[str, Gateway]:
 
 
 __all__ = [
+    "CALL",
+    "CALL_ENDED",
+    "TEXT",
     "BadRequest",
     "Forbidden",
     "Gateway",

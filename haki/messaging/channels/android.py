@@ -1,5 +1,9 @@
 """An Android phone running a gateway app (``ex``). It posts what the phone receives
-with a secret token, and is asked to send with a JSON post carrying the same token."""
+with a secret token, and is asked to send with a JSON post carrying the same token.
+
+A missed call the phone sees is posted to the ``voice`` action as
+``{"event": "missed_call", "id": "<the app's id for the call>", "from": "+254..."}``;
+the phone itself never picks up, so the answer only says it was stored."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import json
 from django.http import HttpRequest, JsonResponse
 
 from haki.messaging.channels.base import (
+    CALL,
     BadRequest,
     Forbidden,
     Gateway,
@@ -56,6 +61,16 @@ class Android(Gateway):
 
     def accepted(self) -> JsonResponse:
         return JsonResponse({"status": "ok"})
+
+    def call(self, request: HttpRequest, channel) -> Incoming:
+        data = self._data(request)
+        event, external_id, caller = required(data, "event", "id", "from")
+        if event != "missed_call":
+            raise BadRequest("event must be missed_call")
+        return Incoming(external_id, caller, "", kind=CALL)
+
+    def reject_call(self) -> JsonResponse:
+        return self.accepted()
 
     def send(self, channel, msg, to: str, text: str) -> str | None:
         url, secret = channel.config.get("send_url"), channel.secrets.get("secret")
