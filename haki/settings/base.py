@@ -290,7 +290,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Haki API",
-    "DESCRIPTION": "Read-only figures: the programme's indicators and case aggregates.",
+    "DESCRIPTION": (
+        "Read-only figures: the programme's indicators, case aggregates and the services "
+        "directory."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
