@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -17,6 +18,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 
+from haki.api.views import TEXT_ERRORS
 from haki.core.models import Area, Organisation
 from haki.referrals.models import Service
 
@@ -42,13 +44,21 @@ class ServiceSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "kind", "kind_name", "area", "area_name", "address", "hours"]
 
 
+NO_KIND = gettext_lazy("There is no kind of service with this key.")
+
+
 class DirectoryFilter(serializers.Serializer):
-    kind = serializers.SlugField(required=False, max_length=64)
-    area = serializers.CharField(required=False, max_length=32)
+    kind = serializers.SlugField(
+        required=False,
+        max_length=64,
+        error_messages={**TEXT_ERRORS, "invalid": NO_KIND},
+    )
+    area = serializers.CharField(required=False, max_length=32, error_messages=TEXT_ERRORS)
 
 
 class DirectoryPages(PageNumberPagination):
     page_size = 50
+    invalid_page_message = gettext_lazy("There is no such page.")
 
 
 class ServicesView(ListAPIView):
@@ -66,7 +76,7 @@ class ServicesView(ListAPIView):
         services = listed_services(organisation)
         if wanted.get("kind"):
             if not organisation.service_kinds.filter(key=wanted["kind"]).exists():
-                raise ValidationError({"kind": _("There is no kind of service with this key.")})
+                raise ValidationError({"kind": str(NO_KIND)})
             services = services.filter(kind__key=wanted["kind"])
         if wanted.get("area"):
             area = Area.objects.filter(organisation=organisation, code=wanted["area"]).first()
