@@ -292,8 +292,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Haki API",
     "DESCRIPTION": (
-        "Read-only figures: the programme's indicators, case aggregates and the services "
-        "directory."
+        "Read-only figures: the programme's indicators, case aggregates and the services directory."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
