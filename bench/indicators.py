@@ -14,16 +14,14 @@ import argparse
 import datetime
 import json
 import os
-import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.cases import ROOT, copy_rows, generate, setup_django, timed
-from bench.postgres import DEFAULT_SERVER
-from haki.tests.harness import fresh_database
+from bench.cases import copy_rows, generate, setup_django, timed
+from bench.postgres import DEFAULT_SERVER, measured_in_child
 
 TARGET_S = 2.0
 UNTIL = datetime.date(2025, 6, 30)
@@ -114,7 +112,39 @@ def fill(organisation: Any, texts: int, alerts: int) -> None:
             cursor.execute(f'VACUUM ANALYZE "{model._meta.db_table}"')
 
 
-def run_here(cases: int, texts: int, alerts: int) -> dict[str, float]:
+def backend_cpu_s() -> float:
+    """CPU seconds the PostgreSQL backend serving this connection has used so far (from
+    /proc, so only when the server runs on this machine; 0.0 otherwise)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def per_indicator(organisation: Any) -> dict[str, float]:
+    """Milliseconds each indicator's function takes, in catalogue order, per audience (a
+    figure read once per scope is counted in the first indicator that reads it)."""
+    from haki.reports.catalogue import Audience, Scope, catalogue
+
+    found: dict[str, float] = {}
+    for audience in Audience:
+        scope = Scope(organisation, SINCE, UNTIL, None, audience)
+        for indicator in catalogue():
+            if audience == Audience.EXTERNAL and not indicator.external:
+                continue
+            started = time.perf_counter()
+            indicator.compute(scope)
+            found[f"{audience}.{indicator.key}"] = round(1000 * (time.perf_counter() - started))
+    return found
+
+
+def run_here(cases: int, texts: int, alerts: int) -> dict[str, Any]:
     setup_django()
     from django.core.management import call_command
 
@@ -127,36 +157,31 @@ def run_here(cases: int, texts: int, alerts: int) -> dict[str, float]:
     fill(organisation, texts, alerts)
     generate_s = time.perf_counter() - started
     print(f"  generated in {generate_s:.0f} s", file=sys.stderr, flush=True)
-    figures: dict[str, float] = {"generate_s": round(generate_s, 1)}
+    figures: dict[str, Any] = {"generate_s": round(generate_s, 1)}
+    figures["load_average_start"] = round(os.getloadavg()[0], 2)
+    cpu = backend_cpu_s()
     for audience in Audience:
         scope = Scope(organisation, SINCE, UNTIL, None, audience)
         cold, best, found = timed(lambda scope=scope: compute(scope))
         assert any(f.value for f in found), audience
         figures[f"indicators_{audience}_cold_s"] = round(cold, 3)
         figures[f"indicators_{audience}_s"] = round(best, 3)
+    # Both audiences, first run and three more each: eight computations.
+    figures["postgres_cpu_s_per_run"] = round((backend_cpu_s() - cpu) / 8, 3)
+    figures["load_average_end"] = round(os.getloadavg()[0], 2)
     figures["indicators_s"] = max(
         figures["indicators_internal_s"], figures["indicators_external_s"]
     )
+    figures["indicators_ms"] = per_indicator(organisation)
+    for key, ms in figures["indicators_ms"].items():
+        print(f"  {key:<50} {ms:>7} ms", file=sys.stderr)
     return figures
 
 
 def measure(server: str, cases: int, texts: int, alerts: int) -> dict[str, float]:
-    with fresh_database(server, prefix="haki_bench_indicators") as url:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "haki.settings.test",
-            "HAKI_TEST_DATABASE_URL": url,
-        }
-        args = ["--inside", "--cases", str(cases), "--texts", str(texts), "--alerts", str(alerts)]
-        done = subprocess.run(
-            [sys.executable, "-m", "bench.indicators", *args],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            text=True,
-            check=True,
-        )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    """The figures on a fresh database made on the PostgreSQL ``server`` for the run."""
+    arguments = ["--cases", str(cases), "--texts", str(texts), "--alerts", str(alerts)]
+    return measured_in_child(server, "indicators", arguments)
 
 
 def main() -> None:

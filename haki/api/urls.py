@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from haki.api import views, web
+from haki.api import directory, views, web
 
 app_name = "api"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("tokens/<int:token>/revoke/", web.RevokeView.as_view(), name="revoke"),
     path("v1/indicators/", views.IndicatorsView.as_view(), name="indicators"),
     path("v1/cases/aggregates/", views.CaseAggregatesView.as_view(), name="case_aggregates"),
+    path("v1/services/", directory.ServicesView.as_view(), name="services"),
 ]

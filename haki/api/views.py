@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -17,25 +19,45 @@ from haki.reports import brief
 from haki.reports.catalogue import Audience
 from haki.reports.figures import MAX_DAYS, ScopeError, compute, scope_for
 
+# DRF's own sentences are English only: the ones a caller meets are said in Haki's words,
+# translated like every other (the request's Accept-Language chooses the language).
+DATE_ERRORS = {
+    "required": gettext_lazy("This is required."),
+    "invalid": gettext_lazy("Write a date as YYYY-MM-DD."),
+}
+TEXT_ERRORS = {
+    "max_length": gettext_lazy("This is too long."),
+    "blank": gettext_lazy("This is empty."),
+}
+
 
 class PeriodSerializer(serializers.Serializer):
     # "from" is a Python keyword: the field is renamed in __init__.
-    to = serializers.DateField(help_text="Last day of the period (YYYY-MM-DD), included.")
-    area = serializers.CharField(required=False, max_length=32, help_text="An area's code.")
+    to = serializers.DateField(
+        help_text="Last day of the period (YYYY-MM-DD), included.", error_messages=DATE_ERRORS
+    )
+    area = serializers.CharField(
+        required=False, max_length=32, help_text="An area's code.", error_messages=TEXT_ERRORS
+    )
     audience = serializers.ChoiceField(
-        choices=[a.value for a in Audience], required=False, default=Audience.EXTERNAL.value
+        choices=[a.value for a in Audience],
+        required=False,
+        default=Audience.EXTERNAL.value,
+        error_messages={"invalid_choice": gettext_lazy("Choose internal or external.")},
     )
 
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()
-        fields["from"] = serializers.DateField(help_text="First day of the period (YYYY-MM-DD).")
+        fields["from"] = serializers.DateField(
+            help_text="First day of the period (YYYY-MM-DD).", error_messages=DATE_ERRORS
+        )
         return fields
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if data["from"] > data["to"]:
-            raise ValidationError({"to": "The period must not end before it starts."})
+            raise ValidationError({"to": _("The period must not end before it starts.")})
         if (data["to"] - data["from"]).days >= MAX_DAYS:
-            raise ValidationError({"to": "The period may be at most three years long."})
+            raise ValidationError({"to": _("The period may be at most three years long.")})
         return data
 
 
@@ -98,7 +120,7 @@ class IndicatorsView(APIView):
         data, token = period(request), request.auth
         audience = Audience(data["audience"])
         if audience == Audience.INTERNAL and token.audience != Audience.INTERNAL:
-            raise PermissionDenied("This token may read external figures only.")
+            raise PermissionDenied(_("This token may read external figures only."))
         try:
             scope = scope_for(
                 token.organisation, data["from"], data["to"], data.get("area"), audience

@@ -305,6 +305,19 @@ class Msg(models.Model):
             ),
             # Only broadcast and poll texts have a batch; incoming texts stay out of it.
             models.Index(fields=["batch"], condition=Q(batch__isnull=False), name="msg_batch_idx"),
+            # The programme's figures over a period read these from the index alone:
+            # members reached (any text with a member), poll questions sent (only poll
+            # texts: an incoming text is no row of that index).
+            models.Index(
+                fields=["organisation", "created_on", "member"],
+                condition=Q(member__isnull=False),
+                name="msg_reach_idx",
+            ),
+            models.Index(
+                fields=["organisation", "created_on", "status", "member"],
+                condition=Q(direction="out", template="poll"),
+                name="msg_poll_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,13 +6,16 @@ kind and referrer type."""
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from haki.core.models import Area, Organisation
-from haki.referrals.models import EntitlementApplication, Referral
+from haki.referrals.models import Entitlement, EntitlementApplication, Referral
+from haki.reports.catalogue import Indicator, Kind, Raw, Scope, register
 
 
 def _in_area(rows: QuerySet, area: Area | None, field: str = "area") -> QuerySet:
@@ -163,3 +166,182 @@ INDICATORS = {
         entitlements_median_days,
     )
 }
+
+
+# The catalogue's view of the functions above (haki/reports): over a Scope, and outside
+# the organisation only the records of members who agreed to police and partner use,
+# as documentation counts only cases with that consent. A police referral (REFER code)
+# has no member, so it never counts outside.
+
+
+def _consented(scope: Scope, rows: QuerySet, member: str = "member") -> QuerySet:
+    return rows.filter(**{f"{member}__allow_police_referral": True}) if scope.external else rows
+
+
+def _made(scope: Scope) -> QuerySet:
+    return _consented(scope, made(scope.organisation, scope.start, scope.end, scope.area))
+
+
+def _completed(scope: Scope) -> list[float]:
+    """Days from referral to attendance of the scope's completed referrals (read once)."""
+
+    def days() -> list[float]:
+        rows = _made(scope).filter(status=Referral.Status.COMPLETED)
+        return [r.days_to_complete for r in rows.only("requested_on", "completed_on")]
+
+    return scope.memo("referrals.completed", days)
+
+
+def made_raw(scope: Scope) -> Raw:
+    counted = dict(_made(scope).order_by().values_list("kind").annotate(n=Count("pk")))
+    kinds = scope.organisation.service_kinds.all()
+    rows = [(k.display_name, counted.get(k.pk, 0), None) for k in kinds]
+    return Raw(numerator=sum(counted.values()), breakdown={"kind": rows})
+
+
+def completed_raw(scope: Scope) -> Raw:
+    return Raw(numerator=len(_completed(scope)), denominator=_made(scope).count())
+
+
+def within_raw(days: int) -> Callable[[Scope], Raw]:
+    def compute(scope: Scope) -> Raw:
+        return Raw(numerator=sum(1 for d in _completed(scope) if d <= days))
+
+    return compute
+
+
+def median_days_raw(scope: Scope) -> Raw:
+    days = _completed(scope)
+    return Raw(value=round(statistics.median(days), 1) if days else None, denominator=len(days))
+
+
+def police_completed_raw(scope: Scope) -> Raw:
+    if scope.external:
+        return Raw(numerator=0)  # no member, so no consent: never counted outside
+    return Raw(
+        numerator=police_referrals_completed(scope.organisation, scope.start, scope.end, scope.area)
+    )
+
+
+def _granted(scope: Scope) -> QuerySet:
+    rows = _applications(scope.organisation, scope.area).filter(
+        status=EntitlementApplication.Status.GRANTED,
+        decided_on__gte=scope.start,
+        decided_on__lt=scope.end,
+    )
+    return _consented(scope, rows)
+
+
+def applied_raw(scope: Scope) -> Raw:
+    rows = _applications(scope.organisation, scope.area).filter(
+        history__status=EntitlementApplication.Status.SUBMITTED,
+        history__on__gte=scope.start,
+        history__on__lt=scope.end,
+    )
+    return Raw(numerator=_consented(scope, rows).distinct().count())
+
+
+def granted_raw(scope: Scope) -> Raw:
+    counted = dict(_granted(scope).order_by().values_list("kind").annotate(n=Count("pk")))
+    rows = [(str(label), counted.get(value, 0), None) for value, label in Entitlement.choices]
+    return Raw(numerator=sum(counted.values()), breakdown={"kind": rows})
+
+
+def granted_median_days_raw(scope: Scope) -> Raw:
+    rows = _granted(scope).values_list("created_on", "decided_on")
+    days = [(decided - created) / timedelta(days=1) for created, decided in rows]
+    return Raw(value=round(statistics.median(days), 1) if days else None, denominator=len(days))
+
+
+register(
+    Indicator(
+        key="referrals_made",
+        app="referrals",
+        kind=Kind.COUNT,
+        label=_("Referrals made"),
+        definition=_("Referrals to services made in the period, by kind of service."),
+        numerator=_("referrals requested in the period"),
+        breakdowns=("kind",),
+        compute=made_raw,
+    ),
+    Indicator(
+        key="referrals_completed_pct",
+        app="referrals",
+        kind=Kind.SHARE,
+        label=_("Referrals attended"),
+        definition=_("Of the referrals made in the period, the share the service confirmed."),
+        numerator=_("referrals made in the period and attended"),
+        denominator=_("referrals requested in the period"),
+        compute=completed_raw,
+        unit="%",
+    ),
+    Indicator(
+        key="referrals_attended_within_7_days",
+        app="referrals",
+        kind=Kind.COUNT,
+        label=_("Referrals attended within 7 days"),
+        definition=_("Referrals made in the period and attended within 7 days of being made."),
+        numerator=_("referrals made in the period and attended within 7 days"),
+        compute=within_raw(7),
+    ),
+    Indicator(
+        key="referrals_attended_within_30_days",
+        app="referrals",
+        kind=Kind.COUNT,
+        label=_("Referrals attended within 30 days"),
+        definition=_("Referrals made in the period and attended within 30 days of being made."),
+        numerator=_("referrals made in the period and attended within 30 days"),
+        compute=within_raw(30),
+    ),
+    Indicator(
+        key="referrals_median_days",
+        app="referrals",
+        kind=Kind.MEDIAN,
+        label=_("Median days until a referral was attended"),
+        definition=_("Half of the attended referrals were attended within this many days."),
+        numerator=_("days from the referral to its attendance"),
+        denominator=_("referrals made in the period and attended"),
+        compute=median_days_raw,
+    ),
+    Indicator(
+        key="police_referrals_completed",
+        app="referrals",
+        kind=Kind.COUNT,
+        label=_("Police referrals attended"),
+        definition=_(
+            "Referrals made by police allies with a REFER code that the service confirmed in "
+            "the period. They name no member, so they never count outside the organisation."
+        ),
+        numerator=_("police referrals confirmed in the period"),
+        compute=police_completed_raw,
+    ),
+    Indicator(
+        key="entitlements_applied",
+        app="referrals",
+        kind=Kind.COUNT,
+        label=_("Entitlement applications submitted"),
+        definition=_("Applications for an entitlement first submitted in the period."),
+        numerator=_("applications submitted in the period"),
+        compute=applied_raw,
+    ),
+    Indicator(
+        key="entitlements_granted",
+        app="referrals",
+        kind=Kind.COUNT,
+        label=_("Entitlements granted"),
+        definition=_("Applications granted in the period, by entitlement."),
+        numerator=_("applications granted in the period"),
+        breakdowns=("kind",),
+        compute=granted_raw,
+    ),
+    Indicator(
+        key="entitlements_median_days",
+        app="referrals",
+        kind=Kind.MEDIAN,
+        label=_("Median days until an entitlement was granted"),
+        definition=_("Half of the applications granted in the period took at most this long."),
+        numerator=_("days from the application's creation to its grant"),
+        denominator=_("applications granted in the period"),
+        compute=granted_median_days_raw,
+    ),
+)

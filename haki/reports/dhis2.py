@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from django.utils.translation import gettext as _
 
 from haki.core.models import Organisation
 from haki.reports.catalogue import Audience
@@ -39,18 +40,25 @@ class Result:
     conflicts: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        counts = (
-            f"imported {self.imported}, updated {self.updated}, ignored {self.ignored}, "
-            f"deleted {self.deleted}"
-        )
-        return [counts, *(f"conflict: {c}" for c in self.conflicts)]
+        counts = _(
+            "imported %(imported)s, updated %(updated)s, ignored %(ignored)s, deleted %(deleted)s"
+        ) % {
+            "imported": self.imported,
+            "updated": self.updated,
+            "ignored": self.ignored,
+            "deleted": self.deleted,
+        }
+        return [counts, *(_("conflict: %(conflict)s") % {"conflict": c} for c in self.conflicts)]
 
 
 def period_days(period: str) -> tuple[datetime.date, datetime.date]:
     """202611 (a month) or 2026W48 (an ISO week) as its first and last day."""
     match = PERIOD.match(period)
     if match is None:
-        raise Dhis2Error(f"{period!r} is not a DHIS2 period (e.g. 202611 or 2026W48)")
+        raise Dhis2Error(
+            _("%(period)s is not a DHIS2 period (e.g. 202611 or 2026W48)")
+            % {"period": repr(period)}
+        )
     year = int(match["year"])
     if match["month"]:
         first = datetime.date(year, int(match["month"]), 1)
@@ -59,7 +67,9 @@ def period_days(period: str) -> tuple[datetime.date, datetime.date]:
     try:
         first = datetime.date.fromisocalendar(year, int(match["week"]), 1)
     except ValueError:
-        raise Dhis2Error(f"{year} has no week {match['week']}") from None
+        raise Dhis2Error(
+            _("%(year)s has no week %(week)s") % {"year": year, "week": match["week"]}
+        ) from None
     return first, first + datetime.timedelta(days=6)
 
 
@@ -80,7 +90,9 @@ def values(organisation: Organisation, config: dict[str, Any], period: str) -> d
         try:
             scope = scope_for(organisation, since, until, area_code, Audience.EXTERNAL)
         except ScopeError as error:
-            raise Dhis2Error(f"area {area_code}: {error}") from None
+            raise Dhis2Error(
+                _("area %(code)s: %(error)s") % {"code": area_code, "error": error}
+            ) from None
         figures = by_key(compute(scope, list(config["data_elements"])))
         for key, mapping in config["data_elements"].items():
             figure = figures.get(key)
@@ -111,7 +123,7 @@ def token(config: dict[str, Any]) -> str:
     try:
         return Path(config["token_file"]).read_text().strip()
     except OSError:
-        raise Dhis2Error("the DHIS2 token file could not be read") from None
+        raise Dhis2Error(_("the DHIS2 token file could not be read")) from None
 
 
 def post(config: dict[str, Any], body: dict[str, Any], dry_run: bool, delete: bool) -> Result:
@@ -124,17 +136,22 @@ def post(config: dict[str, Any], body: dict[str, Any], dry_run: bool, delete: bo
     try:
         response = requests.post(url, params=params, json=body, headers=headers, timeout=TIMEOUT)
     except requests.Timeout:
-        raise Dhis2Error(f"DHIS2 did not answer within {TIMEOUT} seconds") from None
+        raise Dhis2Error(
+            _("DHIS2 did not answer within %(seconds)s seconds") % {"seconds": TIMEOUT}
+        ) from None
     except requests.RequestException:
-        raise Dhis2Error("DHIS2 could not be reached at the configured address") from None
+        raise Dhis2Error(_("DHIS2 could not be reached at the configured address")) from None
     if response.status_code in (401, 403):
-        raise Dhis2Error("DHIS2 refused the token (check token_file and its permissions)")
+        raise Dhis2Error(_("DHIS2 refused the token (check token_file and its permissions)"))
     try:
         answer = response.json()
     except ValueError:
         raise Dhis2Error(
-            f"DHIS2 answered HTTP {response.status_code} with something that is not an "
-            "import summary (a web page?): check the url"
+            _(
+                "DHIS2 answered HTTP %(status)s with something that is not an import summary "
+                "(a web page?): check the url"
+            )
+            % {"status": response.status_code}
         ) from None
     return summary(answer, response.status_code)
 
@@ -143,12 +160,17 @@ def summary(answer: Any, status: int) -> Result:
     """The import summary, whether wrapped in a web message (DHIS2 2.38 and later:
     ``{"response": {"responseType": "ImportSummary", ...}}``) or bare (older)."""
     if not isinstance(answer, dict):
-        raise Dhis2Error(f"DHIS2 answered HTTP {status} without an import summary")
+        raise Dhis2Error(
+            _("DHIS2 answered HTTP %(status)s without an import summary") % {"status": status}
+        )
     found = answer.get("response") if isinstance(answer.get("response"), dict) else answer
     counts = found.get("importCount")
     if not isinstance(counts, dict):
         message = str(answer.get("message") or "")[:200]
-        raise Dhis2Error(f"DHIS2 answered HTTP {status} without an import summary {message}")
+        raise Dhis2Error(
+            _("DHIS2 answered HTTP %(status)s without an import summary") % {"status": status}
+            + (f" {message}" if message else "")
+        )
     conflicts = []
     for conflict in found.get("conflicts") or []:
         if isinstance(conflict, dict):
@@ -161,7 +183,7 @@ def summary(answer: Any, status: int) -> Result:
         conflicts=conflicts,
     )
     if status >= 400 and not conflicts:
-        raise Dhis2Error(f"DHIS2 refused the import (HTTP {status})")
+        raise Dhis2Error(_("DHIS2 refused the import (HTTP %(status)s)") % {"status": status})
     return result
 
 
@@ -179,7 +201,7 @@ def push(organisation: Organisation, period: str, dry_run: bool = False) -> Resu
     period_days(period)
     config = organisation.settings.get("dhis2")
     if not config:
-        raise Dhis2Error("this organisation has no dhis2 section in its provisioning file")
+        raise Dhis2Error(_("this organisation has no dhis2 section in its provisioning file"))
     rows = values(organisation, config, period)
     stale = previously_sent(organisation, period) - set(rows)
     record = Dhis2Push(organisation=organisation, period=period, dry_run=dry_run)
@@ -197,7 +219,9 @@ def push(organisation: Organisation, period: str, dry_run: bool = False) -> Resu
         except Dhis2Error as error:
             # Kept as sent, so that the next push deletes them again.
             record.sent = sorted([list(r) for r in set(rows) | stale])
-            message = f"the values were sent, but those withheld since were not deleted: {error}"
+            message = _(
+                "the values were sent, but those withheld since were not deleted: %(error)s"
+            ) % {"error": error}
             record.summary = {"error": message}
             record.save()
             raise Dhis2Error(message) from None

@@ -287,10 +287,13 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "haki.api.authentication.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Haki API",
-    "DESCRIPTION": "Read-only figures: the programme's indicators and case aggregates.",
+    "DESCRIPTION": (
+        "Read-only figures: the programme's indicators, case aggregates and the services directory."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],

@@ -37,16 +37,25 @@ def replies(scope: Scope) -> QuerySet[Reply]:
     return found.order_by()
 
 
+def texts_sent(scope: Scope) -> int:
+    """Poll texts sent in the scope (counted once for the two indicators that read it)."""
+    return scope.memo("surveys.texts", lambda: poll_texts(scope).count())
+
+
+def replies_received(scope: Scope) -> int:
+    return scope.memo("surveys.replies", lambda: replies(scope).count())
+
+
 def poll_texts_sent(scope: Scope) -> Raw:
-    return Raw(numerator=poll_texts(scope).count())
+    return Raw(numerator=texts_sent(scope))
 
 
 def poll_replies(scope: Scope) -> Raw:
-    return Raw(numerator=replies(scope).count())
+    return Raw(numerator=replies_received(scope))
 
 
 def replies_per_text(scope: Scope) -> Raw:
-    return Raw(numerator=replies(scope).count(), denominator=poll_texts(scope).count())
+    return Raw(numerator=replies_received(scope), denominator=texts_sent(scope))
 
 
 def poll_yes_share(scope: Scope) -> Raw:

@@ -206,7 +206,7 @@ PUBLIC = {
     "credentials_public:keys": ("get", 200),
 }
 # The read-only API answers organisation-scoped tokens, not sessions: see haki/api/tests.
-API = {"api:schema", "api:docs", "api:indicators", "api:case_aggregates"}
+API = {"api:schema", "api:docs", "api:indicators", "api:case_aggregates", "api:services"}
 
 
 def named_patterns(resolver: URLResolver | None = None, namespace: str = "") -> set[str]:

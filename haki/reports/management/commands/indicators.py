@@ -8,10 +8,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from haki.core.models import AuditEvent, Organisation
+from haki.core.models import AuditEvent
 from haki.reports.catalogue import Audience
+from haki.reports.commandline import add_language, day, speaking
 from haki.reports.figures import Figure, ScopeError, compute, scope_for
-from haki.reports.management.commands.brief import day
 
 CSV_COLUMNS = ["key", "value", "numerator", "denominator", "withheld", "by", "label"]
 
@@ -37,23 +37,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", required=True, help="The organisation's slug.")
-        parser.add_argument("--from", dest="since", required=True, type=day)
-        parser.add_argument("--to", dest="until", required=True, type=day)
+        parser.add_argument("--from", dest="since", required=True, help="YYYY-MM-DD")
+        parser.add_argument("--to", dest="until", required=True, help="YYYY-MM-DD")
         parser.add_argument("--area", help="An area's code: it and every area below it.")
         parser.add_argument(
             "--audience", choices=[a.value for a in Audience], default=Audience.INTERNAL.value
         )
         parser.add_argument("--format", dest="file_format", choices=["json", "csv"], default="json")
+        add_language(parser)
 
-    def handle(self, *args, org, since, until, area, audience, file_format, **options) -> None:
-        organisation = Organisation.objects.filter(slug=org).first()
-        if organisation is None:
-            raise CommandError(f"no organisation with the slug {org!r}")
-        try:
-            scope = scope_for(organisation, since, until, area, Audience(audience))
-        except ScopeError as error:
-            raise CommandError(str(error)) from None
-        figures = compute(scope)
+    def handle(self, *args, org, since, until, area, audience, file_format, language, **o) -> None:
+        with speaking(org, language) as organisation:
+            since, until = day(since), day(until)
+            try:
+                scope = scope_for(organisation, since, until, area, Audience(audience))
+            except ScopeError as error:
+                raise CommandError(str(error)) from None
+            figures = compute(scope)
         head = {
             "organisation": organisation.slug,
             "from": since.isoformat(),
