@@ -193,7 +193,8 @@ def receive(
     request: HttpRequest, channel_type: str, channel_uuid: UUID, action: str
 ) -> HttpResponse:
     channel = find_channel(channel_type, channel_uuid)
-    if channel is None or action not in ("receive", "status"):
+    ussd = action == "ussd" and channel_type == "at"
+    if channel is None or (action not in ("receive", "status") and not ussd):
         return HttpResponse("unknown channel", status=404, content_type="text/plain")
     gateway = gateway_for(channel_type)
     try:
@@ -204,6 +205,10 @@ def receive(
         # By row number: the UUID is the channel's address, its only credential without a secret.
         logger.warning("refused a %s request for channel %s: %s", action, channel.pk, exc)
         return HttpResponse("forbidden", status=403, content_type="text/plain")
+    if ussd:  # a menu screen, answered now: haki.ussd
+        from haki.ussd.answer import answer
+
+        return answer(request, channel)
     try:
         if action == "status":
             found = apply_status(channel, check_report(gateway.status(request, channel)))
