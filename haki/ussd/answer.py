@@ -51,14 +51,14 @@ def answer(request: HttpRequest, channel: Any) -> HttpResponse:
         return HttpResponse("bad request: unreadable body", status=400, content_type="text/plain")
     except InvalidPhoneNumber:
         return neutral_end(org.default_language)
+    index = org.keyring.index(phone)
+    member = Member.objects.filter(organisation=org, phone_index=index).first()
+    visit = Visit(org, channel, phone, member)
     text = request.POST.get("text", "")
     if len(session_id) > 64 or len(text) > TEXT_CHARS or text.count("*") >= ANSWERS:
-        return neutral_end(org.default_language)
+        return neutral_end(visit.language)
     with transaction.atomic():
-        index = org.keyring.index(phone)
         session = _session(channel, session_id, index)
-        member = Member.objects.filter(organisation=org, phone_index=index).first()
-        visit = Visit(org, channel, phone, member)
         if session is None or session.expired:
             return neutral_end(visit.language)
         if text in session.replies:  # a repeat: the same answer, nothing done again

@@ -59,9 +59,10 @@ class Question:
     typed_goes_to: str = ""  # a typed answer (a code) instead of a number
 
     def shown(self) -> list[Choice]:
-        """The choices that fit on the screen, with room kept for the sentence asking
-        to choose again, so what is shown never depends on a mistake."""
-        room = screens.LIMIT - len(f"{screens.CHOOSE_AGAIN}\n{self.title}")
+        """The choices that fit on the screen under the title or, after a wrong
+        number, under the sentence asking to choose again (room is kept for the longer
+        of the two, so what is shown never depends on a mistake)."""
+        room = screens.LIMIT - max(len(self.title), len(str(screens.CHOOSE_AGAIN)))
         kept: list[Choice] = []
         for choice in self.choices:
             line = f"\n{len(kept) + 1} {cut(choice.label)}"
@@ -72,8 +73,7 @@ class Question:
         return kept
 
     def screen(self, again: bool) -> str:
-        lines = [str(screens.CHOOSE_AGAIN)] if again else []
-        lines.append(self.title)
+        lines = [str(screens.CHOOSE_AGAIN) if again else self.title]
         lines += [f"{n} {cut(choice.label)}" for n, choice in enumerate(self.shown(), 1)]
         return "\n".join(lines)
 
@@ -92,15 +92,15 @@ class Question:
         return choice.goes_to, choice.sets
 
 
-def cut(label: str) -> str:
-    label = " ".join(str(label).split())
-    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+def cut(label: object, chars: int = LABEL_CHARS) -> str:
+    text = " ".join(str(label).split())
+    return text if len(text) <= chars else text[: chars - 1] + "…"
 
 
 def neutral_name(organisation: Organisation) -> str:
     """What the first screen calls the organisation: its own neutral name when it has
     set one, else the site's (neutral by default, as every text Haki sends)."""
-    return str(organisation.settings.get("neutral_name") or settings.HAKI_SITE_NAME)
+    return cut(organisation.settings.get("neutral_name") or settings.HAKI_SITE_NAME, 40)
 
 
 def main(visit: Visit, data: dict[str, Any]) -> Question:
