@@ -150,7 +150,8 @@ class CaseUpdateView(CaseFormMixin, FormView):
         AuditEvent.record(self.request.user, AuditEvent.Action.CHANGE, case)
         if case.to_review:  # completed by a caseworker: the member's report is accepted
             case.accept(self.request.user)
-            messages.success(self.request, _("Case #%(number)s accepted.") % {"number": case.number})
+            accepted = _("Case #%(number)s accepted.") % {"number": case.number}
+            messages.success(self.request, accepted)
         else:
             messages.success(self.request, _("Case #%(number)s saved.") % {"number": case.number})
         return redirect("cases:detail", case=case.uuid)

@@ -12,8 +12,8 @@ from typing import Any
 
 from django.core.exceptions import SuspiciousOperation
 from django.db import IntegrityError, transaction
-from django.http.multipartparser import MultiPartParserError
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone, translation
 
 from haki.core.phones import InvalidPhoneNumber, normalise_phone

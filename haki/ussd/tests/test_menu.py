@@ -106,7 +106,8 @@ def test_a_whole_help_session_in_swahili_raises_the_alert_once(kenya):
     assert alert.source == Alert.Source.USSD
     assert alert.member == kenya.member and alert.area == kenya.member.area
     texts = Msg.objects.filter(direction=Msg.Direction.OUT, channel=kenya.channel)
-    assert texts.filter(template="alert.responder", phone_index=kenya.responder.phone_index).exists()
+    responder = kenya.responder.phone_index
+    assert texts.filter(template="alert.responder", phone_index=responder).exists()
     confirmation = texts.get(template="alert.member")
     assert confirmation.language == "sw" and confirmation.member == kenya.member
     # The network repeats the request: the same screen, no second alert, no second text.
