@@ -27,6 +27,7 @@ from haki.ussd.models import LIFETIME, Session
 logger = logging.getLogger(__name__)
 TEXT_CHARS = 200  # more than any walk through the menu can type
 ANSWERS = 12  # the longest walk is seven answers
+REPLIES = 60  # screens a session may be answered: a person presses a dozen keys at most
 UNREADABLE = (SuspiciousOperation, MultiPartParserError)
 
 
@@ -59,7 +60,7 @@ def answer(request: HttpRequest, channel: Any) -> HttpResponse:
         return neutral_end(visit.language)
     with transaction.atomic():
         session = _session(channel, session_id, index)
-        if session is None or session.expired:
+        if session is None or session.expired or len(session.replies) >= REPLIES:
             return neutral_end(visit.language)
         if text in session.replies:  # a repeat: the same answer, nothing done again
             said = session.replies[text]

@@ -286,3 +286,22 @@ def test_caseworkers_find_reports_to_review_and_accept_them(kenya):
     assert accepted.status_code == 302, accepted.context["form"].errors
     case.refresh_from_db()
     assert case.status == Case.Status.RECORDED and case.consent_reports
+
+
+def test_a_screen_costs_a_fixed_number_of_queries(kenya, django_assert_max_num_queries):
+    """Whatever the organisation holds, a question is answered in a handful of queries."""
+    phone = Phone(kenya.channel, kenya.member.phone)
+    phone.dial()
+    with django_assert_max_num_queries(7):
+        phone.press("2")  # the list of what happened
+    with django_assert_max_num_queries(7):
+        phone.screen("2")  # a repeat, from the session
+
+
+def test_a_flood_of_different_answers_in_one_session_is_bounded(kenya):
+    phone = Phone(kenya.channel, kenya.member.phone)
+    for n in range(70):
+        phone.screen(str(100 + n))
+    assert phone.screen("1") == "END " + said(screens.UNREADABLE, "sw")
+    assert len(Session.objects.get().replies) <= 60
+    assert not Alert.objects.filter(source="ussd").exists()
