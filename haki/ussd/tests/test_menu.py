@@ -305,3 +305,12 @@ def test_a_flood_of_different_answers_in_one_session_is_bounded(kenya):
     assert phone.screen("1") == "END " + said(screens.UNREADABLE, "sw")
     assert len(Session.objects.get().replies) <= 60
     assert not Alert.objects.filter(source="ussd").exists()
+
+
+def test_the_demo_shows_one_report_to_review(kenya):
+    from haki.management.commands.demo import demo_report
+
+    assert demo_report(kenya.org, timezone.localdate())
+    assert not demo_report(kenya.org, timezone.localdate())  # once only
+    case = Case.objects.get(organisation=kenya.org, status=Case.Status.TO_REVIEW)
+    assert case.source == Case.Source.USSD and case.member is not None
