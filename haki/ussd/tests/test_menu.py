@@ -314,3 +314,19 @@ def test_the_demo_shows_one_report_to_review(kenya):
     assert not demo_report(kenya.org, timezone.localdate())  # once only
     case = Case.objects.get(organisation=kenya.org, status=Case.Status.TO_REVIEW)
     assert case.source == Case.Source.USSD and case.member is not None
+
+
+def test_a_coordinator_marks_one_information_text_as_the_rights_text(kenya):
+    first = InfoText.objects.create(
+        organisation=kenya.org, keyword="HAKI", text={"sw": "Haki zako"}, is_rights=True
+    )
+    coordinator = verified_client(kenya.users["coordinator"])
+    form = {"keyword": "SHERIA", "is_rights": "on", "text_sw": "Sheria: una haki ya wakili."}
+    assert coordinator.post("/pulse/info/add/", form).status_code == 302
+    first.refresh_from_db()
+    assert not first.is_rights  # one rights text: the new one replaced it
+    assert InfoText.rights_of(kenya.org).keyword == "SHERIA"
+    phone = Phone(kenya.channel, kenya.member.phone)
+    phone.dial()
+    phone.press("4")
+    assert Msg.objects.get(template="info").text == "Sheria: una haki ya wakili."
