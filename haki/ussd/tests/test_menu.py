@@ -330,3 +330,13 @@ def test_a_coordinator_marks_one_information_text_as_the_rights_text(kenya):
     phone.dial()
     phone.press("4")
     assert Msg.objects.get(template="info").text == "Sheria: una haki ya wakili."
+
+
+def test_sessions_the_network_has_closed_are_forgotten(kenya):
+    from haki.ussd import tasks
+
+    Phone(kenya.channel, kenya.member.phone, session_id="old").dial()
+    Phone(kenya.channel, kenya.member.phone, session_id="new").dial()
+    Session.objects.filter(session_id="old").update(expires_on=timezone.now())
+    assert tasks.forget_sessions.call_local() == 1
+    assert list(Session.objects.values_list("session_id", flat=True)) == ["new"]
