@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from haki.core.phones import InvalidPhoneNumber, normalise_phone
 from haki.members.models import Member
 from haki.messaging.channels.base import BadRequest, form, required
+from haki.messaging.inbound import UNSTORABLE
 from haki.ussd import screens
 from haki.ussd.acts import ACTS
 from haki.ussd.menu import QUESTIONS, Unreadable, Visit, walk
@@ -56,7 +57,12 @@ def answer(request: HttpRequest, channel: Any) -> HttpResponse:
     member = Member.objects.filter(organisation=org, phone_index=index).first()
     visit = Visit(org, channel, phone, member)
     text = request.POST.get("text", "")
-    if len(session_id) > 64 or len(text) > TEXT_CHARS or text.count("*") >= ANSWERS:
+    if (
+        len(session_id) > 64
+        or len(text) > TEXT_CHARS
+        or text.count("*") >= ANSWERS
+        or UNSTORABLE.search(session_id + text)  # PostgreSQL would refuse to keep them
+    ):
         return neutral_end(visit.language)
     with transaction.atomic():
         session = _session(channel, session_id, index)

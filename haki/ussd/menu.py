@@ -80,10 +80,10 @@ class Question:
     def take(self, answer: str) -> tuple[str, dict[str, Any]] | None:
         """Where ``answer`` leads, or None when it is not one of the choices."""
         if self.typed_goes_to:
-            if len(answer) > 20 or not answer.replace("-", "").isalnum():
+            if len(answer) > 20 or not (answer.isascii() and answer.replace("-", "").isalnum()):
                 raise Unreadable
             return self.typed_goes_to, {"typed": answer}
-        if not answer.isdigit() or len(answer) > 3:
+        if not (answer.isascii() and answer.isdigit()) or len(answer) > 3:  # not "١"
             raise Unreadable
         shown = self.shown()
         if not 1 <= int(answer) <= len(shown):
