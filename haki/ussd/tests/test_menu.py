@@ -3,10 +3,13 @@ holding every answer so far, answered CON (a question) or END (the last screen).
 
 from __future__ import annotations
 
+import os
+import threading
 from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -340,3 +343,28 @@ def test_sessions_the_network_has_closed_are_forgotten(kenya):
     Session.objects.filter(session_id="old").update(expires_on=timezone.now())
     assert tasks.forget_sessions.call_local() == 1
     assert list(Session.objects.values_list("session_id", flat=True)) == ["new"]
+
+
+@pytest.mark.skipif(
+    "postgres" not in os.environ.get("HAKI_TEST_DATABASE_URL", ""),
+    reason="two requests at once need a database that serves two connections",
+)
+def test_two_copies_of_the_send_request_at_once_write_one_case(transactional_db, kenya):
+    phone = Phone(kenya.channel, kenya.member.phone)
+    for answer in ["2", "1", "1", "1", "2"]:
+        phone.press(answer)
+    answers: list[str] = []
+
+    def send() -> None:
+        try:
+            answers.append(Phone(kenya.channel, kenya.member.phone).screen("2*1*1*1*2*1"))
+        finally:
+            connection.close()
+
+    twins = [threading.Thread(target=send) for _ in range(4)]
+    for twin in twins:
+        twin.start()
+    for twin in twins:
+        twin.join()
+    assert len(set(answers)) == 1 and answers[0].startswith("END ")
+    assert Case.objects.filter(source="ussd").count() == 1
