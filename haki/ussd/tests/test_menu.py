@@ -368,3 +368,14 @@ def test_two_copies_of_the_send_request_at_once_write_one_case(transactional_db,
         twin.join()
     assert len(set(answers)) == 1 and answers[0].startswith("END ")
     assert Case.objects.filter(source="ussd").count() == 1
+
+
+def test_the_patterns_page_counts_an_unreviewed_report_as_not_known_yet(kenya):
+    phone = Phone(kenya.channel, kenya.member.phone)
+    for answer in ["2", "1", "1", "1", "2", "1"]:
+        phone.press(answer)
+    coordinator = verified_client(kenya.users["coordinator"])
+    page = coordinator.get("/cases/patterns/")
+    assert page.status_code == 200
+    rows = page.context["patterns"]["by_place"]
+    assert {"label": "Not known yet", "n": 1} in [{**r, "label": str(r["label"])} for r in rows]
