@@ -7,7 +7,6 @@ alert, the case) is done only on the request that reaches it, and once a session
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.core.exceptions import SuspiciousOperation
@@ -25,7 +24,6 @@ from haki.ussd.acts import ACTS
 from haki.ussd.menu import QUESTIONS, Unreadable, Visit, walk
 from haki.ussd.models import LIFETIME, Session
 
-logger = logging.getLogger(__name__)
 TEXT_CHARS = 200  # more than any walk through the menu can type
 ANSWERS = 12  # the longest walk is seven answers
 REPLIES = 60  # screens a session may be answered: a person presses a dozen keys at most
