@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from django.db import connection
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from conftest import verified_client
@@ -379,3 +380,20 @@ def test_the_patterns_page_counts_an_unreviewed_report_as_not_known_yet(kenya):
     assert page.status_code == 200
     rows = page.context["patterns"]["by_place"]
     assert {"label": "Not known yet", "n": 1} in [{**r, "label": str(r["label"])} for r in rows]
+
+
+def test_an_owner_sets_the_neutral_name_the_first_screen_shows(kenya):
+    owner = verified_client(kenya.users["owner"])
+    form = {
+        "timezone": "Africa/Nairobi",
+        "default_language": "en",
+        "languages": ["sw"],
+        "ack_timeout_minutes": 10,
+        "tiers": ", ".join(kenya.org.tiers),
+        "suppression_k": 5,
+        "neutral_name": "  Jamii   Wellness ",
+    }
+    assert owner.post(reverse("core:settings"), form).status_code == 302
+    kenya.org.refresh_from_db()
+    assert kenya.org.settings["neutral_name"] == "Jamii Wellness"
+    assert Phone(kenya.channel, kenya.member.phone).dial().startswith("CON Jamii Wellness\n")
