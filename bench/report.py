@@ -105,6 +105,8 @@ def rows(sizes: dict[str, int]) -> list[Row]:
             "< 2",
             below(2),
         ),
+        Row("ussd_answer_p50_ms", "USSD screen answered p50, PostgreSQL (ms)"),
+        Row("ussd_answer_p99_ms", "USSD screen answered p99, PostgreSQL (ms)", "< 300", below(300)),
         Row(
             "broadcast_100k_queue_s",
             f"broadcast to {recipients:,} queued (s)",

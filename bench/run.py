@@ -31,12 +31,22 @@ from bench import (
     rapidsms_reference,
     report,
     surveys,
+    ussd,
 )
 from bench.processes import PeakMemory
 from haki.tests.services import postgres_problem, redis_problem
 
 RESULTS = Path(__file__).with_name("results.json")
-SECTIONS = ("inbound", "crisis", "broadcast", "patterns", "imports", "credentials", "indicators")
+SECTIONS = (
+    "inbound",
+    "crisis",
+    "ussd",
+    "broadcast",
+    "patterns",
+    "imports",
+    "credentials",
+    "indicators",
+)
 PROCESSES = {
     "web_rss_mb": ("haki.wsgi:application",),
     "worker_rss_mb": ("haki.cli run_huey", "haki.cli worker"),
@@ -50,6 +60,7 @@ class Sizes:
     texts: int = 2000  # per inbound round
     rounds: int = 3  # inbound rounds; the median counts
     alerts: int = 100  # HELP texts timed, idle and again loaded
+    ussd_sessions: int = 200  # whole USSD sessions timed, request by request
     pending: int = 1000  # alerts waiting for escalation
     recipients: int = 100_000
     answers: int = 2000  # poll answers
@@ -62,6 +73,7 @@ QUICK = Sizes(
     texts=500,
     rounds=1,
     alerts=20,
+    ussd_sessions=40,
     pending=200,
     recipients=10_000,
     answers=200,
@@ -146,6 +158,11 @@ def measure(sections: list[str], server: str, redis: str, sizes: Sizes) -> dict[
             "crisis",
             "HELP latency and escalations",
             lambda: crisis.run(server, sizes.alerts, sizes.pending, huey_url=redis),
+        )
+        part(
+            "ussd",
+            "USSD answer time",
+            lambda: ussd.run(server, sizes.ussd_sessions, huey_url=redis),
         )
         part(
             "broadcast",

@@ -73,6 +73,8 @@ class CaseForm(forms.ModelForm):
         self.fields["violations"].queryset = types
         self.fields["violations"].label_from_instance = lambda t: t.display_label
         self.fields["people_affected"].min_value = 1
+        # Unknown only on a member's report waiting for review; a recorded case says.
+        self.fields["place"].required = self.fields["perpetrator"].required = True
         for action in Action:
             self.fields[f"action_{action.value}"] = forms.BooleanField(
                 label=action.label, required=False
@@ -153,6 +155,9 @@ class CaseFilterForm(DateRangeForm):
     place = forms.ChoiceField(
         label=_("Place"), choices=[("", "---------"), *Place.choices], required=False
     )
+    status = forms.ChoiceField(
+        label=_("State"), choices=[("", "---------"), *Case.Status.choices], required=False
+    )
 
     def __init__(self, *args: Any, organisation: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -164,7 +169,7 @@ class CaseFilterForm(DateRangeForm):
         """The chosen cases' CaseViolation rows, when dates alone choose them (the
         links carry their case's date); None when other filters need the cases."""
         data = self.cleaned_data if self.is_valid() else {}  # invalid: every case, as filter()
-        if any(data.get(name) for name in ("area", "violation", "perpetrator", "place")):
+        if any(data.get(name) for name in ("area", "violation", "perpetrator", "place", "status")):
             return None
         links = CaseViolation.objects.filter(organisation=organisation)
         if data.get("since"):
@@ -188,6 +193,8 @@ class CaseFilterForm(DateRangeForm):
             cases = cases.filter(perpetrator=data["perpetrator"])
         if data.get("place"):
             cases = cases.filter(place=data["place"])
+        if data.get("status"):
+            cases = cases.filter(status=data["status"])
         return cases
 
 

@@ -21,7 +21,7 @@ from haki.cases.taxonomy import (
     Place,
 )
 from haki.core.crypto import Sealed, SealedBytes
-from haki.core.models import Area, Organisation
+from haki.core.models import Area, AuditEvent, Organisation
 
 
 class ViolationTypeQuerySet(models.QuerySet):
@@ -103,11 +103,21 @@ class Case(models.Model):
         DIRECT = "direct", _("Entered directly")
         ALERT = "alert", _("From an alert")
         IMPORT = "import", _("Imported")
+        USSD = "ussd", _("Reported by the member (USSD menu)")
+
+    class Status(models.TextChoices):
+        # A member's own report: place and who did it may be unknown until a caseworker
+        # completes it; it counts nowhere until accepted.
+        TO_REVIEW = "to_review", _("To review")
+        RECORDED = "recorded", _("Recorded")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="cases")
     number = models.PositiveIntegerField(editable=False)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.DIRECT)
+    status = models.CharField(
+        _("state"), max_length=12, choices=Status.choices, default=Status.RECORDED
+    )
     alert = models.OneToOneField(
         "crisis.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="case"
     )
@@ -118,14 +128,16 @@ class Case(models.Model):
     occurred_at = models.TimeField(_("time"), null=True, blank=True)
     date_is_approximate = models.BooleanField(_("the date is approximate"), default=False)
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="cases")
-    place = models.CharField(_("place"), max_length=16, choices=Place.choices)
+    place = models.CharField(_("place"), max_length=16, choices=Place.choices, blank=True)
     violations = models.ManyToManyField(
         ViolationType,
         through="CaseViolation",
         related_name="cases",
         verbose_name=_("what happened"),
     )
-    perpetrator = models.CharField(_("who did it"), max_length=24, choices=Perpetrator.choices)
+    perpetrator = models.CharField(
+        _("who did it"), max_length=24, choices=Perpetrator.choices, blank=True
+    )
     unit = models.CharField(_("unit or station"), max_length=200, blank=True)
     officer_sealed = models.TextField(blank=True, editable=False)
     people_affected = models.PositiveSmallIntegerField(_("number of people affected"), default=1)
@@ -187,6 +199,48 @@ class Case(models.Model):
             return
         super().save(*args, **kwargs)
         self.copy_to_links()
+
+    @property
+    def to_review(self) -> bool:
+        return self.status == Case.Status.TO_REVIEW
+
+    @classmethod
+    def report_by_member(
+        cls,
+        member: Any,
+        *,
+        violation: ViolationType | None,
+        area: Area,
+        occurred_on: Any,
+        approximate: bool,
+        consent_reports: bool,
+        consent_police: bool,
+    ) -> Case:
+        """A member's own report (USSD): a case to review, whose place and perpetrator
+        a caseworker completes before accepting it."""
+        with transaction.atomic():
+            case = cls(
+                organisation=member.organisation,
+                source=cls.Source.USSD,
+                status=cls.Status.TO_REVIEW,
+                member=member,
+                area=area,
+                occurred_on=occurred_on,
+                date_is_approximate=approximate,
+                consent_reports=consent_reports,
+                consent_police=consent_police,
+            )
+            case.save()
+            if violation is not None:
+                case.violations.add(violation)
+            AuditEvent.record("ussd", AuditEvent.Action.CREATE, case)
+        return case
+
+    def accept(self, user: Any) -> None:
+        """A caseworker has completed a member's report: it becomes a recorded case."""
+        self.status = Case.Status.RECORDED
+        self.save(update_fields=["status", "modified_on"])
+        AuditEvent.record(user, AuditEvent.Action.CHANGE, self)
 
     def link_copies(self) -> dict[str, Any]:
         """What each CaseViolation of this case holds a copy of."""

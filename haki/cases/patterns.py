@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from haki.cases.forms import CaseFilterForm
 from haki.cases.models import Case, CaseViolation
@@ -15,6 +16,8 @@ from haki.cases.taxonomy import Kind, Outcome, Perpetrator, Place
 from haki.core.models import Area, Organisation
 
 TOP_UNITS = 10
+# A member's report waiting for review may not say who or where yet.
+UNKNOWN = _("Not known yet")
 
 
 def ranked(counts: dict[Any, int], labels: dict[Any, str]) -> list[dict[str, Any]]:
@@ -61,8 +64,10 @@ def build(
         "abuses": sum(abuses.values()),
         "positives": sum(positives.values()),
         "by_violation": by_violation,
-        "by_perpetrator": ranked(counted.by_perpetrator, dict(Perpetrator.choices)),
-        "by_place": ranked(counted.by_place, dict(Place.choices)),
+        "by_perpetrator": ranked(
+            counted.by_perpetrator, {"": UNKNOWN, **dict(Perpetrator.choices)}
+        ),
+        "by_place": ranked(counted.by_place, {"": UNKNOWN, **dict(Place.choices)}),
         "by_outcome": ranked(counted.by_outcome, dict(Outcome.choices)),
         "top_units": ranked(counted.by_unit, {})[:TOP_UNITS],
         "by_area": [

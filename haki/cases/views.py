@@ -62,6 +62,8 @@ class CaseListView(OrganisationPermissionMixin, ListView):
         org = self.request.organisation
         return super().get_context_data(
             filters=self.filters,
+            to_review=Case.objects.filter(organisation=org, status=Case.Status.TO_REVIEW).count(),
+            review_status=Case.Status.TO_REVIEW,
             can_export=self.request.user.has_perm("cases.export_cases", org),
             can_import=self.request.user.has_perm("cases.import_cases", org),
             **kwargs,
@@ -146,7 +148,12 @@ class CaseUpdateView(CaseFormMixin, FormView):
     def form_valid(self, form: CaseForm) -> HttpResponse:
         case = form.save()
         AuditEvent.record(self.request.user, AuditEvent.Action.CHANGE, case)
-        messages.success(self.request, _("Case #%(number)s saved.") % {"number": case.number})
+        if case.to_review:  # completed by a caseworker: the member's report is accepted
+            case.accept(self.request.user)
+            accepted = _("Case #%(number)s accepted.") % {"number": case.number}
+            messages.success(self.request, accepted)
+        else:
+            messages.success(self.request, _("Case #%(number)s saved.") % {"number": case.number})
         return redirect("cases:detail", case=case.uuid)
 
 

@@ -155,6 +155,15 @@ class OrganisationSettingsForm(forms.ModelForm):
         max_length=400,
         help_text=_("Short lower-case words separated by commas."),
     )
+    neutral_name = forms.CharField(
+        label=_("Neutral name"),
+        max_length=40,
+        required=False,
+        help_text=_(
+            "Heads the first screen of the USSD menu, which others may see on a shared "
+            "phone: a name that says nothing of what the organisation does."
+        ),
+    )
 
     class Meta:
         model = Organisation
@@ -179,6 +188,7 @@ class OrganisationSettingsForm(forms.ModelForm):
                 languages=org.languages[1:],
                 ack_timeout_minutes=max(1, org.ack_timeout_seconds // 60),
                 tiers=", ".join(org.tiers),
+                neutral_name=org.settings.get("neutral_name", ""),
             )
 
     def clean_suppression_k(self) -> int:
@@ -210,6 +220,10 @@ class OrganisationSettingsForm(forms.ModelForm):
         org.languages = [data["default_language"], *others]
         org.ack_timeout_seconds = data["ack_timeout_minutes"] * 60
         org.escalation_tiers = data["tiers"]
+        neutral = " ".join(data.get("neutral_name", "").split())
+        org.settings = {k: v for k, v in org.settings.items() if k != "neutral_name"}
+        if neutral:
+            org.settings["neutral_name"] = neutral
         return super().save(commit)
 
 

@@ -194,7 +194,8 @@ def receive(
     request: HttpRequest, channel_type: str, channel_uuid: UUID, action: str
 ) -> HttpResponse:
     channel = find_channel(channel_type, channel_uuid)
-    if channel is None or action not in ("receive", "status", "voice"):
+    ussd = action == "ussd" and channel_type == "at"
+    if channel is None or (action not in ("receive", "status", "voice") and not ussd):
         return HttpResponse("unknown channel", status=404, content_type="text/plain")
     gateway = gateway_for(channel_type)
     try:
@@ -209,6 +210,10 @@ def receive(
         from haki.messaging import voice
 
         return voice.receive_call(request, channel, gateway)
+    if ussd:  # a menu screen, answered now: haki.ussd
+        from haki.ussd.answer import answer
+
+        return answer(request, channel)
     try:
         if action == "status":
             found = apply_status(channel, check_report(gateway.status(request, channel)))

@@ -184,13 +184,21 @@ def answer_with_services(context: Context, kind: ServiceKind) -> bool:
     org, rest = context.organisation, context.match.rest if context.match else ""
     area = context.member.area if context.member else None
     area = (_area_named_in(org, rest) if rest else None) or area
-    found = Service.objects.filter(organisation=org).nearest(kind, area, limit=3)
-    if not found:
-        context.reply("referral.no_service")
-        return True
-    listed = " ".join(f"{s.code}: {s.name}, {s.address or '-'}, {s.hours or '-'}." for s in found)
-    context.reply("referral.services", services=listed)
+    key, values = nearest_listed(org, kind, area)
+    context.reply(key, **values)
     return True
+
+
+def nearest_listed(
+    organisation: Organisation, kind: ServiceKind, area: Area | None
+) -> tuple[str, dict[str, str]]:
+    """The text (key and values) that lists the services of ``kind`` nearest ``area``,
+    by SMS or on a USSD screen."""
+    found = Service.objects.filter(organisation=organisation).nearest(kind, area, limit=3)
+    if not found:
+        return "referral.no_service", {}
+    listed = " ".join(f"{s.code}: {s.name}, {s.address or '-'}, {s.hours or '-'}." for s in found)
+    return "referral.services", {"services": listed}
 
 
 def own_kind_word(context: Context) -> bool:

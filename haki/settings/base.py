@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "haki.simulator",
     "haki.credentials",
     "haki.partnership",
+    "haki.ussd",
     "haki.api",
     "rest_framework",
     "drf_spectacular",

@@ -135,7 +135,7 @@ class InfoTextForm(TextsPerLanguage, OrganisationModelForm):
 
     class Meta:
         model = InfoText
-        fields = ["keyword"]
+        fields = ["keyword", "is_rights"]
         help_texts = {"keyword": _("One word members text, e.g. RIGHTS.")}
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -162,6 +162,9 @@ class InfoTextForm(TextsPerLanguage, OrganisationModelForm):
         kept = {k: v for k, v in (self.instance.text or {}).items() if k not in self.texts()}
         unused = {k: v for k, v in kept.items() if k not in self.organisation.languages}
         self.instance.text = {**unused, **self.texts()}
+        if self.instance.is_rights:  # one rights text: marking this one unmarks the other
+            others = InfoText.objects.filter(organisation=self.organisation, is_rights=True)
+            others.exclude(pk=self.instance.pk).update(is_rights=False)
         return super().save(commit)
 
 

@@ -207,12 +207,32 @@ class InfoText(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     keyword = models.CharField(_("keyword"), max_length=32)
     text = models.JSONField(_("text"), help_text=_("One text per language."))
+    is_rights = models.BooleanField(
+        _("this is the rights text"),
+        default=False,
+        help_text=_("Sent to members who choose 'know your rights' in the USSD menu."),
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organisation", "keyword"], name="info_kw")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "keyword"], name="info_kw"),
+            models.UniqueConstraint(
+                fields=["organisation"], condition=models.Q(is_rights=True), name="info_one_rights"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.keyword
+
+    @classmethod
+    def rights_of(cls, organisation: Organisation) -> InfoText | None:
+        """The text marked as the organisation's rights text, else the one kept under
+        the keyword RIGHTS."""
+        texts = cls.objects.filter(organisation=organisation)
+        return texts.filter(is_rights=True).first() or texts.filter(keyword="RIGHTS").first()
+
+    def in_language(self, language: str) -> str:
+        return self.text.get(language) or next(iter(self.text.values()), "")
 
     @classmethod
     def keywords_held(cls, organisation: Organisation) -> Iterator[tuple[str, InfoText, Any]]:

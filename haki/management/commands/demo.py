@@ -41,6 +41,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo station monitoring: one round with {visits} visits")
         if demo_nomination(org):
             self.stdout.write("Demo recognition: one officer nominated")
+        if demo_report(org, timezone.localdate()):
+            self.stdout.write("Demo report by USSD: one case to review (Cases, 'to review')")
         referrals = demo_referrals(org)
         if referrals:
             self.stdout.write(f"Demo referrals: {referrals}, and entitlement applications")
@@ -108,6 +110,26 @@ def demo_cases(today: datetime.date, count: int = 80) -> bytes:
         ]
         lines.append(",".join(fields))
     return ("\n".join(lines) + "\n").encode()
+
+
+def demo_report(org, today: datetime.date) -> bool:
+    """A member's own report as the USSD menu leaves it: a case to review, place and
+    perpetrator unknown. True if one was made."""
+    from haki.cases.models import Case
+
+    member = org.members.order_by("pk").first()
+    if member is None or org.cases.filter(status=Case.Status.TO_REVIEW).exists():
+        return False
+    Case.report_by_member(
+        member,
+        violation=org.violation_types.filter(key="extortion").first(),
+        area=member.area,
+        occurred_on=today - datetime.timedelta(days=1),
+        approximate=False,
+        consent_reports=True,
+        consent_police=False,
+    )
+    return True
 
 
 def _base32(secret: bytes) -> str:

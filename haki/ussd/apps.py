@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class UssdConfig(AppConfig):
+    name = "haki.ussd"
+    label = "ussd"
