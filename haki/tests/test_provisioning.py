@@ -395,7 +395,7 @@ def test_the_webhook_refuses_addresses_outside_a_provisioned_allowlist(client):
 def test_every_registered_gateway_type_is_accepted(monkeypatch):
     from haki.messaging import channels
 
-    assert {"kn", "at", "t", "ex", "sim"} <= set(channels.channel_types())
+    assert {"kn", "at", "t", "ex", "a", "ha", "sim"} <= set(channels.channel_types())
     bad = DEMO.replace("type: sim,", "type: zz,")
     assert any("channels[0].type" in p and "'kn'" in p for p in problems_of(bad))
     # A gateway module registered later is accepted with no change to provisioning.

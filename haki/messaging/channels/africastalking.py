@@ -7,9 +7,12 @@ from datetime import UTC, datetime
 from django.http import HttpRequest
 
 from haki.messaging.channels.base import (
+    GET_OR_POST,
+    Action,
     BadRequest,
     Gateway,
     Incoming,
+    Kind,
     SendFailed,
     StatusReport,
     form,
@@ -30,6 +33,14 @@ STATUS = {
 
 
 class AfricasTalking(Gateway):
+    # As courier: "callback" and "delivery" are the names Africa's Talking's dashboard
+    # suggests; "receive" and "status" are courier's (and Haki's) own.
+    actions = {
+        **Gateway.actions,
+        "callback": Action(Kind.TEXT),
+        "delivery": Action(Kind.STATUS, methods=GET_OR_POST),
+    }
+
     def incoming(self, request: HttpRequest, channel) -> Incoming:
         external_id, text, sender, _to, date = required(
             form(request), "id", "text", "from", "to", "date"

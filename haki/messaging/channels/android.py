@@ -1,5 +1,7 @@
-"""An Android phone running a gateway app (``ex``). It posts what the phone receives
-with a secret token, and is asked to send with a JSON post carrying the same token."""
+"""An Android phone running a gateway app with Haki's own JSON format (``ha``). It posts
+what the phone receives with a secret token, and is asked to send with a JSON post
+carrying the same token. Channels made before RapidPro's External type took ``ex`` keep
+answering their phones at /c/ex/ (``Channel.answers_at``)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import parse_qs, unquote_to_bytes
 
 import requests
@@ -38,7 +39,7 @@ class SendFailed(Exception):
 
 @dataclass(frozen=True)
 class Incoming:
-    external_id: str
+    external_id: str | None  # None when the gateway gives no id (RapidPro's External)
     sender: str
     text: str
     received_on: datetime | None = None
@@ -51,14 +52,47 @@ class StatusReport:
     external_id: str | None = None
 
 
+class Kind(StrEnum):
+    """What a webhook action carries, and so what ``inbound`` does with it."""
+
+    TEXT = "text"  # an incoming text: read by ``Action.read``, stored, routed
+    STATUS = "status"  # a delivery report on a text sent
+    STOP = "stop"  # the number has opted out at the gateway: applied as STOP is
+    SYNC = "sync"  # a batch of commands that is answered with commands (Android type A)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One webhook action a gateway accepts at /c/<type>/<uuid>/<action>: what it
+    carries, the gateway method that reads it, and the HTTP methods it may come by."""
+
+    kind: Kind
+    read: str = ""  # the Gateway method reading it; by default the kind's (READERS)
+    methods: tuple[str, ...] = ("POST",)
+
+    @property
+    def reader(self) -> str:
+        return self.read or READERS[self.kind]
+
+
+READERS = {Kind.TEXT: "incoming", Kind.STATUS: "status", Kind.STOP: "stopped", Kind.SYNC: "sync"}
+
+
+GET_OR_POST = ("GET", "POST")
+
+
 class Gateway:
-    """What every gateway module provides. ``secret_param`` names where an optional
-    shared secret may be given (query string, form field or header)."""
+    """What every gateway module provides: the webhook actions it accepts (``actions``,
+    by name) and how it reads and answers each, and how it sends."""
+
+    actions: ClassVar[dict[str, Action]] = {
+        "receive": Action(Kind.TEXT),
+        "status": Action(Kind.STATUS, methods=GET_OR_POST),
+    }
 
     def check(self, request: HttpRequest, channel: Channel) -> None:
         """Raise Forbidden unless the request is from this channel's gateway."""
-        if not channel.allows_address(client_ip(request)):
-            raise Forbidden("address not allowed")
+        check_address(request, channel)
         expected = channel.secrets.get("secret")
         if expected:
             given = given_secret(request)
@@ -71,6 +105,10 @@ class Gateway:
     def status(self, request: HttpRequest, channel: Channel) -> StatusReport:
         raise NotImplementedError
 
+    def stopped(self, request: HttpRequest, channel: Channel) -> str:
+        """The number that has opted out, as the gateway gives it."""
+        raise NotImplementedError
+
     def send(self, channel: Channel, msg: Msg, to: str, text: str) -> str | None:
         """Hand ``text`` to the gateway; return its id for the message, if it gives one."""
         raise NotImplementedError
@@ -78,6 +116,11 @@ class Gateway:
     def accepted(self) -> HttpResponse:
         """The answer the gateway expects when we have stored what it sent."""
         return HttpResponse("ok", content_type="text/plain")
+
+
+def check_address(request: HttpRequest, channel: Channel) -> None:
+    if not channel.allows_address(client_ip(request)):
+        raise Forbidden("address not allowed")
 
 
 def client_ip(request: HttpRequest) -> str:

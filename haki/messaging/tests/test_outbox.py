@@ -31,7 +31,7 @@ def channel_for(org, stub: StubGateway) -> Channel:
         "kn": {"send_url": f"{stub.url}/cgi-bin/sendsms", "username": "haki", "password": "pw"},
         "at": {"send_url": f"{stub.url}/version1/messaging", "username": "sandbox", "api_key": "k"},
         "t": {"send_url": stub.url, "account_sid": "AC123", "auth_token": "tok"},
-        "ex": {"send_url": f"{stub.url}/send", "secret": "phone-token"},
+        "ha": {"send_url": f"{stub.url}/send", "secret": "phone-token"},
     }[stub.kind]
     channel = Channel(organisation=org, type=stub.kind, name=stub.kind, address="20100", tps=50)
     channel.configure(settings)
@@ -90,7 +90,7 @@ def test_twilio_gets_its_messages_api_call_and_its_sid_is_kept(world, stub):
     assert msg.external_id.startswith("SM")
 
 
-@pytest.mark.parametrize("stub", ["ex"], indirect=True)
+@pytest.mark.parametrize("stub", ["ha"], indirect=True)
 def test_the_android_gateway_gets_json_with_its_token(world, stub):
     org = world["a"].org
     msg = send_now(org, channel_for(org, stub))

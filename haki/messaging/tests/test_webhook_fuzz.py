@@ -104,7 +104,7 @@ def channels(world):
         "kn": world["a"].channel,
         "at": make_channel(org, "at", username="sandbox", api_key="at-key"),
         "t": make_channel(org, "t", account_sid="AC1", auth_token="tw"),
-        "ex": make_channel(org, "ex", send_url="http://127.0.0.1:9/send", secret="phone-token"),
+        "ha": make_channel(org, "ha", send_url="http://127.0.0.1:9/send", secret="phone-token"),
     }
 
 
@@ -224,9 +224,9 @@ ANDROID = {"Authorization": "Token phone-token"}
     raw=st.binary(max_size=300),
 )
 def test_android_receive(client, channels, values, nested, shape, raw):
-    channel = channels["ex"]
+    channel = channels["ha"]
     values = unique(values, "id")
-    url = f"/c/ex/{channel.uuid}/receive"
+    url = f"/c/ha/{channel.uuid}/receive"
     if shape == "form":
         post_and_check(client, channel, url, form(values), FORM, **ANDROID)
         return
@@ -244,4 +244,4 @@ def test_android_receive(client, channels, values, nested, shape, raw):
 )
 def test_android_status(client, channels, report, raw):
     body = raw if raw is not None else json.dumps(report).encode()
-    post_report(client, f"/c/ex/{channels['ex'].uuid}/status", body, "application/json", **ANDROID)
+    post_report(client, f"/c/ha/{channels['ha'].uuid}/status", body, "application/json", **ANDROID)
