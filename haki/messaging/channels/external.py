@@ -13,6 +13,7 @@ for where they stand: URL-encoded in the URL, and in the body as ``content_type`
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote_plus
@@ -44,6 +45,7 @@ CONTENT_TYPES = {
 }
 METHODS = ("GET", "POST", "PUT")
 DEFAULT_BODY = "id={{id}}&text={{text}}&to={{to}}&from={{from}}&channel={{channel}}"
+VARIABLE = re.compile(r"\{\{(\w+)\}\}")
 ENCODERS = {
     "urlencoded": quote_plus,
     "json": json.dumps,
@@ -142,10 +144,20 @@ class External(Gateway):
         return None
 
 
+def variables_in_host(url: str) -> bool:
+    """True when a variable stands before the path: where the request goes must not
+    depend on a message."""
+    rest = url.split("://", 1)[-1]
+    return "{{" in rest.split("/", 1)[0].split("?", 1)[0]
+
+
 def fill(template: str, variables: dict[str, str], encode: Callable[[str], str]) -> str:
-    for name, value in variables.items():
-        template = template.replace("{{" + name + "}}", encode(value))
-    return template
+    """The template with each known variable replaced, in one pass: a text holding
+    "{{to}}" is sent as written, never filled in itself."""
+    return VARIABLE.sub(
+        lambda found: encode(variables[found[1]]) if found[1] in variables else found[0],
+        template,
+    )
 
 
 def request(
