@@ -287,13 +287,13 @@ def receive_sync(
 ) -> HttpResponse:
     """A batch of commands (RapidPro's Android app): each text is kept and each report
     applied before its command is acknowledged; the answer also carries what to send."""
-    acked = []
+    acked: list[str | int] = []
     for ack, item in getattr(gateway, action.reader)(request, channel):
         if isinstance(item, Incoming):
             keep_incoming(channel, check_incoming(item))
         elif item is not None:
             apply_status(channel, check_report(item))
-        if ack:
+        if ack is not None:
             acked.append(ack)
     return gateway.synced(channel, acked)
 

@@ -130,7 +130,10 @@ class Channel(models.Model):
         if not self.pk or self.type not in channel_types():
             return []
         url_type = self.config.get("legacy_type") or self.type
-        return [f"/c/{url_type}/{self.uuid}/{name}" for name in gateway_for(self.type).actions]
+        paths = [f"/c/{url_type}/{self.uuid}/{name}" for name in gateway_for(self.type).actions]
+        if self.config.get("relayer_id"):
+            paths.append(f"/relayers/relayer/sync/{self.config['relayer_id']}/")
+        return paths
 
     def allows_address(self, address: str | None) -> bool:
         """True when no allowlist is configured or ``address`` is inside it."""

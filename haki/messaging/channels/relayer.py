@@ -6,9 +6,10 @@ the URL-safe base64 HMAC-SHA256 of the body keyed with the channel's secret foll
 ``ts``; a request more than 15 minutes old is refused. Commands read here: ``mo_sms``
 (``phone``, ``msg``, ``ts`` in milliseconds, ``p_id``), ``mt_sent``, ``mt_dlvd``,
 ``mt_fail`` and ``mt_error`` (``msg_id``). Each command with a ``p_id`` is acknowledged
-once what it carries is kept; the answer also holds every text handed to the phone and
-not yet reported sent (``mt_bcast``, ``id`` the message's number). The phone syncs on its
-own schedule; Haki does not wake it through Firebase as RapidPro does."""
+with it once what it carries is kept (``fcm`` and ``status`` never are, as in RapidPro);
+the answer also holds every text handed to the phone and not yet reported sent
+(``mt_bcast``, ``id`` the message's number). The phone syncs on its own schedule; Haki
+does not wake it through Firebase as RapidPro does."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ MAX_AGE = 15 * 60  # seconds, as RapidPro
 MAX_COMMANDS = 100
 OUTGOING_PER_SYNC = 100
 STATUS = {"mt_sent": "sent", "mt_dlvd": "delivered", "mt_fail": "failed", "mt_error": None}
+UNACKNOWLEDGED = {"fcm", "status"}
 Item = Incoming | StatusReport | None
 
 
@@ -58,7 +60,7 @@ class Relayer(Gateway):
         if not hmac.compare_digest(signature(secret, ts, request.body).encode(), given.encode()):
             raise Forbidden("invalid signature")
 
-    def sync(self, request: HttpRequest, channel) -> list[tuple[str | None, Item]]:
+    def sync(self, request: HttpRequest, channel) -> list[tuple[str | int | None, Item]]:
         try:
             commands = json.loads(request.body or b'{"cmds": []}')["cmds"]
         except (ValueError, KeyError, TypeError, RecursionError):
@@ -69,11 +71,14 @@ class Relayer(Gateway):
         for command in commands:
             if not isinstance(command, dict):
                 raise BadRequest("every command must be a JSON object")
-            p_id = command.get("p_id")
-            found.append((None if p_id is None else str(p_id), read_command(command)))
+            # As RapidPro: the phone repeats fcm and status in every sync, unacknowledged.
+            p_id = None if command.get("cmd") in UNACKNOWLEDGED else command.get("p_id")
+            if isinstance(p_id, dict | list):
+                raise BadRequest("p_id must be a string or a number")
+            found.append((p_id, read_command(command)))
         return found
 
-    def synced(self, channel, acked: list[str]) -> JsonResponse:
+    def synced(self, channel, acked: list[str | int]) -> JsonResponse:
         commands = [{"cmd": "ack", "p_id": p_id} for p_id in acked]
         return JsonResponse({"cmds": commands + outgoing(channel)})
 

@@ -155,6 +155,9 @@ def test_an_external_and_a_rapidpro_android_channel_are_made_on_the_web(world):
     assert client.post(edit, wrong).status_code == 400
     phone = channel_data(type="a", name="Relayer", relayer_id="4242", secret="s", send_url="")
     assert client.post(add, phone).status_code == 302
-    assert Channel.objects.get(name="Relayer").config["relayer_id"] == 4242
+    relayer = Channel.objects.get(name="Relayer")
+    assert relayer.config["relayer_id"] == 4242
+    page = client.get(reverse("messaging:channel_edit", kwargs={"channel": relayer.pk}))
+    assert "/relayers/relayer/sync/4242/" in page.content.decode()
     again = {**phone, "name": "Relayer 2"}
     assert "already has this relayer id" in client.post(add, again).content.decode()

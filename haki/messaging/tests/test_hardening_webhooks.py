@@ -238,6 +238,23 @@ def test_a_channel_is_found_in_the_directory_when_the_database_is_down_and_nothi
     assert [m.external_id for m in inbound(channel)] == ["outage-1"]
 
 
+def test_an_android_channel_made_as_ex_is_found_at_c_ex_in_the_directory_too(
+    world, client, spool_dir, monkeypatch
+):
+    org = world["a"].org
+    channel = make_channel(org, "ha", secret="phone-token", legacy_type="ex")
+    directory.refresh()
+    inbound_module.forget_channels()
+    body = json.dumps({"id": "outage-ex", "from": "+254190555004", "text": "hello"})
+    with monkeypatch.context() as patch:
+        database_down(patch)
+        url = f"/c/ex/{channel.uuid}/receive"
+        assert client.post(url, body, "application/json", headers=TOKEN).status_code == 200
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert spool.replay() == 1
+    assert [m.external_id for m in inbound(channel)] == ["outage-ex"]
+
+
 ORGANISATION = """
 organisation: {{slug: outage, name: Outage Test Network, country: KE, timezone: Africa/Nairobi}}
 channels:
