@@ -285,17 +285,24 @@ def receive_stop(
 def receive_sync(
     request: HttpRequest, channel: Channel, gateway: Gateway, action: Action
 ) -> HttpResponse:
-    """A batch of commands (RapidPro's Android app): each text is kept and each report
-    applied before its command is acknowledged; the answer also carries what to send."""
-    acked: list[str | int] = []
-    for ack, item in getattr(gateway, action.reader)(request, channel):
-        if isinstance(item, Incoming):
-            keep_incoming(channel, check_incoming(item))
-        elif item is not None:
-            apply_status(channel, check_report(item))
-        if ack is not None:
-            acked.append(ack)
-    return gateway.synced(channel, acked)
+    """A batch of commands (RapidPro's Android app), all checked before any is acted
+    on: each text is kept and each report applied before its command is acknowledged;
+    the answer also carries what to send. Without the database the phone is asked to
+    come back (its texts already spooled are not stored twice: same ids)."""
+    commands = [
+        (ack, check_incoming(item) if isinstance(item, Incoming) else item and check_report(item))
+        for ack, item in getattr(gateway, action.reader)(request, channel)
+    ]
+    try:
+        for _, item in commands:
+            if isinstance(item, Incoming):
+                keep_incoming(channel, item)
+            elif item is not None:
+                apply_status(channel, item)
+        return gateway.synced(channel, [ack for ack, _ in commands if ack is not None])
+    except DatabaseError:
+        logger.error("database unavailable: a sync for channel %s waits", channel.pk)
+        return HttpResponse("try again later", status=503, content_type="text/plain")
 
 
 HANDLERS = {

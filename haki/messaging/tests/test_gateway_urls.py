@@ -22,6 +22,8 @@ from django.http import QueryDict
 from haki.members.models import Member
 from haki.messaging.channels.twilio import signature as twilio_signature
 from haki.messaging.models import Channel, Msg
+from haki.messaging.tests.test_spool import database_down
+from haki.messaging.tests.test_spool import spool_dir as spool_dir  # a fixture
 
 FORM = "application/x-www-form-urlencoded"
 DOC = Path(__file__).resolve().parents[3] / "docs" / "messaging.md"
@@ -250,3 +252,33 @@ def test_relayer_sync_acknowledges_and_hands_over_what_to_send(world, client):
     bad = b'{"cmds": [{"cmd": "mo_sms", "phone": "+254190555001", "msg": "x"}]}'
     url = f"/c/a/{channel.uuid}/sync?{relayer_query(channel, bad)}"
     assert client.post(url, bad, "application/json").status_code == 400
+
+
+def test_a_sync_without_the_database_spools_its_texts_and_asks_the_phone_back(
+    world, client, spool_dir, monkeypatch
+):
+    from django.test import TestCase
+
+    from haki.messaging import spool
+    from haki.messaging.inbound import forget_channels
+
+    channel = make_channel(world["a"].org, "a")
+    sent = wired(channel)
+    commands = [
+        {"cmd": "mo_sms", "phone": "+254190555001", "msg": "hello", "ts": 1795263728000, "p_id": 1},
+        {"cmd": "mt_dlvd", "msg_id": sent.pk, "ts": 1795263728000, "p_id": 2},
+    ]
+    body = json.dumps({"cmds": commands}).encode()
+    url = f"/c/a/{channel.uuid}/sync"
+    client.post(f"{url}?{relayer_query(channel, body)}", body, "application/json")  # cached
+    Msg.objects.filter(channel=channel, direction="in").delete()
+    with monkeypatch.context() as patch:
+        database_down(patch)
+        response = client.post(f"{url}?{relayer_query(channel, body)}", body, "application/json")
+    assert response.status_code == 503
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert spool.replay() == 1
+    response = client.post(f"{url}?{relayer_query(channel, body)}", body, "application/json")
+    assert [c["p_id"] for c in response.json()["cmds"] if c["cmd"] == "ack"] == [1, 2]
+    assert Msg.objects.filter(channel=channel, direction="in").count() == 1
+    forget_channels()
