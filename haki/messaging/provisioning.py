@@ -139,7 +139,10 @@ def reconcile_channels(org: Organisation, items: list[ChannelSpec], changes: Cha
         created = channel is None
         channel = channel or Channel(uuid=item.uuid, organisation=org)
         given = set(COLUMNS) if created else item.model_fields_set & set(COLUMNS)
-        fields = assign(channel, {f: getattr(item, f) for f in given})
+        values = {f: getattr(item, f) for f in given}
+        if values.get("type") and channel.answers_at(values["type"]):
+            values["type"] = channel.type  # a file written before ``ex`` became External
+        fields = assign(channel, values)
         config, secrets = _settings(channel, item, created)
         if config != channel.config:
             channel.config = config

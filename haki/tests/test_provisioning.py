@@ -441,3 +441,20 @@ def test_external_and_rapidpro_android_channels_are_provisioned_with_their_setti
     assert Channel.objects.get(organisation=org).config["relayer_id"] == 4242
     Channel.objects.filter(organisation=org).update(uuid="0c0ffee0-0000-4000-8000-0000000000aa")
     assert any("relayer_id" in p for p in problems_of(DEMO.replace(sim, relayer)))
+
+
+@pytest.mark.django_db
+def test_an_old_file_saying_ex_keeps_a_migrated_android_channel_as_it_is():
+    sim = 'type: sim, name: Phone simulator, address: "22384"}'
+    phone = (
+        'type: ex, name: Phone, address: "22384", secret: t, send_url: "https://p.example.org/s"}'
+    )
+    org, _ = provisioning.apply(provisioning.load(DEMO.replace(sim, phone)))
+    channel = Channel.objects.get(organisation=org)
+    Channel.objects.filter(pk=channel.pk).update(
+        type="ha", config={**channel.config, "legacy_type": "ex"}
+    )
+    provisioning.apply(provisioning.load(DEMO.replace(sim, phone)))
+    channel.refresh_from_db()
+    assert channel.type == "ha" and channel.config["legacy_type"] == "ex"
+    assert channel.answers_at("ex") and channel.answers_at("ha") and not channel.answers_at("a")
