@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from datetime import UTC, datetime
 
@@ -38,6 +39,7 @@ MAX_COMMANDS = 100
 OUTGOING_PER_SYNC = 100
 STATUS = {"mt_sent": "sent", "mt_dlvd": "delivered", "mt_fail": "failed", "mt_error": None}
 UNACKNOWLEDGED = {"fcm", "status"}
+PHONE = re.compile(r"\+?\d{1,64}")  # what RapidPro takes for a number (Android may send null)
 Item = Incoming | StatusReport | None
 
 
@@ -69,8 +71,8 @@ class Relayer(Gateway):
             raise BadRequest(f"cmds must be a list of at most {MAX_COMMANDS} commands")
         found = []
         for command in commands:
-            if not isinstance(command, dict):
-                raise BadRequest("every command must be a JSON object")
+            if not isinstance(command, dict) or not isinstance(command.get("cmd"), str):
+                raise BadRequest("every command must be a JSON object with a cmd")
             # As RapidPro: the phone repeats fcm and status in every sync, unacknowledged.
             p_id = None if command.get("cmd") in UNACKNOWLEDGED else command.get("p_id")
             if isinstance(p_id, dict | list):
@@ -91,9 +93,11 @@ def read_command(command: dict) -> Item:
     name = command.get("cmd")
     try:
         if name == "mo_sms":
-            phone, text, ts = str(command["phone"]), command.get("msg") or "", command["ts"]
-            if not text or not isinstance(text, str):
-                return None  # RapidPro drops an empty text, and acknowledges it
+            phone, text, ts = command["phone"], command.get("msg") or "", command["ts"]
+            if not (
+                isinstance(text, str) and text and isinstance(phone, str) and PHONE.fullmatch(phone)
+            ):
+                return None  # RapidPro drops an empty text or a hidden number, and acknowledges it
             received_on = datetime.fromtimestamp(int(ts) // 1000, tz=UTC)
             return Incoming(f"{command.get('p_id')}:{ts}", phone, text, received_on)
         if STATUS.get(name):
