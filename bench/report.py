@@ -94,6 +94,12 @@ def rows(sizes: dict[str, int]) -> list[Row]:
             below(1000),
         ),
         Row(
+            "missed_call_latency_p99_ms",
+            "missed call to first responder p99 (ms)",
+            "< 1000",
+            below(1000),
+        ),
+        Row(
             "escalation_lateness_p99_s",
             f"escalation lateness p99, {pending:,} pending (s)",
             "< 2",

@@ -118,6 +118,30 @@ NAVIGATION = [
         "partnership.view_own_record",
         _("The trainings you attended."),
     ),
+    (
+        "partnership:plans",
+        _("Action plans"),
+        "partnership.open_plans",
+        _("Joint action plans of police and community: actions, owners, check-ins."),
+    ),
+    (
+        "partnership:meetings",
+        _("Review meetings"),
+        "partnership.manage_meetings",
+        _("Meeting records: attendance, the brief since the last meeting, decisions."),
+    ),
+    (
+        "partnership:rounds",
+        _("Station monitoring"),
+        "partnership.record_visits",
+        _("Monitoring rounds: visits to stations, their scores and the trend."),
+    ),
+    (
+        "partnership:nominations",
+        _("Recognition"),
+        "partnership.recognise",
+        _("Nominate officers who acted well, decide, and print the evidence letter."),
+    ),
     ("core:audit", _("Audit trail"), "core.view_audit", _("Who viewed, changed or exported what.")),
     ("core:staff", _("Staff"), "core.manage_staff", _("Invite staff, change roles, end sessions.")),
     (

@@ -143,13 +143,15 @@ class Throttle:
 
     _over: ClassVar[set[tuple[str, int]]] = set()
 
-    def __init__(self, scope: str, source: str):
+    def __init__(
+        self, scope: str, source: str, limit: int | None = None, period_seconds: int | None = None
+    ):
         digest = hmac.new(
             settings.SECRET_KEY.encode(), f"{scope}:{source}".encode(), hashlib.sha256
         )
         self.bucket = digest.hexdigest()
-        self.period_seconds = settings.HAKI_CHECK_PERIOD_SECONDS
-        self.limit = settings.HAKI_CHECK_FAILURES
+        self.period_seconds = period_seconds or settings.HAKI_CHECK_PERIOD_SECONDS
+        self.limit = limit or settings.HAKI_CHECK_FAILURES
 
     @property
     def period(self) -> int:

@@ -61,9 +61,11 @@ def raise_alert(
     caller: str = "",
     user=None,
     channel=None,
+    tier: str | None = None,
 ) -> tuple[Alert, bool]:
-    """Open an alert and text its first tier; a second call for help from the same
-    member within ten minutes joins the open alert. Returns (alert, newly opened)."""
+    """Open an alert and text its first tier (or ``tier``, and the coordinators when
+    the organisation has no such tier); a second call for help from the same member
+    within ten minutes joins the open alert. Returns (alert, newly opened)."""
     if member is not None:
         # One call at a time per member: two texts routed at once by two workers must
         # not both find no open alert and open one each.
@@ -93,7 +95,7 @@ def raise_alert(
     alert.next_escalation_on = timezone.now() + timedelta(seconds=organisation.ack_timeout_seconds)
     alert.save()
     _log(alert, AlertEvent.Kind.RAISED, user=user, audit=AuditEvent.Action.CREATE)
-    _alert_from_tier(alert, 0, channel=channel)
+    _alert_from_tier(alert, _tier_index(organisation, tier), channel=channel)
     if member is not None and member.phone:
         queue_text(
             organisation,
@@ -105,6 +107,15 @@ def raise_alert(
         )
     _schedule_escalation(alert)
     return alert, True
+
+
+def _tier_index(organisation: Organisation, tier: str | None) -> int:
+    """Where the ladder starts: at the top, or at ``tier``; past the end (the coordinators
+    as a last resort) when the organisation has no such tier."""
+    tiers = organisation.tiers
+    if tier is None:
+        return 0
+    return tiers.index(tier) if tier in tiers else len(tiers)
 
 
 def _allowed(alert: Alert, tier: str) -> bool:

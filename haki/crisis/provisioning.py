@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.contrib.auth import get_user_model
 from pydantic import Field
 
 from haki.core.models import Membership, Organisation
+from haki.crisis import flash
 from haki.crisis.models import Responder
 from haki.provisioning import Changes, Context, Section, Spec, assign, named, register, save_all
 from haki.provisioning.people import by_phone, set_links, set_phone
@@ -102,5 +105,33 @@ register(
         check=check_responders,
         after=("areas", "escalation", "staff"),
         many=True,
+    )
+)
+
+
+class MissedCallSpec(Spec):
+    unknown_numbers: Literal["inbox", "coordinators"] = flash.INBOX_ONLY
+
+
+def reconcile_missed_calls(org: Organisation, item: MissedCallSpec, changes: Changes) -> None:
+    """``missed_calls: {unknown_numbers: inbox | coordinators}``: whether a flash from a
+    number that is no member's also alerts the coordinator tier (it always lands in the
+    inbox as a call to return)."""
+    if "unknown_numbers" not in item.model_fields_set:
+        return
+    current = dict(org.settings or {})
+    if current.get(flash.UNKNOWN_FLASH, flash.INBOX_ONLY) != item.unknown_numbers:
+        current[flash.UNKNOWN_FLASH] = item.unknown_numbers
+        org.settings = current
+        org.save(update_fields=["settings", "modified_on"])
+        changes.note("missed_calls", None, org, False, ["settings"])
+
+
+register(
+    Section(
+        name="missed_calls",
+        item=MissedCallSpec,
+        reconcile=reconcile_missed_calls,
+        after=("organisation",),
     )
 )

@@ -144,20 +144,53 @@ def duty(on: bool):
     return handler
 
 
+# Each command in every shipped language, in its script and in Latin letters.
+HELP = {
+    "en": ["HELP", "SOS"],
+    "sw": ["MSAADA", "SAIDIA"],
+    "ru": ["ПОМОЩЬ", "ПОМОГИТЕ", "POMOSH", "POMOGITE"],
+    "ky": ["ЖАРДАМ", "КӨМӨК", "JARDAM", "ZHARDAM", "KOMOK"],
+    "te": ["సహాయం", "SAHAYAM"],
+    "my": ["အကူအညီ", "ကူညီပါ", "AKUANYI", "KUNYIPA"],
+}
+ACK = {
+    "en": ["ACK", "OK"],
+    "sw": ["NIMEPOKEA", "POKEA"],
+    "ru": ["ПРИНЯЛ", "ПРИНЯЛА", "ОК", "PRINYAL", "PRINYALA"],
+    "ky": ["КАБЫЛ", "АЛДЫМ", "KABYL", "ALDYM"],
+    "te": ["సరే", "తీసుకున్నాను", "SARE", "TEESUKUNNANU"],
+    "my": ["လက်ခံ", "LETKHAN"],
+}
+DONE = {
+    "en": ["DONE"],
+    "sw": ["IMEKWISHA", "MALIZA"],
+    "ru": ["ГОТОВО", "ЗАКРЫТЬ", "GOTOVO", "ZAKRYT"],
+    "ky": ["БҮТТҮ", "ЖАБУУ", "BUTTU", "JABUU"],
+    "te": ["పూర్తి", "PURTI", "POORTHI"],
+    "my": ["ပြီးပြီ", "PYIBYI"],
+}
+ON_DUTY = {
+    "en": ["ON"],
+    "sw": ["KAZINI"],
+    "ru": ["ВКЛ", "VKL"],
+    "ky": ["ИШТЕМИН", "ISHTEMIN"],
+    "te": ["డ్యూటీలో", "DUTYLO"],
+    "my": ["တာဝန်ဝင်", "TAWUNWIN"],
+}
+OFF_DUTY = {
+    "en": ["OFF"],
+    "sw": ["NJE"],
+    "ru": ["ВЫКЛ", "VYKL"],
+    "ky": ["БОШМУН", "BOSHMUN"],
+    "te": ["సెలవు", "SELAVU"],
+    "my": ["တာဝန်ပြီး", "TAWUNPYI"],
+}
+
+
 def register() -> None:
-    keywords.register(
-        "help",
-        help_,
-        {"en": ["HELP", "SOS"], "sw": ["MSAADA", "SAIDIA"], "ru": ["ПОМОЩЬ", "ПОМОГИТЕ", "SOS"]},
-    )
-    keywords.register(
-        "ack",
-        ack,
-        {"en": ["ACK", "OK"], "sw": ["NIMEPOKEA", "POKEA"], "ru": ["ПРИНЯЛ", "ПРИНЯЛА", "ОК"]},
-    )
-    keywords.register(
-        "done", done, {"en": ["DONE"], "sw": ["IMEKWISHA", "MALIZA"], "ru": ["ГОТОВО", "ЗАКРЫТЬ"]}
-    )
-    keywords.register("on", duty(True), {"en": ["ON"], "sw": ["KAZINI"], "ru": ["ВКЛ"]})
-    keywords.register("off", duty(False), {"en": ["OFF"], "sw": ["NJE"], "ru": ["ВЫКЛ"]})
+    keywords.register("help", help_, HELP)
+    keywords.register("ack", ack, ACK)
+    keywords.register("done", done, DONE)
+    keywords.register("on", duty(True), ON_DUTY)
+    keywords.register("off", duty(False), OFF_DUTY)
     keywords.register_fallback(codeword)

@@ -67,6 +67,10 @@ def route(msg: Msg) -> str:
         if msg.phone_index
         else None
     )
+    on_call = keywords.CALLS.get(msg.template)
+    if on_call is not None:
+        msg.member = member
+        return on_call(Context(msg=msg, organisation=org, member=member, match=None))
     custom = list(
         Keyword.objects.filter(organisation=org).values_list("word", "action", "language")
     )
@@ -200,21 +204,53 @@ def delete(context: Context) -> bool:
     return True
 
 
+# Each command in every shipped language, in its script and in the Latin letters a
+# speaker types on a phone without it.
+JOIN = {
+    "en": ["JOIN", "REGISTER"],
+    "sw": ["JIUNGE", "SAJILI"],
+    "ru": ["ВСТУПИТЬ", "РЕГИСТРАЦИЯ", "VSTUPIT", "REGISTRACIYA"],
+    "ky": ["КАТТАЛУУ", "КОШУЛУУ", "KATTALUU", "KOSHULUU"],
+    "te": ["చేరండి", "నమోదు", "CHERANDI", "NAMODU"],
+    "my": ["စာရင်းသွင်း", "ဝင်မည်", "SAYINTHWIN", "WINMEE"],
+}
+STOP = {
+    "en": ["STOP", "UNSUBSCRIBE", "STOPALL"],
+    "sw": ["ACHA", "SIMAMISHA"],
+    "ru": ["СТОП", "ОТПИСАТЬСЯ", "OTPISATSYA"],
+    "ky": ["ТОКТОТ", "TOKTOT"],
+    "te": ["ఆపు", "ఆపండి", "AAPU", "AAPANDI"],
+    "my": ["ရပ်", "ရပ်ပါ", "YAT", "YATPA"],
+}
+START = {
+    "en": ["START", "UNSTOP"],
+    "sw": ["ANZA"],
+    "ru": ["СТАРТ", "START"],
+    "ky": ["БАШТА", "BASHTA"],
+    "te": ["ప్రారంభం", "PRARAMBHAM"],
+    "my": ["စတင်", "SATIN"],
+}
+LANG = {
+    "en": ["LANG", "LANGUAGE"],
+    "sw": ["LUGHA"],
+    "ru": ["ЯЗЫК", "YAZYK"],
+    "ky": ["ТИЛ", "TIL"],
+    "te": ["భాష", "BHASHA"],
+    "my": ["ဘာသာ", "BASA"],
+}
+DELETE = {
+    "en": ["DELETE"],
+    "sw": ["FUTA"],
+    "ru": ["УДАЛИТЬ", "UDALIT"],
+    "ky": ["ӨЧҮР", "OCHUR"],
+    "te": ["తొలగించు", "TOLAGINCHU"],
+    "my": ["ဖျက်", "PHYET"],
+}
+
+
 def register_member_actions() -> None:
-    keywords.register(
-        "join",
-        join,
-        {"en": ["JOIN", "REGISTER"], "sw": ["JIUNGE", "SAJILI"], "ru": ["ВСТУПИТЬ", "РЕГИСТРАЦИЯ"]},
-    )
-    keywords.register(
-        "stop",
-        stop,
-        {
-            "en": ["STOP", "UNSUBSCRIBE", "STOPALL"],
-            "sw": ["ACHA", "SIMAMISHA"],
-            "ru": ["СТОП", "ОТПИСАТЬСЯ"],
-        },
-    )
-    keywords.register("start", start, {"en": ["START", "UNSTOP"], "sw": ["ANZA"], "ru": ["СТАРТ"]})
-    keywords.register("lang", lang, {"en": ["LANG", "LANGUAGE"], "sw": ["LUGHA"], "ru": ["ЯЗЫК"]})
-    keywords.register("delete", delete, {"en": ["DELETE"], "sw": ["FUTA"], "ru": ["УДАЛИТЬ"]})
+    keywords.register("join", join, JOIN)
+    keywords.register("stop", stop, STOP)
+    keywords.register("start", start, START)
+    keywords.register("lang", lang, LANG)
+    keywords.register("delete", delete, DELETE)

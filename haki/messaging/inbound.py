@@ -150,6 +150,7 @@ def store_incoming(channel: Channel, incoming: Incoming) -> int | None:
         sender_number(incoming.sender, channel.organisation.country),
         incoming.text,
         incoming.received_on or timezone.now(),
+        template=incoming.kind,
     )
     if msg_id is not None:
         transaction.on_commit(lambda: prompt_routing(msg_id))
@@ -305,8 +306,17 @@ def receive_sync(
         return HttpResponse("try again later", status=503, content_type="text/plain")
 
 
+def receive_call(
+    request: HttpRequest, channel: Channel, gateway: Gateway, action: Action
+) -> HttpResponse:
+    from haki.messaging import voice
+
+    return voice.receive_call(request, channel, gateway)
+
+
 HANDLERS = {
     Kind.TEXT: receive_text,
+    Kind.CALL: receive_call,
     Kind.STATUS: receive_status,
     Kind.STOP: receive_stop,
     Kind.SYNC: receive_sync,

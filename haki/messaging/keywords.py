@@ -33,6 +33,15 @@ ACTIONS: dict[str, Action] = {}
 FALLBACKS: list[Callable[[Any], bool]] = []
 
 
+# What routes a message that is not a text, by its kind (a missed call): the routing
+# context in, the action's name out. Set by the app that owns the action.
+CALLS: dict[str, Callable[[Any], str]] = {}
+
+
+def register_call(kind: str, handler: Callable[[Any], str]) -> None:
+    CALLS[kind] = handler
+
+
 def register_fallback(handler: Callable[[Any], bool]) -> None:
     if handler not in FALLBACKS:
         FALLBACKS.append(handler)
@@ -46,18 +55,18 @@ def register(name: str, handler: Callable[[Any], Any], words: dict[str, list[str
 YES = {
     "en": ["YES", "Y", "1"],
     "sw": ["NDIYO", "NDIO", "YES"],
-    "ru": ["ДА", "Д"],
-    "ky": ["ООБА", "ОБА", "ДА"],
-    "te": ["అవును"],
-    "my": ["ဟုတ်"],
+    "ru": ["ДА", "Д", "DA"],
+    "ky": ["ООБА", "ОБА", "ДА", "OOBA"],
+    "te": ["అవును", "AVUNU"],
+    "my": ["ဟုတ်", "ဟုတ်ကဲ့", "HOUKE"],
 }
 NO = {
     "en": ["NO", "N", "2"],
     "sw": ["HAPANA", "LA"],
-    "ru": ["НЕТ", "Н"],
-    "ky": ["ЖОК"],
-    "te": ["కాదు"],
-    "my": ["မဟုတ်"],
+    "ru": ["НЕТ", "Н", "NET"],
+    "ky": ["ЖОК", "JOK", "ZHOK"],
+    "te": ["కాదు", "వద్దు", "KAADU", "VADDU"],
+    "my": ["မဟုတ်", "MAHOUK"],
 }
 
 

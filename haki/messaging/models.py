@@ -186,6 +186,7 @@ class MsgQuerySet(models.QuerySet):
         phone: str,
         text: str,
         received_on: datetime,
+        template: str = "",
     ) -> int | None:
         """Store an incoming text and return its id; None when the channel already gave
         this external id (a gateway retrying), which the database skips.
@@ -193,7 +194,8 @@ class MsgQuerySet(models.QuerySet):
         One hand-written INSERT rather than ``save()``: every incoming text pays for it,
         and Django's generic save path took over a quarter of the webhook's CPU. Skipping
         a repeat in the statement (ON CONFLICT DO NOTHING) needs no savepoint inside a
-        caller's transaction either."""
+        caller's transaction either. ``template`` names what a message that is not a
+        text is (a missed call: ``haki.messaging.channels.CALL``)."""
         organisation, now = channel.organisation, timezone.now()
         values = {
             "uuid": uuid.uuid4(),
@@ -205,7 +207,7 @@ class MsgQuerySet(models.QuerySet):
             **Msg.phone.columns(organisation, phone),
             **Msg.text.columns(organisation, text),
             "language": "",
-            "template": "",
+            "template": template,
             "attempts": 0,
             "error": "",
             "received_on": received_on,
@@ -333,6 +335,12 @@ class Msg(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+    @property
+    def is_missed_call(self) -> bool:
+        from haki.messaging.channels import CALL, CALL_ENDED
+
+        return self.direction == Msg.Direction.IN and self.template in (CALL, CALL_ENDED)
 
 
 class MessageTemplate(models.Model):

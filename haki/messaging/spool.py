@@ -1,5 +1,6 @@
 """The durable spool: where an incoming text goes when the database cannot take it,
-so that the gateway still gets its 2xx and nothing is lost.
+so that the gateway still gets its 2xx and nothing is lost. A missed call goes there
+too, and also when its organisation's keys cannot be opened.
 
 Each text is one file, encrypted with the master key (the organisation's keys live in
 the database, which is down), written to a temporary name, flushed to disk, then
@@ -23,7 +24,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, DataError, IntegrityError, transaction
 
 from haki.core import crypto
-from haki.messaging.channels import Incoming
+from haki.messaging.channels import TEXT, Incoming
 
 logger = logging.getLogger(__name__)
 SUFFIX = ".msg"
@@ -55,6 +56,7 @@ def write(channel_uuid: uuid.UUID, incoming: Incoming) -> Path:
         "sender": incoming.sender,
         "text": incoming.text,
         "received_on": incoming.received_on.isoformat() if incoming.received_on else None,
+        "kind": incoming.kind,
     }
     token = crypto.master().encrypt(json.dumps(record).encode())
     name = f"{datetime.now().strftime('%Y%m%d%H%M%S%f')}-{uuid.uuid4().hex}"
@@ -108,6 +110,7 @@ def replay() -> int:
             sender=record["sender"],
             text=record["text"],
             received_on=datetime.fromisoformat(received_on) if received_on else None,
+            kind=record.get("kind", TEXT),  # files spooled before calls were spooled too
         )
         try:
             channel = Channel.objects.select_related("organisation").get(uuid=record["channel"])
@@ -127,6 +130,10 @@ def replay() -> int:
         except DatabaseError:
             logger.warning("database still unavailable; %s texts wait in the spool", len(pending()))
             break
+        except crypto.KeysUnavailable:
+            # A missed call spooled while its organisation's keys could not be opened.
+            logger.warning("keys still unavailable: %s waits in the spool", path.name)
+            continue
         path.unlink(missing_ok=True)
         count += 1
     if count:

@@ -142,10 +142,11 @@ class InboxView(OrganisationPermissionMixin, ListView):
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        AuditEvent.record(
-            self.request.user, AuditEvent.Action.VIEW, organisation=self.request.organisation
-        )
-        return super().get_context_data(**kwargs)
+        org = self.request.organisation
+        AuditEvent.record(self.request.user, AuditEvent.Action.VIEW, organisation=org)
+        # A missed call is a call to return: those who may see numbers see its number.
+        show_numbers = self.request.user.has_perm("messaging.view_numbers", org)
+        return super().get_context_data(show_numbers=show_numbers, **kwargs)
 
 
 class InboxDoneView(OrganisationPermissionMixin, View):

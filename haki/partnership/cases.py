@@ -48,7 +48,7 @@ def evaluation(org: Organisation) -> dict:
 
     from haki.cases.models import CaseViolation
     from haki.partnership.coverage import History
-    from haki.partnership.models import CaseStation
+    from haki.partnership.models import CaseStation, ReferralAct
 
     allies = {officer_index(org, a): a for a in Ally.objects.filter(organisation=org)}
     kinds: dict[int, set[str]] = defaultdict(set)
@@ -76,6 +76,9 @@ def evaluation(org: Organisation) -> dict:
     ):
         for kind in kinds.get(case, ()):
             by_station[station][kind] += 1
+    for station in ReferralAct.objects.filter(organisation=org).values_list("station", flat=True):
+        by_station[station]["positive"] += 1  # a completed police referral
+        by_station[station]["referrals"] += 1
     named = {a.pk: a for a in allies.values()}
     return {
         "repeated": [(named[pk], n) for pk, n in abuses.most_common() if n >= 2],
@@ -83,7 +86,7 @@ def evaluation(org: Organisation) -> dict:
         "trained": by_training[True],
         "untrained": by_training[False],
         "stations": [
-            (history.stations[pk][2], counts["abuse"], counts["positive"])
+            (history.stations[pk][2], counts["abuse"], counts["positive"], counts["referrals"])
             for pk, counts in sorted(by_station.items(), key=lambda kv: -sum(kv[1].values()))
         ],
     }

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haki.core.models import Area, Organisation
-from haki.partnership.models import SCORE_MAX, Ally, normalise_service_number
+from haki.partnership.models import SCORE_MAX, Ally
 
 
 class CoverageForm(forms.Form):
@@ -43,10 +43,7 @@ class AttendanceForm(forms.Form):
         self.organisation = organisation
 
     def clean_service_number(self) -> Ally:
-        number = normalise_service_number(None, self.cleaned_data["service_number"])
-        index = self.organisation.keyring.index(number)
-        ally = Ally.objects.filter(organisation=self.organisation, service_number_index=index)
-        found = ally.first()
+        found = Ally.find(self.organisation, self.cleaned_data["service_number"])
         if found is None:
             raise forms.ValidationError(_("No officer has this service number."))
         return found
@@ -70,12 +67,10 @@ class MergeForm(forms.Form):
         self.organisation = organisation
 
     def _ally(self, name: str) -> Ally:
-        number = normalise_service_number(None, self.cleaned_data[name])
-        index = self.organisation.keyring.index(number)
-        found = Ally.objects.filter(organisation=self.organisation, service_number_index=index)
-        if not found.exists():
+        found = Ally.find(self.organisation, self.cleaned_data[name])
+        if found is None:
             raise forms.ValidationError(_("No officer has this service number."))
-        return found.get()
+        return found
 
     def clean_keep(self) -> Ally:
         return self._ally("keep")
@@ -88,3 +83,233 @@ class MergeForm(forms.Form):
         if data.get("keep") and data.get("other") and data["keep"].pk == data["other"].pk:
             raise forms.ValidationError(_("Give the service numbers of two different records."))
         return data
+
+
+# Joint action plans and review meetings -------------------------------------------
+
+
+def date_field(label: str, required: bool = True) -> forms.DateField:
+    return forms.DateField(label=label, required=required, widget=forms.DateInput({"type": "date"}))
+
+
+def ally_by_number(organisation: Organisation, number: str) -> Ally:
+    """An ally of ``organisation`` by service number; another organisation's numbers
+    are not found."""
+    found = Ally.find(organisation, number)
+    if found is None:
+        raise forms.ValidationError(_("No officer has this service number."))
+    return found
+
+
+def member_by_alias(organisation: Organisation, alias: str):
+    from haki.members.models import Member
+
+    found = list(
+        Member.objects.filter(
+            organisation=organisation, alias__iexact=alias.strip(), erased_on__isnull=True
+        )[:2]
+    )
+    if len(found) != 1:
+        raise forms.ValidationError(
+            _("No member has this alias.") if not found else _("Several members have this alias.")
+        )
+    return found[0]
+
+
+def staff_users(organisation: Organisation):
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__organisation=organisation, memberships__deactivated_on__isnull=True
+        )
+        .order_by("username")
+    )
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+def in_years(day: datetime.date | None) -> datetime.date | None:
+    if day is not None and (day.year < 1950 or day.year > 2200):
+        raise forms.ValidationError(_("Choose a date between 1950 and 2200."))
+    return day
+
+
+class PlanForm(forms.Form):
+    """A plan for an area or a station, with its parties; dates in order."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    area = forms.ModelChoiceField(label=_("Area"), queryset=Area.objects.none(), required=False)
+    station = forms.ModelChoiceField(
+        label=_("Station"), queryset=Area.objects.none(), required=False
+    )
+    focal_point = forms.CharField(
+        label=_("Focal point (service number)"), max_length=64, required=False
+    )
+    leader_alias = forms.CharField(
+        label=_("Community leader (member's alias)"), max_length=64, required=False
+    )
+    leader_user = StaffChoiceField(
+        label=_("or a staff member"), queryset=Area.objects.none(), required=False
+    )
+    starts_on = date_field(_("Starts on"))
+    ends_on = date_field(_("Ends on"))
+
+    def __init__(self, organisation: Organisation, *args: Any, **kwargs: Any):
+        from haki.partnership.models import Station
+
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.fields["area"].queryset = organisation.areas.all()
+        self.fields["station"].queryset = Station.objects.filter(organisation=organisation)
+        self.fields["leader_user"].queryset = staff_users(organisation)
+
+    def clean_focal_point(self) -> Ally | None:
+        number = self.cleaned_data["focal_point"]
+        return ally_by_number(self.organisation, number) if number.strip() else None
+
+    def clean_leader_alias(self):
+        alias = self.cleaned_data["leader_alias"]
+        return member_by_alias(self.organisation, alias) if alias.strip() else None
+
+    def clean_starts_on(self) -> datetime.date:
+        return in_years(self.cleaned_data["starts_on"])
+
+    def clean_ends_on(self) -> datetime.date:
+        return in_years(self.cleaned_data["ends_on"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if bool(data.get("area")) == bool(data.get("station")):
+            self.add_error("area", _("Choose an area or a station, not both."))
+        if data.get("leader_alias") and data.get("leader_user"):
+            self.add_error("leader_user", _("Choose a member or a staff member, not both."))
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("A plan ends on or after the day it starts."))
+        return data
+
+
+class ActionForm(forms.Form):
+    """An action with one owner of the organisation: an officer by service number, a
+    member by alias or a staff member; its due date inside the plan's dates (on or
+    after a meeting's day)."""
+
+    title = forms.CharField(label=_("Action"), max_length=200)
+    owner_number = forms.CharField(
+        label=_("Owner: officer's service number"), max_length=64, required=False
+    )
+    owner_alias = forms.CharField(label=_("or a member's alias"), max_length=64, required=False)
+    owner_user = StaffChoiceField(
+        label=_("or a staff member"), queryset=Area.objects.none(), required=False
+    )
+    due_on = date_field(_("Due on"))
+
+    def __init__(
+        self,
+        organisation: Organisation,
+        *args: Any,
+        earliest: datetime.date | None = None,
+        latest: datetime.date | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        self.organisation, self.earliest, self.latest = organisation, earliest, latest
+        self.fields["owner_user"].queryset = staff_users(organisation)
+
+    def clean_owner_number(self) -> Ally | None:
+        number = self.cleaned_data["owner_number"]
+        return ally_by_number(self.organisation, number) if number.strip() else None
+
+    def clean_owner_alias(self):
+        alias = self.cleaned_data["owner_alias"]
+        return member_by_alias(self.organisation, alias) if alias.strip() else None
+
+    def clean_due_on(self) -> datetime.date:
+        due = in_years(self.cleaned_data["due_on"])
+        if self.earliest and due < self.earliest:
+            raise forms.ValidationError(
+                _("The due date cannot be before %(day)s.") % {"day": self.earliest.isoformat()}
+            )
+        if self.latest and due > self.latest:
+            raise forms.ValidationError(
+                _("The due date cannot be after %(day)s.") % {"day": self.latest.isoformat()}
+            )
+        return due
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        owners = [data.get(f) for f in ("owner_number", "owner_alias", "owner_user")]
+        given = [o for o in owners if o]
+        fields_ok = not any(f in self.errors for f in ("owner_number", "owner_alias"))
+        if fields_ok and len(given) != 1:
+            self.add_error(None, _("Give one owner: an officer, a member or a staff member."))
+        return data
+
+    def owner_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "owner_ally": data.get("owner_number"),
+            "owner_member": data.get("owner_alias"),
+            "owner_user": data.get("owner_user"),
+        }
+
+
+class ActionStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"))
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        from haki.partnership.models import Action
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = Action.Status.choices
+
+
+class CheckInForm(forms.Form):
+    """A site visit or a call, on a day within the plan and not in the future."""
+
+    kind = forms.ChoiceField(label=_("Kind"))
+    on = date_field(_("On"))
+    note = forms.CharField(
+        label=_("Note"), max_length=4000, required=False, widget=forms.Textarea({"rows": 3})
+    )
+
+    def __init__(self, plan: Any, *args: Any, **kwargs: Any):
+        from haki.partnership.models import CheckIn
+
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        self.fields["kind"].choices = CheckIn.Kind.choices
+
+    def clean_on(self) -> datetime.date:
+        day = in_years(self.cleaned_data["on"])
+        today = timezone.localdate(timezone=self.plan.organisation.tzinfo)
+        if day < self.plan.starts_on:
+            raise forms.ValidationError(_("A check-in cannot be before the plan starts."))
+        if day > today:
+            raise forms.ValidationError(_("A check-in cannot be in the future."))
+        return day
+
+
+class MeetingForm(forms.Form):
+    held_on = date_field(_("Held on"))
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    attended_community = forms.IntegerField(
+        label=_("Community members"), min_value=0, max_value=10000, initial=0
+    )
+    attended_police = forms.IntegerField(
+        label=_("Police officers"), min_value=0, max_value=10000, initial=0
+    )
+    attended_staff = forms.IntegerField(label=_("Staff"), min_value=0, max_value=10000, initial=0)
+    attended_other = forms.IntegerField(label=_("Others"), min_value=0, max_value=10000, initial=0)
+
+    def __init__(self, organisation: Organisation, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+
+    def clean_held_on(self) -> datetime.date:
+        return in_years(self.cleaned_data["held_on"])

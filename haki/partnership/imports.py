@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,8 @@ from haki.partnership.models import (
     SCORE_MAX,
     Ally,
     Attendance,
+    CoTrainer,
+    Facilitator,
     Station,
     Training,
     normalise_service_number,
@@ -35,6 +38,7 @@ ATTENDANCE_COLUMNS = [
     "service_number",
     "pre_score",
     "post_score",
+    "co_trainers",
 ]
 LEFT = "left"  # the station of an officer who left the force
 KINDS = {
@@ -210,6 +214,9 @@ def read_attendance(org: Organisation, table: Table) -> tuple[Rows, list[dict[st
                 "number": normalise_service_number(None, str(rows.cell(cells, "service_number"))),
                 "pre": int(pre) if pre is not None else None,
                 "post": int(post) if post is not None else None,
+                "co_trainers": [
+                    a.strip() for a in str(rows.cell(cells, "co_trainers")).split(";") if a.strip()
+                ],
             }
         )
     return rows, read
@@ -237,14 +244,53 @@ def import_attendance(organisation: Organisation, table: Table, actor: Any) -> i
                 _("the same number is on row %(row)s") % {"row": seen[(key, r["number"])]},
             )
         seen[(key, r["number"])] = r["row"]
+    co_trainers = co_trainers_of(organisation, rows, read)
     if rows.problems:
         raise rows.rejected()
     trainings = save_trainings(organisation, kinds, actor)
     save_attendance(organisation, read, trainings, officers)
+    save_co_trainers(trainings, co_trainers)
     # One event per training, not per row: who recorded its attendance, and when.
     touched = Training.objects.filter(pk__in=set(trainings.values()))
     AuditEvent.record_many(actor, [(AuditEvent.Action.CHANGE, t) for t in touched], organisation)
     return len(read)
+
+
+def co_trainers_of(org: Organisation, rows: Rows, read: list[dict]) -> dict[tuple, set[int]]:
+    """Members named as co-trainers of each training, by alias (whatever its case):
+    only members who agreed to be named; an alias two of them share is refused."""
+    if not any(r["co_trainers"] for r in read):
+        return {}
+    agreed: dict[str, list[int]] = defaultdict(list)
+    for pk, alias in CoTrainer.objects.filter(
+        organisation=org, member__erased_on__isnull=True
+    ).values_list("member_id", "member__alias"):
+        agreed[alias.lower()].append(pk)
+    found: dict[tuple, set[int]] = defaultdict(set)
+    for r in read:
+        rows.row = r["row"]
+        for alias in r["co_trainers"]:
+            members = agreed.get(alias.lower(), [])
+            if len(members) == 1:
+                found[(r["training"], r["date"])].add(members[0])
+            elif members:
+                rows.problem("co_trainers", _("several members who agreed share this alias"))
+            else:
+                rows.problem("co_trainers", _("no member who agreed to co-train has this alias"))
+    return found
+
+
+def save_co_trainers(trainings: dict[tuple, int], co_trainers: dict[tuple, set[int]]) -> None:
+    wanted = {(trainings[key], m) for key, members in co_trainers.items() for m in members}
+    have = set(
+        Facilitator.objects.filter(
+            training_id__in={t for t, _m in wanted}, member__isnull=False
+        ).values_list("training_id", "member_id")
+    )
+    Facilitator.objects.bulk_create(
+        Facilitator(training_id=t, member_id=m, member_consented=True)
+        for t, m in sorted(wanted - have)
+    )
 
 
 def save_trainings(org: Organisation, kinds: dict[tuple, str], actor: Any) -> dict[tuple, int]:

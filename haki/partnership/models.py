@@ -12,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haki.core.crypto import Sealed
@@ -167,6 +168,13 @@ class Ally(models.Model):
     def is_focal_point(self) -> bool:
         return any(role in self.roles for role in self.FOCAL_POINTS)
 
+    @classmethod
+    def find(cls, organisation: Organisation, number: str, exclude: int | None = None):
+        """The organisation's ally with this service number, through its HMAC index."""
+        index = organisation.keyring.index(normalise_service_number(None, number))
+        found = cls.objects.filter(organisation=organisation, service_number_index=index)
+        return found.exclude(pk=exclude).first()
+
     def posting_on(self, day: datetime.date) -> Posting | None:
         return self.postings.filter(started_on__lte=day).order_by("-started_on", "-pk").first()
 
@@ -193,6 +201,8 @@ class Ally(models.Model):
         other.attendances.filter(training_id__in=mine).delete()
         other.attendances.update(ally=self)
         Facilitator.objects.filter(ally=other).update(ally=self)
+        Action.objects.filter(owner_ally=other).update(owner_ally=self)
+        ActionPlan.objects.filter(focal_point=other).update(focal_point=self)
         from haki.partnership.cases import relink_case_officers
 
         relink_case_officers(other, self)
@@ -231,6 +241,15 @@ class Posting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ally_id} at {self.station_id or 'left'} from {self.started_on}"
+
+    @staticmethod
+    def refusal(current: Posting | None, station_id: int | None, on: datetime.date) -> str:
+        """Why a posting to ``station_id`` (None: left the force) from ``on`` cannot
+        follow ``current``, or "": a transfer must come after the current posting, or
+        it would rewrite where the officer was. Imports, provisioning and forms ask."""
+        if current is None or current.station_id == station_id or on > current.started_on:
+            return ""
+        return str(_("a transfer must be dated after the current posting"))
 
 
 class Training(models.Model):
@@ -318,6 +337,21 @@ class Facilitator(models.Model):
         return f"{self.training_id}: {self.ally_id or self.member_id}"
 
 
+class CoTrainer(models.Model):
+    """A member who agreed to be named, by alias, as a community co-trainer: only
+    these can be facilitators of a training, on its page or in an import file."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    member = models.OneToOneField(
+        "members.Member", on_delete=models.CASCADE, related_name="co_trainer"
+    )
+    agreed_on = models.DateField(_("agreed on"))
+    created_on = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"co-trainer {self.member_id}"
+
+
 class Attendance(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     training = models.ForeignKey(Training, on_delete=models.CASCADE, related_name="attendances")
@@ -381,3 +415,300 @@ class CaseStation(models.Model):
 
     def __str__(self) -> str:
         return f"case {self.case_id} at {self.station_id}"
+
+
+class ReferralAct(models.Model):
+    """A police referral completed at a service: a positive act of the station where
+    the referring officer was posted on the day of the referral. One per referral, so
+    completing twice or replaying counts once."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    referral = models.OneToOneField(
+        "referrals.Referral", on_delete=models.CASCADE, related_name="station_act"
+    )
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="referral_acts")
+    created_on = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"referral {self.referral_id} at {self.station_id}"
+
+
+# Joint action plans and review meetings ------------------------------------------
+
+REMIND_DAYS_BEFORE = 2  # an owner with a phone is texted this many days before the due date
+REMIND_AT = datetime.time(9, 0)  # in the organisation's time zone
+
+
+class PlanQuerySet(models.QuerySet):
+    def for_user(self, user: object, organisation: Organisation) -> PlanQuerySet:
+        """The ONE access helper of plans: every plan of the organisation for the staff
+        who may see plans; a police ally only the plans they are party to (focal point,
+        or owner of one of its actions); nobody else anything."""
+        mine = self.filter(organisation=organisation)
+        if user.has_perm("partnership.view_plans", organisation):
+            return mine
+        if not user.has_perm("partnership.view_own_plans", organisation):
+            return mine.none()
+        allies = Ally.objects.filter(organisation=organisation, user=user)
+        party = Q(focal_point__in=allies) | Q(actions__owner_ally__in=allies)
+        return mine.filter(party).distinct()
+
+
+class ActionPlan(models.Model):
+    """A joint action plan of the police and the community for an area or a station:
+    its parties are a focal point (a police ally) and a community leader (a member,
+    by alias, or a staff user); it holds actions and check-ins."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="action_plans"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="action_plans"
+    )
+    station = models.ForeignKey(
+        Station, null=True, blank=True, on_delete=models.PROTECT, related_name="action_plans"
+    )
+    focal_point = models.ForeignKey(
+        Ally, null=True, blank=True, on_delete=models.SET_NULL, related_name="plans_as_focal_point"
+    )
+    leader_member = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    leader_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    created_on = models.DateTimeField(auto_now_add=True)
+    modified_on = models.DateTimeField(auto_now=True)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="plan_ends_after_it_starts",
+                violation_error_message=_("A plan ends on or after the day it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(area__isnull=True) | Q(station__isnull=True),
+                name="plan_for_an_area_or_a_station",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def place(self) -> Area | Station | None:
+        return self.station or self.area
+
+    def place_area_id(self) -> int | None:
+        return self.station.area_id if self.station_id else self.area_id
+
+    def progress(self) -> float | None:
+        """The share of actions done, in percent, over the actions not dropped."""
+        return progress(list(self.actions.all()))
+
+
+def progress(actions: list[Action]) -> float | None:
+    counted = [a for a in actions if a.status != Action.Status.DROPPED]
+    if not counted:
+        return None
+    done = sum(1 for a in counted if a.status == Action.Status.DONE)
+    return round(100 * done / len(counted), 1)
+
+
+class Meeting(models.Model):
+    """A review meeting: its date, how many came from each group, and its decisions
+    (actions). Its brief is computed for the period since the previous meeting; it
+    keeps no alias, number or narrative."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="review_meetings"
+    )
+    held_on = models.DateField(_("held on"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    attended_community = models.PositiveIntegerField(_("community members"), default=0)
+    attended_police = models.PositiveIntegerField(_("police officers"), default=0)
+    attended_staff = models.PositiveIntegerField(_("staff"), default=0)
+    attended_other = models.PositiveIntegerField(_("others"), default=0)
+    created_on = models.DateTimeField(auto_now_add=True)
+    modified_on = models.DateTimeField(auto_now=True)
+
+    GROUPS = ("attended_community", "attended_police", "attended_staff", "attended_other")
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"meeting {self.held_on}"
+
+    def attendance(self) -> list[tuple[str, int]]:
+        return [(self._meta.get_field(g).verbose_name, getattr(self, g)) for g in self.GROUPS]
+
+    @property
+    def attended(self) -> int:
+        return sum(getattr(self, g) for g in self.GROUPS)
+
+    def previous(self) -> Meeting | None:
+        earlier = Meeting.objects.filter(organisation_id=self.organisation_id)
+        earlier = earlier.filter(
+            Q(held_on__lt=self.held_on) | Q(held_on=self.held_on, pk__lt=self.pk)
+        )
+        return earlier.order_by("-held_on", "-pk").first()
+
+    def period(self) -> tuple[datetime.date, datetime.date]:
+        """Since the day after the previous meeting (or 90 days before) to this one."""
+        before = self.previous()
+        since = before.held_on + datetime.timedelta(days=1) if before else None
+        since = since or self.held_on - datetime.timedelta(days=90)
+        return min(since, self.held_on), self.held_on
+
+
+class ActionQuerySet(models.QuerySet):
+    def overdue(self, day: datetime.date) -> ActionQuerySet:
+        """Open on ``day`` (not done or dropped by then) and due before it."""
+        return self.filter(due_on__lt=day).filter(
+            Q(status=Action.Status.OPEN) | Q(closed_on__gt=day)
+        )
+
+
+class Action(models.Model):
+    """One thing to do, of a plan or decided at a review meeting: an owner (an ally, a
+    member or a staff user, all of the plan's organisation), a due date and a status.
+    Its reminder is a timer in the row: ``remind_on`` is cleared when it is sent."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        DONE = "done", _("done")
+        DROPPED = "dropped", _("dropped")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(
+        ActionPlan, null=True, blank=True, on_delete=models.CASCADE, related_name="actions"
+    )
+    meeting = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.CASCADE, related_name="actions"
+    )
+    title = models.CharField(_("action"), max_length=200)
+    owner_ally = models.ForeignKey(
+        Ally, null=True, blank=True, on_delete=models.PROTECT, related_name="actions"
+    )
+    owner_member = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
+    closed_on = models.DateField(_("done or dropped on"), null=True, blank=True)
+    remind_on = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    reminder = models.ForeignKey(
+        "messaging.Msg", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_on = models.DateTimeField(auto_now_add=True)
+    modified_on = models.DateTimeField(auto_now=True)
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(plan__isnull=False, meeting__isnull=True)
+                | Q(plan__isnull=True, meeting__isnull=False),
+                name="action_of_a_plan_or_a_meeting",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    owner_ally__isnull=False, owner_member__isnull=True, owner_user__isnull=True
+                )
+                | Q(owner_ally__isnull=True, owner_member__isnull=False, owner_user__isnull=True)
+                | Q(owner_ally__isnull=True, owner_member__isnull=True, owner_user__isnull=False),
+                name="action_has_one_owner",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "done", "dropped"]),
+                name="action_status_in_list",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"action {self.uuid}"
+
+    @property
+    def owner(self) -> object:
+        return self.owner_ally or self.owner_member or self.owner_user
+
+    def is_overdue(self, day: datetime.date) -> bool:
+        return self.due_on < day and (
+            self.status == self.Status.OPEN or (self.closed_on is not None and self.closed_on > day)
+        )
+
+    def schedule_reminder(self) -> None:
+        """Set the timer: REMIND_DAYS_BEFORE days before the due date at REMIND_AT in the
+        organisation's time zone (now, if that moment has passed and the action is not
+        yet due). A closed or past-due action has no timer. Does not save."""
+        tz = self.organisation.tzinfo
+        today = timezone.localdate(timezone=tz)
+        if self.status != self.Status.OPEN or self.due_on < today or self.reminder_id:
+            self.remind_on = None
+            return
+        day = self.due_on - datetime.timedelta(days=REMIND_DAYS_BEFORE)
+        self.remind_on = max(datetime.datetime.combine(day, REMIND_AT, tzinfo=tz), timezone.now())
+
+    def set_status(self, status: str, day: datetime.date) -> None:
+        self.status = status
+        self.closed_on = None if status == self.Status.OPEN else day
+        self.schedule_reminder()
+
+
+class CheckIn(models.Model):
+    """A coordinator's site visit or call about a plan. The note may identify people:
+    it is sealed with the organisation's key."""
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", _("site visit")
+        CALL = "call", _("call")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="check_ins")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    on = models.DateField(_("on"))
+    note_sealed = models.TextField(blank=True, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_on = models.DateTimeField(auto_now_add=True)
+
+    note = Sealed("note_sealed")
+
+    class Meta:
+        ordering = ["-on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"check-in {self.uuid}"
+
+
+# Monitoring rounds and recognition keep their models beside their logic; importing them
+# here registers them with the app.
+from haki.partnership.monitoring import (  # noqa: E402, F401
+    ChecklistItem,
+    ChecklistTemplate,
+    Round,
+    Visit,
+    VisitAnswer,
+    VisitTeamMember,
+)
+from haki.partnership.recognition import Nomination  # noqa: E402, F401

@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from haki.core.models import Organisation
 from haki.crisis.alerts import POLICE_TIER
 from haki.crisis.models import Responder
@@ -79,14 +77,9 @@ def posting_problems(rows: Sequence[AllyRow], org: Organisation) -> list[RowProb
             continue
         ally = known.get(ring.index(normalise_service_number(None, row.service_number)))
         current = latest.get(ally.pk) if ally else None
-        if current is None or current.station_id == (row.station.pk if row.station else None):
-            continue
-        if row.posted_on <= current.started_on:
-            problems.append(
-                RowProblem(
-                    row.place, "posted_on", _("a transfer must be dated after the current posting")
-                )
-            )
+        station_id = row.station.pk if row.station else None
+        if refusal := Posting.refusal(current, station_id, row.posted_on):
+            problems.append(RowProblem(row.place, "posted_on", refusal))
     return problems
 
 

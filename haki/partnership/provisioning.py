@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Literal
 
 from pydantic import Field
 
@@ -18,6 +19,12 @@ from haki.partnership.models import (
     Training,
     normalise_service_number,
 )
+from haki.partnership.monitoring import (
+    STANDARD_CHECKLISTS,
+    WEIGHT_MAX,
+    ChecklistItem,
+    ChecklistTemplate,
+)
 from haki.partnership.people import AllyRow, posting_problems, save_allies
 from haki.provisioning import (
     Changes,
@@ -28,6 +35,7 @@ from haki.provisioning import (
     Spec,
     assign,
     named,
+    reconciled,
     register,
     save_all,
 )
@@ -336,6 +344,101 @@ register(
         reconcile=reconcile_trainings,
         check=check_trainings,
         after=("allies", "areas"),
+        many=True,
+    )
+)
+
+
+# --- Checklists for station monitoring rounds ---------------------------------------------
+
+KEY = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+class ChecklistItemSpec(Spec):
+    key: str = Field(min_length=1, max_length=64, pattern=KEY)
+    text: str = Field(min_length=1, max_length=300)
+    weight: int = Field(default=1, ge=1, le=WEIGHT_MAX)
+
+
+class ChecklistSpec(Spec):
+    key: str = Field(min_length=1, max_length=64, pattern=KEY)
+    name: str = Field(min_length=1, max_length=200)
+    # A checklist shipped with Haki (its items, texts translated); or the items given here.
+    standard: Literal["instruction-417"] | None = None
+    items: list[ChecklistItemSpec] | None = Field(default=None, max_length=100)
+
+
+def check_checklists(context: Context, items: list[ChecklistSpec]) -> None:
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if item.key in seen:
+            context.problem(("checklists", i, "key"), f"checklist {item.key!r} is listed twice")
+        seen.add(item.key)
+        if (item.standard is None) == (item.items is None):
+            context.problem(("checklists", i, "items"), "give either items or a standard")
+        keys = [entry.key for entry in item.items or []]
+        for j, key in enumerate(keys):
+            if key in keys[:j]:
+                context.problem(("checklists", i, "items", j, "key"), "this item is listed twice")
+
+
+def checklist_items(item: ChecklistSpec) -> list[ChecklistItemSpec]:
+    if item.items is not None:
+        return item.items
+    return [
+        ChecklistItemSpec(key=key, text=text, weight=weight)
+        for key, text, weight in STANDARD_CHECKLISTS[item.standard or ""]
+    ]
+
+
+def reconcile_checklists(org: Organisation, items: list[ChecklistSpec], changes: Changes) -> None:
+    """One checklist per key; its items are found by key and get the text, weight and
+    place the file gives. Items the file no longer lists are kept (visits answered
+    them). Four statements whatever the number of checklists."""
+    found = {t.key: t for t in ChecklistTemplate.objects.filter(organisation=org)} if org.pk else {}
+    new, changed, edits = [], [], []
+    for index, item in enumerate(items):
+        template, created, fields = reconciled(
+            found.get(item.key),
+            ChecklistTemplate,
+            {"organisation": org, "key": item.key},
+            {"name": item.name},
+            new,
+            changed,
+        )
+        edits.append((index, item, template, created, fields))
+    save_all(ChecklistTemplate, new, changed, ["name"])
+    have = {
+        (i.template_id, i.key): i
+        for i in ChecklistItem.objects.filter(template__in=[t for _i, _s, t, _c, _f in edits])
+    }
+    fresh, rewritten = [], []
+    for index, item, template, created, fields in edits:
+        for position, entry in enumerate(checklist_items(item)):
+            known = have.get((template.pk, entry.key))
+            given = named(entry, known is None) & {"text", "weight"}
+            values = {**{f: getattr(entry, f) for f in given}, "position": position}
+            _obj, made, differ = reconciled(
+                known,
+                ChecklistItem,
+                {"template": template, "key": entry.key},
+                values,
+                fresh,
+                rewritten,
+            )
+            if made or differ:
+                fields.append("items")
+        changes.note("checklists", index, template, created, [] if created else sorted(set(fields)))
+    ChecklistItem.objects.bulk_create(fresh, batch_size=500)
+    ChecklistItem.objects.bulk_update(rewritten, ["text", "weight", "position"], batch_size=500)
+
+
+register(
+    Section(
+        name="checklists",
+        item=ChecklistSpec,
+        reconcile=reconcile_checklists,
+        check=check_checklists,
         many=True,
     )
 )

@@ -44,6 +44,15 @@ def audit_viewed(user: Any, allies: list[Ally], action: str = AuditEvent.Action.
         AuditEvent.record_many(user, [(action, ally) for ally in allies], allies[0].organisation)
 
 
+def _named(facilitators: Any, org: Any) -> list[Any]:
+    """A training's facilitators, the allies' names opened without a query each."""
+    found = list(facilitators)
+    for f in found:
+        if f.ally is not None:
+            f.ally.organisation = org
+    return found
+
+
 class CoverageView(OrganisationPermissionMixin, TemplateView):
     """Coverage of one area on one day, its history month by month, and whom to invite."""
 
@@ -78,6 +87,10 @@ class TrainingListView(OrganisationPermissionMixin, ListView):
     def get_queryset(self):
         return Training.objects.filter(organisation=self.request.organisation)
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        manage = self.request.user.has_perm("partnership.manage", self.request.organisation)
+        return super().get_context_data(perms_manage=manage, **kwargs)
+
 
 class TrainingView(OrganisationPermissionMixin, TemplateView):
     """A training's modules, facilitators and attendance; caseworkers record who came."""
@@ -93,10 +106,15 @@ class TrainingView(OrganisationPermissionMixin, TemplateView):
             attendance.ally.organisation = org
         audit_viewed(self.request.user, [a.ally for a in attendances])
         kwargs.setdefault("form", AttendanceForm(org))
+        if self.request.user.has_perm("partnership.manage", org):
+            from haki.partnership.manage_forms import CoTrainerForm, FacilitatorForm
+
+            kwargs.setdefault("facilitator_form", FacilitatorForm(training))
+            kwargs.setdefault("co_trainer_form", CoTrainerForm(training))
         return super().get_context_data(
             training=training,
             modules=training.modules.all(),
-            facilitators=training.facilitators.select_related("ally", "member"),
+            facilitators=_named(training.facilitators.select_related("ally", "member"), org),
             attendances=attendances,
             **kwargs,
         )

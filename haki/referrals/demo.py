@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from haki.core.models import Organisation
 from haki.members.models import Member
+from haki.referrals import hooks
 from haki.referrals.models import (
     ApplicationStatus,
     EntitlementApplication,
@@ -58,6 +59,8 @@ def demo_referrals(org: Organisation) -> int:
             if status != "accepted":
                 referral.remind_on = referral.expires_on = None
             referral.save()
+            if status == "completed" and referrer == "police":
+                hooks.police_referral_completed(referral)  # as the service's SEEN would
     demo_applications(org, members, now)
     return org.referrals.count()
 

@@ -25,7 +25,7 @@ from haki.core.models import AuditEvent
 from haki.core.views import OrganisationPermissionMixin
 from haki.crisis.models import Responder
 from haki.members.models import Member
-from haki.messaging.channels import Incoming
+from haki.messaging.channels import CALL, Incoming
 from haki.messaging.inbound import store_incoming
 from haki.messaging.models import Channel, Msg
 
@@ -126,13 +126,20 @@ class PhoneView(SimulatorMixin, TemplateView):
     def post(self, request: HttpRequest, kind: str, person: str) -> HttpResponse:
         phone = get_phone_for_user(request, kind, person)
         channel = sim_channel(request.organisation)
-        form = TextForm(request.POST)
+        # "Flash" rings Haki's number and hangs up: a missed call, with no text to check.
+        flash = "flash" in request.POST
+        form = TextForm(request.POST if not flash else {"text": "-"})
         if channel is None:
             form.add_error(None, _("This organisation has no simulated channel."))
         if not form.is_valid():
             context = self.get_context_data(kind=kind, person=person, form=form)
             return self.render_to_response(context, status=400)
-        incoming = Incoming(f"sim-{uuid.uuid4()}", phone.person.phone, form.cleaned_data["text"])
+        if flash:
+            incoming = Incoming(f"sim-{uuid.uuid4()}", phone.person.phone, "", kind=CALL)
+        else:
+            incoming = Incoming(
+                f"sim-{uuid.uuid4()}", phone.person.phone, form.cleaned_data["text"]
+            )
         with transaction.atomic():
             msg_id = store_incoming(channel, incoming)
             AuditEvent.record(request.user, AuditEvent.Action.CREATE, Msg.objects.get(pk=msg_id))

@@ -16,7 +16,12 @@ from haki.api.models import ApiToken
 from haki.cases.rules import DOCUMENTERS
 from haki.core.roles import MANAGERS, PEOPLE_WORKERS, Role
 from haki.crisis.rules import HOTLINE
-from haki.partnership.rules import ATTENDANCE_KEEPERS
+from haki.partnership.rules import (
+    ATTENDANCE_KEEPERS,
+    CHECK_IN_RECORDERS,
+    PLAN_READERS,
+    VISIT_RECORDERS,
+)
 from haki.referrals.models import EntitlementApplication, Referral, Service, ServiceKind
 from haki.surveys.models import Broadcast, InfoText
 
@@ -131,6 +136,38 @@ ACCESS = {
     "partnership:link_units": ("post", MANAGERS),
     "partnership:merge": ("get", MANAGERS),
     "partnership:case_officers": ("get", DOCUMENTERS),
+    "partnership:stations": ("get", MANAGERS),
+    "partnership:station_create": ("get", MANAGERS),
+    "partnership:station_edit": ("get", MANAGERS),
+    "partnership:ally_create": ("get", MANAGERS),
+    "partnership:ally_edit": ("get", MANAGERS),
+    "partnership:posting": ("get", MANAGERS),
+    "partnership:training_create": ("get", MANAGERS),
+    "partnership:training_edit": ("get", MANAGERS),
+    "partnership:add_facilitator": ("post", MANAGERS),
+    "partnership:add_co_trainer": ("post", MANAGERS),
+    "partnership:remove_facilitator": ("post", MANAGERS),
+    "partnership:plans": ("get", PLAN_READERS),
+    "partnership:plan_create": ("get", MANAGERS),
+    "partnership:plan": ("get", PLAN_READERS),  # a police ally: a plan they are party to
+    "partnership:plan_action": ("post", MANAGERS),
+    "partnership:plan_check_in": ("post", CHECK_IN_RECORDERS),
+    "partnership:action_status": ("post", MANAGERS),
+    "partnership:meetings": ("get", MANAGERS),
+    "partnership:meeting": ("get", MANAGERS),
+    "partnership:meeting_action": ("post", MANAGERS),
+    "partnership:meeting_export": ("get", MANAGERS),
+    # Station monitoring rounds and recognition (issue 19).
+    "partnership:checklists": ("get", MANAGERS),
+    "partnership:rounds": ("get", VISIT_RECORDERS),
+    "partnership:round_add": ("post", MANAGERS),
+    "partnership:round": ("get", VISIT_RECORDERS),
+    "partnership:visit": ("get", VISIT_RECORDERS),
+    "partnership:nominations": ("get", MANAGERS),
+    "partnership:nominate": ("get", MANAGERS),
+    "partnership:nomination": ("get", MANAGERS),
+    "partnership:letter": ("get", MANAGERS),
+    "partnership:letter_pdf": ("get", MANAGERS),
 }
 # What each POST sends: enough to act, nothing naming another organisation's people.
 POST_DATA = {
@@ -143,6 +180,10 @@ POST_DATA = {
     "core:staff_role": {"role": Role.ANALYST},
     "credentials:endorse": {"endorser": "access check"},
     "partnership:record_attendance": {"service_number": "none"},  # refused by the form
+    "partnership:add_facilitator": {"service_number": "none"},  # refused by the form
+    "partnership:add_co_trainer": {"alias": "none"},  # refused by the form
+    "partnership:action_status": {"status": "none"},  # refused: nothing changes
+    "partnership:round_add": {},  # refused by the form if allowed
 }
 # Reachable before or without an organisation: sign-in, enrolment, language, health.
 NOT_ORGANISATION_DATA = {
@@ -206,6 +247,93 @@ def a_training(target) -> object:
     return training
 
 
+def partnership_kwargs(name: str, target) -> dict:
+    """A station, an ally and a facilitator of the access-check training."""
+    from haki.partnership.models import Ally, Facilitator, Station
+
+    station, _ = Station.objects.get_or_create(
+        organisation=target.org, code="ACCESS", defaults={"name": "x", "area": target.central}
+    )
+    ally = Ally.objects.filter(organisation=target.org).first()
+    if ally is None:
+        ally = Ally(organisation=target.org)
+        ally.name, ally.service_number = "access check", "ACCESS-1"
+        ally.save()
+    training = a_training(target)
+    facilitator, _ = Facilitator.objects.get_or_create(training=training, ally=ally)
+    return {
+        "partnership:station_edit": {"station": station.uuid},
+        "partnership:ally_edit": {"ally": ally.uuid},
+        "partnership:posting": {"ally": ally.uuid},
+        "partnership:remove_facilitator": {
+            "training": training.uuid,
+            "facilitator": facilitator.pk,
+        },
+    }.get(name, {"training": training.uuid})
+
+
+def a_plan(target) -> object:
+    """A plan of the organisation whose focal point is its police ally's record, with
+    one action and one meeting."""
+    from haki.partnership.models import Action, ActionPlan, Ally, Meeting
+
+    plan = ActionPlan.objects.filter(organisation=target.org).first()
+    if plan is None:
+        ally = Ally(organisation=target.org, user=target.users[Role.POLICE_ALLY])
+        ally.name, ally.service_number = "access check officer", f"{target.org.slug}-1"
+        ally.save()
+        plan = ActionPlan.objects.create(
+            organisation=target.org,
+            title="access check plan",
+            area=target.central,
+            focal_point=ally,
+            starts_on="2026-01-01",
+            ends_on="2026-12-31",
+        )
+        Action.objects.create(
+            organisation=target.org, plan=plan, title="check", owner_ally=ally, due_on="2026-02-01"
+        )
+        Meeting.objects.create(organisation=target.org, held_on="2026-03-01")
+    return plan
+
+
+def a_round(target) -> object:
+    from haki.partnership.monitoring import ChecklistTemplate, Round
+
+    template, _ = ChecklistTemplate.objects.get_or_create(
+        organisation=target.org, key="access-check", defaults={"name": "access check"}
+    )
+    found, _ = Round.objects.get_or_create(
+        organisation=target.org,
+        name="access check",
+        defaults={"template": template, "starts_on": "2026-01-05", "ends_on": "2026-02-05"},
+    )
+    return found
+
+
+def an_officer(target) -> object:
+    from haki.partnership.models import Ally
+
+    found = Ally.objects.filter(organisation=target.org).first()
+    if found is None:
+        found = Ally(organisation=target.org)
+        found.name = f"{target.org.slug} officer"
+        found.service_number = f"{target.org.slug}-1"
+        found.save()
+    return found
+
+
+def a_nomination(target) -> object:
+    from haki.partnership.recognition import Nomination
+
+    found, _ = Nomination.objects.get_or_create(
+        organisation=target.org,
+        ally=an_officer(target),
+        defaults={"award": "access check", "nominated_on": "2026-03-01"},
+    )
+    return found
+
+
 def referral_of(target) -> Referral:
     """A referral of the organisation's member to a service with a provider."""
     service = Service.objects.filter(organisation=target.org).first()
@@ -246,8 +374,23 @@ def url_for(name: str, world: dict, org_key: str) -> str:
         return reverse(name, kwargs={"broadcast": scheduled_broadcast_of(target).uuid})
     if name in STAFF_PAGES:
         return reverse(name, kwargs={"membership": staff_of(target).uuid})
+    if name in ("partnership:plan", "partnership:plan_action", "partnership:plan_check_in"):
+        return reverse(name, kwargs={"plan": a_plan(target).uuid})
+    if name == "partnership:action_status":
+        return reverse(name, kwargs={"action": a_plan(target).actions.get().uuid})
+    if name in ("partnership:meeting", "partnership:meeting_action", "partnership:meeting_export"):
+        a_plan(target)
+        return reverse(name, kwargs={"meeting": target.org.review_meetings.get().uuid})
     if name in ("partnership:training", "partnership:record_attendance"):
         return reverse(name, kwargs={"training": a_training(target).uuid})
+    if name in PARTNERSHIP_OBJECT_PAGES:
+        return reverse(name, kwargs=partnership_kwargs(name, target))
+    if name in ("partnership:round", "partnership:visit"):
+        return reverse(name, kwargs={"round": a_round(target).uuid})
+    if name == "partnership:nominate":
+        return reverse(name, kwargs={"ally": an_officer(target).uuid})
+    if name in ("partnership:nomination", "partnership:letter", "partnership:letter_pdf"):
+        return reverse(name, kwargs={"nomination": a_nomination(target).uuid})
     kwargs = {
         "members:detail": {"member": target.member.uuid},
         "crisis:duty": {"responder": target.responder.uuid},
@@ -289,6 +432,15 @@ def url_for(name: str, world: dict, org_key: str) -> str:
     return reverse(name, kwargs=kwargs)
 
 
+PARTNERSHIP_OBJECT_PAGES = {
+    "partnership:station_edit",
+    "partnership:ally_edit",
+    "partnership:posting",
+    "partnership:training_edit",
+    "partnership:add_facilitator",
+    "partnership:add_co_trainer",
+    "partnership:remove_facilitator",
+}
 STAFF_PAGES = [
     "core:staff_member",
     "core:staff_role",

@@ -21,7 +21,7 @@ from haki.tests.test_access import ACCESS, url_for
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Files, not pages: the browser downloads them.
-DOWNLOADS = {"cases:attachment"}
+DOWNLOADS = {"cases:attachment", "partnership:letter_pdf"}
 # Parts of a page, fetched by the page itself: walked inside it.
 FRAGMENTS = {"crisis:board_alerts", "simulator:texts"}
 SCREENSHOTS = {

@@ -16,6 +16,7 @@ from haki import provisioning
 from haki.cases.exports import IMPORT_COLUMNS
 from haki.cases.importer import import_cases
 from haki.credentials.demo import load_demo_cards
+from haki.partnership.demo import demo_co_trainers, demo_monitoring, demo_nomination, demo_plans
 from haki.referrals.demo import demo_referrals
 
 DEMO_FILE = resources.files("haki.demo") / "kisumu-demo.yaml"
@@ -35,9 +36,17 @@ class Command(BaseCommand):
         if not org.cases.exists():
             count = import_cases(org, "demo.csv", demo_cases(timezone.localdate()))
             self.stdout.write(f"Demo cases: {count} fictional records over the past year")
+        visits = demo_monitoring(org)
+        if visits:
+            self.stdout.write(f"Demo station monitoring: one round with {visits} visits")
+        if demo_nomination(org):
+            self.stdout.write("Demo recognition: one officer nominated")
         referrals = demo_referrals(org)
         if referrals:
             self.stdout.write(f"Demo referrals: {referrals}, and entitlement applications")
+        demo_co_trainers(org)
+        if demo_plans(org):
+            self.stdout.write("Demo action plan (one action overdue) and review meeting")
         cards = load_demo_cards(org)
         for card in cards:
             state = card.status_label.lower()

@@ -68,6 +68,8 @@ def test_a_codeword_equal_to_another_word_of_the_organisation_is_refused(world):
     for word, reason in [
         ("help", "one of Haki's command words"),
         ("Msaada!", "one of Haki's command words"),  # the Swahili alert word, any case
+        ("အကူအညီ", "one of Haki's command words"),  # the Burmese one
+        ("akuanyi", "one of Haki's command words"),  # and in Latin letters
         ("rights", "already an information keyword"),
     ]:
         response = client.post(reverse("members:add"), member_data(world, codewords=word))

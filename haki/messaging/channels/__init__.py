@@ -7,6 +7,9 @@ from __future__ import annotations
 from functools import cache
 
 from haki.messaging.channels.base import (
+    CALL,
+    CALL_ENDED,
+    TEXT,
     Action,
     BadRequest,
     Forbidden,
@@ -63,6 +66,9 @@ def _gateways() -> dict[str, Gateway]:
 
 
 __all__ = [
+    "CALL",
+    "CALL_ENDED",
+    "TEXT",
     "Action",
     "BadRequest",
     "Forbidden",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from haki.messaging.channels.base import (
     GET_OR_POST,
+    REJECT,
     Action,
     BadRequest,
     Gateway,
@@ -15,6 +16,8 @@ from haki.messaging.channels.base import (
     Kind,
     SendFailed,
     StatusReport,
+    call_id,
+    call_kind,
     form,
     post,
     raise_for_status,
@@ -39,6 +42,7 @@ class AfricasTalking(Gateway):
         **Gateway.actions,
         "callback": Action(Kind.TEXT),
         "delivery": Action(Kind.STATUS, methods=GET_OR_POST),
+        "voice": Action(Kind.CALL),
     }
 
     def incoming(self, request: HttpRequest, channel) -> Incoming:
@@ -60,6 +64,23 @@ class AfricasTalking(Gateway):
         if value not in STATUS:
             raise BadRequest(f"unknown status, must be one of {', '.join(STATUS)}")
         return StatusReport(status=STATUS[value], external_id=external_id)
+
+    def call(self, request: HttpRequest, channel) -> Incoming:
+        """A voice callback: ``isActive`` 1 while the phone rings, 0 once the call has
+        ended (then with its duration and cause). Only calls made to us are read."""
+        data = form(request)
+        active, session, direction, caller = required(
+            data, "isActive", "sessionId", "direction", "callerNumber"
+        )
+        if active not in ("0", "1"):
+            raise BadRequest("isActive must be 1 or 0")
+        if direction != "Inbound":
+            raise BadRequest("only inbound calls are read")
+        ringing = active == "1"
+        return Incoming(call_id(session, ringing), caller, "", kind=call_kind(ringing))
+
+    def reject_call(self) -> HttpResponse:
+        return HttpResponse(REJECT, content_type="application/xml")
 
     def send(self, channel, msg, to: str, text: str) -> str | None:
         username, api_key = channel.config.get("username"), channel.secrets.get("api_key")

@@ -1,7 +1,11 @@
 """An Android phone running a gateway app with Haki's own JSON format (``ha``). It posts
 what the phone receives with a secret token, and is asked to send with a JSON post
 carrying the same token. Channels made before RapidPro's External type took ``ex`` keep
-answering their phones at /c/ex/ (``Channel.answers_at``)."""
+answering their phones at /c/ex/ (``Channel.answers_at``).
+
+A missed call the phone sees is posted to the ``voice`` action as
+``{"event": "missed_call", "id": "<the app's id for the call>", "from": "+254..."}``;
+the phone itself never picks up, so the answer only says it was stored."""
 
 from __future__ import annotations
 
@@ -10,10 +14,13 @@ import json
 from django.http import HttpRequest, JsonResponse
 
 from haki.messaging.channels.base import (
+    CALL,
+    Action,
     BadRequest,
     Forbidden,
     Gateway,
     Incoming,
+    Kind,
     SendFailed,
     StatusReport,
     form,
@@ -26,6 +33,8 @@ STATUS = {"sent": "sent", "delivered": "delivered", "failed": "failed"}
 
 
 class Android(Gateway):
+    actions = {**Gateway.actions, "voice": Action(Kind.CALL)}
+
     def check(self, request: HttpRequest, channel) -> None:
         if not channel.secrets.get("secret"):
             raise Forbidden("this channel has no secret configured")
@@ -58,6 +67,16 @@ class Android(Gateway):
 
     def accepted(self) -> JsonResponse:
         return JsonResponse({"status": "ok"})
+
+    def call(self, request: HttpRequest, channel) -> Incoming:
+        data = self._data(request)
+        event, external_id, caller = required(data, "event", "id", "from")
+        if event != "missed_call":
+            raise BadRequest("event must be missed_call")
+        return Incoming(external_id, caller, "", kind=CALL)
+
+    def reject_call(self) -> JsonResponse:
+        return self.accepted()
 
     def send(self, channel, msg, to: str, text: str) -> str | None:
         url, secret = channel.config.get("send_url"), channel.secrets.get("secret")

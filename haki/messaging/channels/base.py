@@ -37,12 +37,20 @@ class SendFailed(Exception):
         self.retry = retry
 
 
+# What an incoming message is when it is not a text: a missed call ("flash"), and the
+# gateway's word that the call has ended. Stored as the incoming message's template.
+TEXT = ""
+CALL = "missed_call"
+CALL_ENDED = "missed_call.ended"
+
+
 @dataclass(frozen=True)
 class Incoming:
     external_id: str | None  # None when the gateway gives no id (RapidPro's External)
     sender: str
     text: str
     received_on: datetime | None = None
+    kind: str = TEXT  # TEXT, CALL or CALL_ENDED
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class Kind(StrEnum):
     STATUS = "status"  # a delivery report on a text sent
     STOP = "stop"  # the number has opted out at the gateway: applied as STOP is
     SYNC = "sync"  # a batch of commands that is answered with commands (Android type A)
+    CALL = "call"  # a voice callback: a missed call, answered so it is never picked up
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,13 @@ class Action:
         return self.read or READERS[self.kind]
 
 
-READERS = {Kind.TEXT: "incoming", Kind.STATUS: "status", Kind.STOP: "stopped", Kind.SYNC: "sync"}
+READERS = {
+    Kind.TEXT: "incoming",
+    Kind.STATUS: "status",
+    Kind.STOP: "stopped",
+    Kind.SYNC: "sync",
+    Kind.CALL: "call",
+}
 
 
 GET_OR_POST = ("GET", "POST")
@@ -116,6 +131,30 @@ class Gateway:
     def accepted(self) -> HttpResponse:
         """The answer the gateway expects when we have stored what it sent."""
         return HttpResponse("ok", content_type="text/plain")
+
+    def call(self, request: HttpRequest, channel: Channel) -> Incoming:
+        """A voice callback as an ``Incoming`` of kind CALL (ringing) or CALL_ENDED;
+        NotImplementedError for a gateway that carries no calls."""
+        raise NotImplementedError
+
+    def reject_call(self) -> HttpResponse:
+        """The answer that leaves the call unanswered, so that it costs nobody anything."""
+        raise NotImplementedError
+
+
+# The one answer to a voice callback, in Africa's Talking's XML and Twilio's TwiML
+# alike: as the first (and only) verb, <Reject/> keeps the call from being answered.
+REJECT = '<?xml version="1.0" encoding="UTF-8"?><Response><Reject/></Response>'
+
+
+def call_kind(ringing: bool) -> str:
+    return CALL if ringing else CALL_ENDED
+
+
+def call_id(session: str, ringing: bool) -> str:
+    """The stored id of a voice callback: the session's, and for the callback saying the
+    call has ended, the session's with ``.ended``, so each is stored once."""
+    return session if ringing else f"{session}.ended"
 
 
 def check_address(request: HttpRequest, channel: Channel) -> None:

@@ -10,12 +10,17 @@ import hmac
 from django.http import HttpRequest, HttpResponse
 
 from haki.messaging.channels.base import (
+    REJECT,
+    Action,
     BadRequest,
     Forbidden,
     Gateway,
     Incoming,
+    Kind,
     SendFailed,
     StatusReport,
+    call_id,
+    call_kind,
     form,
     post,
     required,
@@ -33,6 +38,8 @@ STATUS = {
     "undelivered": "failed",
     "failed": "failed",
 }
+# A call's status while it rings, before any answer; any other is a call that ended.
+RINGING = {"queued", "initiated", "ringing", "in-progress"}
 STOPPED = 21610  # the recipient has texted STOP to Twilio
 
 
@@ -44,6 +51,8 @@ def signature(url: str, params: dict[str, list[str]], auth_token: str) -> str:
 
 
 class Twilio(Gateway):
+    actions = {**Gateway.actions, "voice": Action(Kind.CALL)}
+
     def check(self, request: HttpRequest, channel) -> None:
         super().check(request, channel)
         token = channel.secrets.get("auth_token")
@@ -71,6 +80,19 @@ class Twilio(Gateway):
         return HttpResponse(
             '<?xml version="1.0" encoding="UTF-8"?><Response/>', content_type="text/xml"
         )
+
+    def call(self, request: HttpRequest, channel) -> Incoming:
+        """An incoming call's webhook (``CallStatus`` ringing), or its status callback
+        once it has ended (busy, no-answer, canceled, completed, failed)."""
+        data = form(request)
+        call_sid, caller, _, status = required(data, "CallSid", "From", "AccountSid", "CallStatus")
+        if data.get("Direction", "inbound") != "inbound":
+            raise BadRequest("only inbound calls are read")
+        ringing = status in RINGING
+        return Incoming(call_id(call_sid, ringing), caller, "", kind=call_kind(ringing))
+
+    def reject_call(self) -> HttpResponse:
+        return HttpResponse(REJECT, content_type="text/xml")
 
     def send(self, channel, msg, to: str, text: str) -> str | None:
         sid, token = channel.config.get("account_sid"), channel.secrets.get("auth_token")

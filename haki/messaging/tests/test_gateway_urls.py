@@ -136,6 +136,10 @@ def test_every_documented_url_takes_its_payload(world, client, row):
     if carries == "incoming text":
         (received,) = Msg.objects.filter(channel=channel, direction="in")
         assert received.text == "hello" and received.phone == "+254190555001"
+    elif carries == "missed call":
+        (flash,) = Msg.objects.filter(channel=channel, direction="in")
+        assert flash.is_missed_call and flash.phone == "+254190555001"
+        assert b"<Reject/>" in response.content or response.json() == {"status": "ok"}
     elif carries.startswith("report: "):
         msg.refresh_from_db()
         assert msg.status == carries.removeprefix("report: ")

@@ -55,3 +55,17 @@ def test_operators_read_the_inbox_and_mark_a_text_done(world):
     a.inbox_msg.refresh_from_db()
     assert a.inbox_msg.handled_by == a.users[Role.OPERATOR]
     assert a.inbox_msg.text not in client.get(reverse("messaging:inbox")).content.decode()
+
+
+def test_a_missed_call_waits_in_the_inbox_as_a_call_to_return(world):
+    a = world["a"]
+    call = Msg(organisation=a.org, channel=a.channel, direction="in", status="inbox")
+    call.template, call.phone, call.text = "missed_call", "+254190555077", ""
+    call.save()
+    operator = verified_client(a.users[Role.OPERATOR]).get(reverse("messaging:inbox"))
+    assert "Missed call: call this number back." in operator.content.decode()
+    assert (
+        "•••077" in operator.content.decode() and "+254190555077" not in operator.content.decode()
+    )
+    owner = verified_client(a.users[Role.OWNER]).get(reverse("messaging:inbox"))
+    assert "+254190555077" in owner.content.decode()  # those who may see numbers can call back

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.test import TestCase
 from django.utils import translation
 
 from haki.members.models import Member
-from haki.messaging.keywords import is_yes, match, normalise
+from haki.messaging.keywords import ACTIONS, is_yes, match, normalise
 from haki.messaging.models import Keyword, MessageTemplate, Msg
 
 _ids = itertools.count(1)
@@ -64,6 +66,24 @@ def test_yes_words_are_understood_in_every_shipped_language():
     for word in ["yes", "Ndiyo", "да", "ООБА", "అవును", "ဟုတ်", "1"]:
         assert is_yes(word), word
     assert not is_yes("hapana")
+
+
+def test_every_command_has_words_in_every_shipped_language_and_in_latin_letters():
+    shipped = [code for code, _name in settings.LANGUAGES]
+    for action in ACTIONS.values():
+        assert sorted(action.words) == sorted(shipped), action.name
+        for language, words in action.words.items():
+            latin = [w for w in words if w.isascii()]
+            assert latin, f"{action.name} has no word in Latin letters for {language}"
+            for word in words:  # and each word is understood as that command
+                assert match(word.lower(), []).action == action.name, word
+
+
+def test_the_keyword_table_in_the_docs_lists_every_shipped_word():
+    documented = (Path(settings.BASE_DIR) / "docs" / "messaging.md").read_text()
+    for action in ("help", "ack", "done", "on", "off", "join", "stop", "start", "lang", "delete"):
+        for words in ACTIONS[action].words.values():
+            assert all(f"`{word}`" in documented for word in words), action
 
 
 def test_the_longest_keyword_wins_and_an_organisations_word_is_added(kisumu):

@@ -1,4 +1,4 @@
-"""Every gateway's webhook, receive and status, fed what an attacker or a broken gateway
+"""Every gateway's webhook, receive, status and voice, fed what an attacker or a broken gateway
 might send: a plausible request with up to three fields replaced by anything (NUL, lone
 surrogates, text far past the bounds, bytes that are not UTF-8, numbers of any size,
 nested JSON) or left out, and bodies of any bytes in any declared charset. Two promises
@@ -311,3 +311,56 @@ def test_rapidpro_android_sync(client, channels, commands, raw):
         assert received(channel) <= before + len(texts)
     else:
         assert received(channel) == before
+
+
+# Missed calls: the voice action of each gateway that carries calls ----------------------
+
+
+@FUZZ
+@given(
+    values=fields(
+        isActive=st.sampled_from([b"1", b"0"]),
+        sessionId=TEXT,
+        direction=st.just(b"Inbound"),
+        callerNumber=PHONE,
+        destinationNumber=TEXT,
+    )
+)
+def test_africas_talking_voice(client, channels, values):
+    channel = channels["at"]
+    body = form(unique(values, "sessionId"))
+    post_and_check(client, channel, f"/c/at/{channel.uuid}/voice", body, FORM)
+
+
+@FUZZ
+@given(
+    values=fields(
+        CallSid=TEXT,
+        AccountSid=st.just(b"AC1"),
+        From=PHONE,
+        CallStatus=st.sampled_from([b"ringing", b"completed", b"busy"]),
+    )
+)
+def test_twilio_voice(client, channels, values):
+    channel = channels["t"]
+    body = form(unique(values, "CallSid"))
+    url, headers = twilio_signed(channel, "voice", body)
+    post_and_check(client, channel, url, body, FORM, **headers)
+
+
+@FUZZ
+@given(
+    values=fields(event=st.just(b"missed_call"), id=TEXT, **{"from": PHONE}),
+    json_body=st.booleans(),
+)
+def test_android_voice(client, channels, values, json_body):
+    channel = channels["ha"]
+    values = unique(values, "id")
+    url = f"/c/ha/{channel.uuid}/voice"
+    if not json_body:
+        post_and_check(client, channel, url, form(values), FORM, **ANDROID)
+        return
+    as_text = {k: v.decode("utf-8", "surrogateescape") for k, v in values.items() if v is not None}
+    post_and_check(
+        client, channel, url, json.dumps(as_text).encode(), "application/json", **ANDROID
+    )

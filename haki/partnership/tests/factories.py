@@ -38,3 +38,28 @@ def attend(training: Training, ally: Ally, pre: int | None = None, post: int | N
         pre_score=pre,
         post_score=post,
     )
+
+
+def checklist(org: Organisation, weights: list[int], key: str = "check"):
+    """A checklist whose items are ``item0``, ``item1``… with ``weights``."""
+    from haki.partnership.monitoring import ChecklistItem, ChecklistTemplate
+
+    template = ChecklistTemplate.objects.create(organisation=org, key=key, name=f"Checklist {key}")
+    ChecklistItem.objects.bulk_create(
+        ChecklistItem(template=template, key=f"item{n}", text=f"Item {n}", weight=w, position=n)
+        for n, w in enumerate(weights)
+    )
+    return template
+
+
+def monitoring_round(org: Organisation, template, start: datetime.date, days: int = 30, **fields):
+    from haki.partnership.monitoring import Round
+
+    return Round.objects.create(
+        organisation=org,
+        template=template,
+        name=fields.pop("name", f"Round {start}"),
+        starts_on=start,
+        ends_on=start + datetime.timedelta(days=days),
+        **fields,
+    )

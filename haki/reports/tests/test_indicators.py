@@ -56,6 +56,11 @@ def expected(known: Known, area: str | None, end: datetime.datetime) -> dict[str
         "poll_yes_share_pct": round(100 * yes / len(answers), 1) if answers else None,
         "members_reached": len({p[0] for p in texts}),
         "members_registered": len(inside),
+        "action_plans_on_track_pct": None,  # no plans among the known records
+        # The partnership's monitoring and recognition: no visit nor award in these records.
+        "stations_monitored": 0,
+        "mean_station_score": None,
+        "awards_given": 0,
     }
 
 

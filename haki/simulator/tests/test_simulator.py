@@ -146,3 +146,15 @@ def test_the_demo_police_login_sees_an_alert_that_reached_its_officer(demo):
     assert alert.reference in screen(client, officer)
     home = police.get(reverse("core:home")).content.decode()
     assert alert.reference in home and "None yet." not in home
+
+
+def test_a_member_flashes_from_the_simulator_and_her_alert_is_raised(demo):
+    client = verified_client(get_user_model().objects.get(username="coordinator"))
+    rose = Member.objects.get(organisation=demo, alias="Rose")
+    amani = Responder.objects.with_phone(demo, "+254190000001").get()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert client.post(phone_url(rose), {"flash": "1"}).status_code == 302
+    alert = Alert.objects.get(organisation=demo)
+    assert alert.source == Alert.Source.MISSED_CALL
+    assert alert.reference in screen(client, amani)
+    assert "Missed call" in screen(client, rose)

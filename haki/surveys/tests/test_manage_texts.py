@@ -37,6 +37,8 @@ def test_an_information_keyword_that_equals_another_word_is_refused(world):
     for keyword, reason in [
         ("JOIN", "command words"),
         ("msaada", "command words"),
+        ("సహాయం", "command words"),  # Telugu for help
+        ("Jardam", "command words"),  # Kyrgyz for help, in Latin letters
         ("BlueGiraffe", "codeword"),
         ("two words", "Write one word."),
     ]:
