@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from two_factor.urls import urlpatterns as two_factor_urls
 
 from haki.core.views import SignInView, browser_probe, healthz
-from haki.messaging.middleware import GATEWAY_URL
+from haki.messaging.middleware import GATEWAY_URL, RELAYER_URL
 
 urlpatterns = [
     path("", include("haki.core.urls")),
@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("haki.credentials.public_urls")),
     path("partnership/", include("haki.partnership.urls")),
     GATEWAY_URL,
+    RELAYER_URL,
     # Ahead of two_factor's own, which keeps its name for reverse("two_factor:login").
     path("account/login/", SignInView.as_view()),
     path("", include(two_factor_urls)),

@@ -76,6 +76,7 @@ def entries() -> dict[str, dict[str, Any]]:
             "type": channel.type,
             "organisation": channel.organisation_id,
             "allowed_ips": channel.config.get("allowed_ips") or [],
+            "legacy_type": channel.config.get("legacy_type"),
             "secrets": {name: secrets[name] for name in RECEIVING_SECRETS if secrets.get(name)},
         }
     return found
@@ -120,7 +121,7 @@ def lookup(channel_uuid: UUID) -> Channel | None:
         uuid=channel_uuid,
         type=found["type"],
         organisation_id=found["organisation"],
-        config={"allowed_ips": found["allowed_ips"]},
+        config={"allowed_ips": found["allowed_ips"], "legacy_type": found.get("legacy_type")},
     )
     # Sealed keeps what it decrypted next to the ciphertext it came from; the secrets
     # are given here in the clear, with no ciphertext, as no key can be read now.

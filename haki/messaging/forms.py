@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from haki.core.forms import OrganisationModelForm, bound
+from haki.messaging.channels.external import CONTENT_TYPES, METHODS, variables_in_host
 from haki.messaging.models import Channel
 from haki.messaging.sendurls import UnsafeSendUrl, check_send_url
 
@@ -15,7 +16,15 @@ PLAIN_SETTINGS = {
     "send_url": _("Sending address (URL)"),
     "username": _("Username"),
     "account_sid": _("Account SID (Twilio)"),
+    "send_body": _("Request body (External)"),
+    "relayer_id": _("Relayer id (RapidPro Android)"),
 }
+# External (RapidPro EX) only: how the sending address is called.
+CHOICE_SETTINGS = {
+    "send_method": (_("Request method (External)"), METHODS),
+    "content_type": (_("Content type (External)"), tuple(CONTENT_TYPES)),
+}
+LONG_SETTINGS = {"send_body": 1000}
 SECRET_SETTINGS = {
     "password": _("Password"),
     "api_key": _("API key"),
@@ -45,7 +54,18 @@ class ChannelForm(OrganisationModelForm):
             ]
         for key, label in PLAIN_SETTINGS.items():
             self.fields[key] = forms.CharField(
-                label=label, required=False, max_length=300, initial=self.instance.config.get(key)
+                label=label,
+                required=False,
+                max_length=LONG_SETTINGS.get(key, 300),
+                initial=self.instance.config.get(key),
+                widget=forms.Textarea(attrs={"rows": 3}) if key in LONG_SETTINGS else None,
+            )
+        for key, (label, choices) in CHOICE_SETTINGS.items():
+            self.fields[key] = forms.ChoiceField(
+                label=label,
+                required=False,
+                choices=[("", "—"), *((value, value) for value in choices)],
+                initial=self.instance.config.get(key),
             )
         for key, label in SECRET_SETTINGS.items():
             state = _("set") if self.instance.secret_is_set(key) else _("not set")
@@ -63,6 +83,10 @@ class ChannelForm(OrganisationModelForm):
         url = self.cleaned_data["send_url"].strip()
         if url and not re.match(r"^https?://[^\s/]+", url):
             raise forms.ValidationError(_("Write an address starting with http:// or https://."))
+        if variables_in_host(url):
+            raise forms.ValidationError(
+                _("Variables such as {{to}} may stand in the path or the query, not the host.")
+            )
         if url:
             try:
                 check_send_url(url, self.organisation.allow_local_gateways)
@@ -71,6 +95,17 @@ class ChannelForm(OrganisationModelForm):
                     _("Haki does not send to this machine or its link-local addresses.")
                 ) from None
         return url
+
+    def clean_relayer_id(self) -> int | None:
+        value = self.cleaned_data["relayer_id"].strip()
+        if not value:
+            return None
+        if not (value.isdigit() and 0 < int(value) < 2**63):
+            raise forms.ValidationError(_("Write the number RapidPro gave the phone."))
+        others = Channel.objects.filter(config__relayer_id=int(value)).exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(_("Another channel already has this relayer id."))
+        return int(value)
 
     def clean(self) -> dict[str, Any]:
         """Secrets go wherever the sending address says: a new address takes them typed
@@ -88,8 +123,12 @@ class ChannelForm(OrganisationModelForm):
 
     def save(self, commit: bool = True) -> Channel:
         data = self.cleaned_data
+        plain = {key: data[key] for key in (*PLAIN_SETTINGS, *CHOICE_SETTINGS)}
         self.instance.update_settings(
-            {key: data[key].strip() for key in PLAIN_SETTINGS},
+            {
+                key: value.strip() if isinstance(value, str) else value
+                for key, value in plain.items()
+            },
             {key: data[key] for key in SECRET_SETTINGS},
         )
         return super().save(commit)

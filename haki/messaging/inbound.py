@@ -10,6 +10,7 @@ import logging
 import re
 import sqlite3
 import time
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -20,8 +21,18 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 
 from haki.core.phones import InvalidPhoneNumber, normalise_phone
+from haki.members.models import Member
 from haki.messaging import directory, spool, tasks
-from haki.messaging.channels import BadRequest, Forbidden, Incoming, StatusReport, gateway_for
+from haki.messaging.channels import (
+    Action,
+    BadRequest,
+    Forbidden,
+    Gateway,
+    Incoming,
+    Kind,
+    StatusReport,
+    gateway_for,
+)
 from haki.messaging.models import Channel, Msg
 
 logger = logging.getLogger(__name__)
@@ -88,7 +99,7 @@ def find_channel(channel_type: str, channel_uuid: UUID) -> Channel | None:
                 _channels[channel_uuid] = (time.monotonic(), channel)
             else:
                 channel = cached[1]
-    if channel is None or channel.type != channel_type:
+    if channel is None or not channel.answers_at(channel_type):
         return None
     return channel
 
@@ -108,7 +119,7 @@ def sender_number(raw: str, country: str) -> str:
 def check_incoming(incoming: Incoming) -> Incoming:
     """The text as read, or BadRequest when the database could not store it."""
     for name, value, limit in (
-        ("id", incoming.external_id, EXTERNAL_ID_LENGTH),
+        ("id", incoming.external_id or "", EXTERNAL_ID_LENGTH),
         ("sender", incoming.sender, SENDER_LENGTH),
         ("text", incoming.text, TEXT_LENGTH),
     ):
@@ -190,44 +201,134 @@ def bad_request(reason: str) -> HttpResponse:
     return HttpResponse(f"bad request: {reason}", status=400, content_type="text/plain")
 
 
+def not_found() -> HttpResponse:
+    return HttpResponse("unknown channel", status=404, content_type="text/plain")
+
+
+def not_allowed(methods: Collection[str]) -> HttpResponse:
+    response = HttpResponse("method not allowed", status=405, content_type="text/plain")
+    response["Allow"] = ", ".join(sorted(methods))
+    return response
+
+
 def receive(
-    request: HttpRequest, channel_type: str, channel_uuid: UUID, action: str
+    request: HttpRequest, channel_type: str, channel_uuid: UUID, action_name: str
 ) -> HttpResponse:
+    """Answer one webhook: the channel's gateway says which actions it accepts and what
+    each carries (``Gateway.actions``); the kind's handler (``HANDLERS``) does the rest."""
     channel = find_channel(channel_type, channel_uuid)
-    ussd = action == "ussd" and channel_type == "at"
-    if channel is None or (action not in ("receive", "status", "voice") and not ussd):
-        return HttpResponse("unknown channel", status=404, content_type="text/plain")
-    gateway = gateway_for(channel_type)
+    gateway = gateway_for(channel.type) if channel is not None else None
+    action = gateway.actions.get(action_name) if gateway is not None else None
+    if action is None:
+        return not_found()
+    if request.method not in action.methods:
+        return not_allowed(action.methods)
     try:
         gateway.check(request, channel)
     except UNREADABLE:  # Twilio's signature reads the body
         return bad_request("unreadable body")
     except Forbidden as exc:
         # By row number: the UUID is the channel's address, its only credential without a secret.
-        logger.warning("refused a %s request for channel %s: %s", action, channel.pk, exc)
+        logger.warning("refused a %s request for channel %s: %s", action_name, channel.pk, exc)
         return HttpResponse("forbidden", status=403, content_type="text/plain")
-    if action == "voice":
-        from haki.messaging import voice
-
-        return voice.receive_call(request, channel, gateway)
-    if ussd:  # a menu screen, answered now: haki.ussd
-        from haki.ussd.answer import answer
-
-        return answer(request, channel)
     try:
-        if action == "status":
-            found = apply_status(channel, check_report(gateway.status(request, channel)))
-            return HttpResponse(
-                "ok" if found else "ignored: unknown message", content_type="text/plain"
-            )
-        incoming = check_incoming(gateway.incoming(request, channel))
+        return HANDLERS[action.kind](request, channel, gateway, action)
     except BadRequest as exc:
         return bad_request(str(exc))
     except UNREADABLE:
         return bad_request("unreadable body")
+
+
+def receive_text(
+    request: HttpRequest, channel: Channel, gateway: Gateway, action: Action
+) -> HttpResponse:
+    incoming = check_incoming(getattr(gateway, action.reader)(request, channel))
+    keep_incoming(channel, incoming)
+    return gateway.accepted()
+
+
+def keep_incoming(channel: Channel, incoming: Incoming) -> None:
+    """Store the text, or spool it while the database is down: either way it is kept."""
     try:
         store_incoming(channel, incoming)
     except DatabaseError:
         spool.write(channel.uuid, incoming)
         logger.error("database unavailable: spooled a text for channel %s", channel.pk)
+
+
+def receive_status(
+    request: HttpRequest, channel: Channel, gateway: Gateway, action: Action
+) -> HttpResponse:
+    found = apply_status(channel, check_report(getattr(gateway, action.reader)(request, channel)))
+    return HttpResponse("ok" if found else "ignored: unknown message", content_type="text/plain")
+
+
+def receive_stop(
+    request: HttpRequest, channel: Channel, gateway: Gateway, action: Action
+) -> HttpResponse:
+    """The number has opted out at the gateway: its member is opted out as STOP does
+    (without the confirmation, which the gateway would not deliver)."""
+    number = getattr(gateway, action.reader)(request, channel)
+    if len(number) > SENDER_LENGTH or UNSTORABLE.search(number):
+        raise BadRequest("from is too long or holds a NUL or a lone surrogate")
+    try:
+        member = Member.objects.with_phone(channel.organisation, number).first()
+        if member is not None and member.opted_out_on is None:
+            member.opt_out()
+    except InvalidPhoneNumber:
+        raise BadRequest("from is not a phone number") from None
+    except DatabaseError:
+        logger.error("database unavailable: an opt-out for channel %s waits", channel.pk)
+        return HttpResponse("try again later", status=503, content_type="text/plain")
     return gateway.accepted()
+
+
+def receive_sync(
+    request: HttpRequest, channel: Channel, gateway: Gateway, action: Action
+) -> HttpResponse:
+    """A batch of commands (RapidPro's Android app), all checked before any is acted
+    on: each text is kept and each report applied before its command is acknowledged;
+    the answer also carries what to send. Without the database the phone is asked to
+    come back (its texts already spooled are not stored twice: same ids)."""
+    commands = [
+        (ack, check_incoming(item) if isinstance(item, Incoming) else item and check_report(item))
+        for ack, item in getattr(gateway, action.reader)(request, channel)
+    ]
+    try:
+        for _, item in commands:
+            if isinstance(item, Incoming):
+                keep_incoming(channel, item)
+            elif item is not None:
+                apply_status(channel, item)
+        return gateway.synced(channel, [ack for ack, _ in commands if ack is not None])
+    except DatabaseError:
+        logger.error("database unavailable: a sync for channel %s waits", channel.pk)
+        return HttpResponse("try again later", status=503, content_type="text/plain")
+
+
+def receive_call(
+    request: HttpRequest, channel: Channel, gateway: Gateway, action: Action
+) -> HttpResponse:
+    from haki.messaging import voice
+
+    return voice.receive_call(request, channel, gateway)
+
+
+def receive_ussd(
+    request: HttpRequest, channel: Channel, gateway: Gateway, action: Action
+) -> HttpResponse:
+    """A menu screen, answered now (haki.ussd): the session's state is stored before
+    the answer, and an alert or a case only at the step that confirms it."""
+    from haki.ussd.answer import answer
+
+    return answer(request, channel)
+
+
+HANDLERS = {
+    Kind.TEXT: receive_text,
+    Kind.CALL: receive_call,
+    Kind.STATUS: receive_status,
+    Kind.STOP: receive_stop,
+    Kind.SYNC: receive_sync,
+    Kind.USSD: receive_ussd,
+}

@@ -51,7 +51,11 @@ class Channel(models.Model):
         KANNEL = "kn", "Kannel"
         AFRICAS_TALKING = "at", "Africa's Talking"
         TWILIO = "t", "Twilio"
-        ANDROID = "ex", _("Android gateway app")
+        # RapidPro's External (EX) and Android (A) channels, as courier and RapidPro
+        # speak them; the URL is /c/ex/… and /c/a/… as in courier.
+        EXTERNAL = "ex", _("External HTTP gateway (RapidPro EX)")
+        RAPIDPRO_ANDROID = "a", _("RapidPro Android app (A)")
+        ANDROID = "ha", _("Android gateway app (Haki JSON)")
         # Demo and development only; production settings refuse to start with one.
         SIMULATOR = "sim", _("Phone simulator")
 
@@ -112,6 +116,24 @@ class Channel(models.Model):
 
     def secret_is_set(self, key: str) -> bool:
         return bool(self.secrets.get(key))
+
+    def answers_at(self, url_type: str) -> bool:
+        """True when /c/<url_type>/<uuid>/ reaches this channel: its own type, or the
+        type it had before (``legacy_type``: an Android channel made before the External
+        type took /c/ex/ keeps answering its phones there)."""
+        return url_type == self.type or url_type == self.config.get("legacy_type")
+
+    def webhook_paths(self) -> list[str]:
+        """Every address its gateway may call, for the channel's page."""
+        from haki.messaging.channels import channel_types, gateway_for
+
+        if not self.pk or self.type not in channel_types():
+            return []
+        url_type = self.config.get("legacy_type") or self.type
+        paths = [f"/c/{url_type}/{self.uuid}/{name}" for name in gateway_for(self.type).actions]
+        if self.config.get("relayer_id"):
+            paths.append(f"/relayers/relayer/sync/{self.config['relayer_id']}/")
+        return paths
 
     def allows_address(self, address: str | None) -> bool:
         """True when no allowlist is configured or ``address`` is inside it."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from django.db import transaction
@@ -15,6 +15,7 @@ from haki.core.models import Organisation
 from haki.core.provisioning import LANGUAGE_CODES
 from haki.messaging import directory
 from haki.messaging.channels import channel_types
+from haki.messaging.channels.external import variables_in_host
 from haki.messaging.models import Channel, Keyword, MessageTemplate
 from haki.messaging.sendurls import UnsafeSendUrl, check_send_url
 from haki.provisioning import (
@@ -47,6 +48,11 @@ class ChannelSpec(Spec):
     account_sid: str | None = None
     auth_token: str | None = None
     secret: str | None = None
+    # RapidPro's External (ex): how send_url is called; RapidPro's Android (a): its id.
+    send_method: Literal["GET", "POST", "PUT"] | None = None
+    content_type: Literal["urlencoded", "json", "xml"] | None = None
+    send_body: str | None = Field(None, max_length=1000)
+    relayer_id: int | None = Field(None, gt=0, lt=2**63)
     allowed_ips: list[str] | None = Field(None, max_length=100)
 
     @field_validator("type")
@@ -61,6 +67,10 @@ class ChannelSpec(Spec):
     def http_url(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^https?://[^\s/]+", value):
             raise ValueError("must be an http:// or https:// URL")
+        if value is not None and variables_in_host(value):
+            raise ValueError(
+                "variables such as {{to}} may stand in the path or query, not the host"
+            )
         return value
 
     @field_validator("allowed_ips")
@@ -93,6 +103,12 @@ def check_channels(context: Context, items: list[ChannelSpec]) -> None:
             context.problem(
                 ("channels", i, "uuid"), "this channel uuid belongs to another organisation"
             )
+        if channel.relayer_id is not None and (
+            Channel.objects.filter(config__relayer_id=channel.relayer_id)
+            .exclude(uuid=channel.uuid)
+            .exists()
+        ):
+            context.problem(("channels", i, "relayer_id"), "another channel has this relayer_id")
         if channel.send_url:
             try:
                 check_send_url(channel.send_url, context.allow_local_gateways)
@@ -123,7 +139,10 @@ def reconcile_channels(org: Organisation, items: list[ChannelSpec], changes: Cha
         created = channel is None
         channel = channel or Channel(uuid=item.uuid, organisation=org)
         given = set(COLUMNS) if created else item.model_fields_set & set(COLUMNS)
-        fields = assign(channel, {f: getattr(item, f) for f in given})
+        values = {f: getattr(item, f) for f in given}
+        if values.get("type") and channel.answers_at(values["type"]):
+            values["type"] = channel.type  # a file written before ``ex`` became External
+        fields = assign(channel, values)
         config, secrets = _settings(channel, item, created)
         if config != channel.config:
             channel.config = config

@@ -18,6 +18,7 @@ from haki.core.forms import DateRangeForm
 from haki.core.models import AuditEvent
 from haki.core.views import ManageFormMixin, OrganisationPermissionMixin
 from haki.messaging import inbound
+from haki.messaging.channels import methods_for
 from haki.messaging.forms import ChannelForm
 from haki.messaging.models import Channel, Msg
 
@@ -35,14 +36,14 @@ def get_channel_for_user(request: HttpRequest, channel_id: int) -> Channel:
 def gateway(
     request: HttpRequest, channel_type: str, channel_uuid: UUID, action: str
 ) -> HttpResponse:
-    """/c/<type>/<channel uuid>/<receive|status|voice>: the courier-compatible gateway URL.
-    Texts come by POST; delivery reports by POST or, from Kannel, GET. The size is
-    checked from the headers, before a byte of the body is read."""
-    allowed = ("GET", "POST") if action == "status" else ("POST",)
+    """/c/<type>/<channel uuid>/<action>: the courier-compatible gateway URL; each
+    gateway says which actions and HTTP methods it accepts (``Gateway.actions``). The
+    size is checked from the headers, before a byte of the body is read."""
+    allowed = methods_for(action)
+    if not allowed:
+        return inbound.not_found()
     if request.method not in allowed:
-        response = HttpResponse("method not allowed", status=405, content_type="text/plain")
-        response["Allow"] = ", ".join(allowed)
-        return response
+        return inbound.not_allowed(allowed)
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -50,6 +51,21 @@ def gateway(
     if max(length, len(request.META.get("QUERY_STRING", ""))) > GATEWAY_REQUEST_BYTES:
         return HttpResponse("request too large", status=413, content_type="text/plain")
     return inbound.receive(request, channel_type, channel_uuid, action)
+
+
+@csrf_exempt
+def relayer_sync(request: HttpRequest, relayer_id: int) -> HttpResponse:
+    """/relayers/relayer/sync/<id>/: where RapidPro's Android app syncs, by the number
+    RapidPro gave it (the channel's ``relayer_id``), so a phone moved from RapidPro keeps
+    its settings. Otherwise exactly /c/a/<uuid>/sync."""
+    found = (
+        Channel.objects.filter(type=Channel.Type.RAPIDPRO_ANDROID, is_active=True)
+        .filter(config__relayer_id=relayer_id)
+        .values_list("uuid", flat=True)[:2]
+    )
+    if len(found) != 1:  # none, or two organisations claiming the same phone
+        return HttpResponse("unknown channel", status=404, content_type="text/plain")
+    return gateway(request, Channel.Type.RAPIDPRO_ANDROID, found[0], "sync")
 
 
 class MessageFilter(DateRangeForm):

@@ -29,7 +29,9 @@ logger = logging.getLogger(__name__)
 SENDS_WITH = {
     "at": ("username", "api_key"),
     "t": ("account_sid", "auth_token"),
-    "ex": ("send_url", "secret"),
+    "ha": ("send_url", "secret"),
+    "ex": ("send_url",),
+    "a": ("secret",),
 }
 
 

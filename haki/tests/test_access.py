@@ -196,7 +196,7 @@ NOT_ORGANISATION_DATA = {
     "core:accept_invitation",  # the one-time link's token is the key: see test_staff
 }
 # Gateways authenticate with the channel's own credentials: see messaging's tests.
-GATEWAYS = {"gateway"}
+GATEWAYS = {"gateway", "relayer_sync"}
 # Public by design, with no sign-in: checking an outreach worker's card and the keys to
 # check it offline. They answer only valid, expired or revoked, the organisation's public
 # name, the role and the dates (haki/credentials/tests/test_checks.py).

@@ -395,7 +395,7 @@ def test_the_webhook_refuses_addresses_outside_a_provisioned_allowlist(client):
 def test_every_registered_gateway_type_is_accepted(monkeypatch):
     from haki.messaging import channels
 
-    assert {"kn", "at", "t", "ex", "sim"} <= set(channels.channel_types())
+    assert {"kn", "at", "t", "ex", "a", "ha", "sim"} <= set(channels.channel_types())
     bad = DEMO.replace("type: sim,", "type: zz,")
     assert any("channels[0].type" in p and "'kn'" in p for p in problems_of(bad))
     # A gateway module registered later is accepted with no change to provisioning.
@@ -419,3 +419,42 @@ def test_a_responder_is_linked_to_the_staff_login_that_sees_their_alerts():
 def test_a_responder_login_that_is_no_staff_of_the_organisation_is_refused():
     problems = problems_of(DEMO.replace("login: police}", "login: nobody}"))
     assert any("responders[4].login: no staff login 'nobody'" in p for p in problems)
+
+
+@pytest.mark.django_db
+def test_external_and_rapidpro_android_channels_are_provisioned_with_their_settings():
+    sim = 'type: sim, name: Phone simulator, address: "22384"}'
+    external = (
+        'type: ex, name: Aggregator, address: "22384", send_method: PUT, content_type: json,'
+        ' send_url: "https://sms.example.org/send?to={{to}}", send_body: \'{"t": {{text}}}\'}'
+    )
+    org, _ = provisioning.apply(provisioning.load(DEMO.replace(sim, external)))
+    channel = Channel.objects.get(organisation=org)
+    assert channel.type == "ex" and channel.config["send_method"] == "PUT"
+    assert channel.config["send_body"] == '{"t": {{text}}}'
+    into_host = DEMO.replace(sim, 'type: ex, name: X, address: "1", send_url: "http://{{to}}/"}')
+    assert any("not the host" in p for p in problems_of(into_host))
+    wrong = DEMO.replace(sim, 'type: ex, name: X, address: "1", send_method: DELETE}')
+    assert any("send_method" in p for p in problems_of(wrong))
+    relayer = 'type: a, name: Phone, address: "22384", secret: s, relayer_id: 4242}'
+    provisioning.apply(provisioning.load(DEMO.replace(sim, relayer)))
+    assert Channel.objects.get(organisation=org).config["relayer_id"] == 4242
+    Channel.objects.filter(organisation=org).update(uuid="0c0ffee0-0000-4000-8000-0000000000aa")
+    assert any("relayer_id" in p for p in problems_of(DEMO.replace(sim, relayer)))
+
+
+@pytest.mark.django_db
+def test_an_old_file_saying_ex_keeps_a_migrated_android_channel_as_it_is():
+    sim = 'type: sim, name: Phone simulator, address: "22384"}'
+    phone = (
+        'type: ex, name: Phone, address: "22384", secret: t, send_url: "https://p.example.org/s"}'
+    )
+    org, _ = provisioning.apply(provisioning.load(DEMO.replace(sim, phone)))
+    channel = Channel.objects.get(organisation=org)
+    Channel.objects.filter(pk=channel.pk).update(
+        type="ha", config={**channel.config, "legacy_type": "ex"}
+    )
+    provisioning.apply(provisioning.load(DEMO.replace(sim, phone)))
+    channel.refresh_from_db()
+    assert channel.type == "ha" and channel.config["legacy_type"] == "ex"
+    assert channel.answers_at("ex") and channel.answers_at("ha") and not channel.answers_at("a")

@@ -76,7 +76,7 @@ def voice(network):
         {"account_sid": "AC01", "auth_token": "tw-token", "send_url": "http://127.0.0.1:9"}
     )
     tw.save()
-    ex = Channel(organisation=org, type="ex", name="Phone", address="+254711084000", tps=1000)
+    ex = Channel(organisation=org, type="ha", name="Phone", address="+254711084000", tps=1000)
     ex.configure({"send_url": "http://127.0.0.1:9/send", "secret": "ex-secret"})
     ex.save()
     network.voice = {"at": at, "t": tw, "ex": ex}
@@ -103,7 +103,7 @@ def post_twilio(channel: Channel, form: dict[str, str], token: str = "tw-token")
 def post_android(channel: Channel, payload: dict[str, str], secret: str = "ex-secret"):
     with TestCase.captureOnCommitCallbacks(execute=True):
         return Client().post(
-            f"/c/ex/{channel.uuid}/voice",
+            f"/c/ha/{channel.uuid}/voice",
             json.dumps(payload),
             content_type="application/json",
             headers={"Authorization": f"Token {secret}"},

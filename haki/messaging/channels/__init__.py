@@ -10,10 +10,12 @@ from haki.messaging.channels.base import (
     CALL,
     CALL_ENDED,
     TEXT,
+    Action,
     BadRequest,
     Forbidden,
     Gateway,
     Incoming,
+    Kind,
     SendFailed,
     StatusReport,
 )
@@ -29,15 +31,36 @@ def channel_types() -> list[str]:
 
 
 @cache
+def methods_for(action: str) -> frozenset[str]:
+    """The HTTP methods any gateway takes ``action`` by: a request by any other method
+    is answered 405 before the channel is looked up."""
+    return frozenset(
+        method
+        for gateway in _gateways().values()
+        for method in getattr(gateway.actions.get(action), "methods", ())
+    )
+
+
+@cache
 def _gateways() -> dict[str, Gateway]:
     """One of each (they keep no state), made once: every webhook asks for one."""
-    from haki.messaging.channels import africastalking, android, kannel, simulator, twilio
+    from haki.messaging.channels import (
+        africastalking,
+        android,
+        external,
+        kannel,
+        relayer,
+        simulator,
+        twilio,
+    )
 
     return {
         "kn": kannel.Kannel(),
         "at": africastalking.AfricasTalking(),
         "t": twilio.Twilio(),
-        "ex": android.Android(),
+        "ex": external.External(),
+        "a": relayer.Relayer(),
+        "ha": android.Android(),
         "sim": simulator.Simulator(),
     }
 
@@ -46,12 +69,15 @@ __all__ = [
     "CALL",
     "CALL_ENDED",
     "TEXT",
+    "Action",
     "BadRequest",
     "Forbidden",
     "Gateway",
     "Incoming",
+    "Kind",
     "SendFailed",
     "StatusReport",
     "channel_types",
     "gateway_for",
+    "methods_for",
 ]

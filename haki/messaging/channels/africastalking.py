@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 from django.http import HttpRequest, HttpResponse
 
 from haki.messaging.channels.base import (
+    GET_OR_POST,
     REJECT,
+    Action,
     BadRequest,
     Gateway,
     Incoming,
+    Kind,
     SendFailed,
     StatusReport,
     call_id,
@@ -33,6 +36,16 @@ STATUS = {
 
 
 class AfricasTalking(Gateway):
+    # As courier: "callback" and "delivery" are the names Africa's Talking's dashboard
+    # suggests; "receive" and "status" are courier's (and Haki's) own.
+    actions = {
+        **Gateway.actions,
+        "callback": Action(Kind.TEXT),
+        "delivery": Action(Kind.STATUS, methods=GET_OR_POST),
+        "voice": Action(Kind.CALL),
+        "ussd": Action(Kind.USSD),
+    }
+
     def incoming(self, request: HttpRequest, channel) -> Incoming:
         external_id, text, sender, _to, date = required(
             form(request), "id", "text", "from", "to", "date"

@@ -1,5 +1,7 @@
-"""An Android phone running a gateway app (``ex``). It posts what the phone receives
-with a secret token, and is asked to send with a JSON post carrying the same token.
+"""An Android phone running a gateway app with Haki's own JSON format (``ha``). It posts
+what the phone receives with a secret token, and is asked to send with a JSON post
+carrying the same token. Channels made before RapidPro's External type took ``ex`` keep
+answering their phones at /c/ex/ (``Channel.answers_at``).
 
 A missed call the phone sees is posted to the ``voice`` action as
 ``{"event": "missed_call", "id": "<the app's id for the call>", "from": "+254..."}``;
@@ -13,10 +15,12 @@ from django.http import HttpRequest, JsonResponse
 
 from haki.messaging.channels.base import (
     CALL,
+    Action,
     BadRequest,
     Forbidden,
     Gateway,
     Incoming,
+    Kind,
     SendFailed,
     StatusReport,
     form,
@@ -29,6 +33,8 @@ STATUS = {"sent": "sent", "delivered": "delivered", "failed": "failed"}
 
 
 class Android(Gateway):
+    actions = {**Gateway.actions, "voice": Action(Kind.CALL)}
+
     def check(self, request: HttpRequest, channel) -> None:
         if not channel.secrets.get("secret"):
             raise Forbidden("this channel has no secret configured")

@@ -3,7 +3,8 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import parse_qs, unquote_to_bytes
 
 import requests
@@ -45,7 +46,7 @@ CALL_ENDED = "missed_call.ended"
 
 @dataclass(frozen=True)
 class Incoming:
-    external_id: str
+    external_id: str | None  # None when the gateway gives no id (RapidPro's External)
     sender: str
     text: str
     received_on: datetime | None = None
@@ -59,14 +60,56 @@ class StatusReport:
     external_id: str | None = None
 
 
+class Kind(StrEnum):
+    """What a webhook action carries, and so what ``inbound`` does with it."""
+
+    TEXT = "text"  # an incoming text: read by ``Action.read``, stored, routed
+    STATUS = "status"  # a delivery report on a text sent
+    STOP = "stop"  # the number has opted out at the gateway: applied as STOP is
+    SYNC = "sync"  # a batch of commands that is answered with commands (Android type A)
+    CALL = "call"  # a voice callback: a missed call, answered so it is never picked up
+    USSD = "ussd"  # a USSD menu request, answered at once with the next screen (haki.ussd)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One webhook action a gateway accepts at /c/<type>/<uuid>/<action>: what it
+    carries, the gateway method that reads it, and the HTTP methods it may come by."""
+
+    kind: Kind
+    read: str = ""  # the Gateway method reading it; by default the kind's (READERS)
+    methods: tuple[str, ...] = ("POST",)
+
+    @property
+    def reader(self) -> str:
+        return self.read or READERS[self.kind]
+
+
+READERS = {
+    Kind.TEXT: "incoming",
+    Kind.STATUS: "status",
+    Kind.STOP: "stopped",
+    Kind.SYNC: "sync",
+    Kind.CALL: "call",
+    Kind.USSD: "",  # the menu reads its own fields: haki.ussd.answer
+}
+
+
+GET_OR_POST = ("GET", "POST")
+
+
 class Gateway:
-    """What every gateway module provides. ``secret_param`` names where an optional
-    shared secret may be given (query string, form field or header)."""
+    """What every gateway module provides: the webhook actions it accepts (``actions``,
+    by name) and how it reads and answers each, and how it sends."""
+
+    actions: ClassVar[dict[str, Action]] = {
+        "receive": Action(Kind.TEXT),
+        "status": Action(Kind.STATUS, methods=GET_OR_POST),
+    }
 
     def check(self, request: HttpRequest, channel: Channel) -> None:
         """Raise Forbidden unless the request is from this channel's gateway."""
-        if not channel.allows_address(client_ip(request)):
-            raise Forbidden("address not allowed")
+        check_address(request, channel)
         expected = channel.secrets.get("secret")
         if expected:
             given = given_secret(request)
@@ -77,6 +120,10 @@ class Gateway:
         raise NotImplementedError
 
     def status(self, request: HttpRequest, channel: Channel) -> StatusReport:
+        raise NotImplementedError
+
+    def stopped(self, request: HttpRequest, channel: Channel) -> str:
+        """The number that has opted out, as the gateway gives it."""
         raise NotImplementedError
 
     def send(self, channel: Channel, msg: Msg, to: str, text: str) -> str | None:
@@ -110,6 +157,11 @@ def call_id(session: str, ringing: bool) -> str:
     """The stored id of a voice callback: the session's, and for the callback saying the
     call has ended, the session's with ``.ended``, so each is stored once."""
     return session if ringing else f"{session}.ended"
+
+
+def check_address(request: HttpRequest, channel: Channel) -> None:
+    if not channel.allows_address(client_ip(request)):
+        raise Forbidden("address not allowed")
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -11,10 +11,12 @@ from django.http import HttpRequest, HttpResponse
 
 from haki.messaging.channels.base import (
     REJECT,
+    Action,
     BadRequest,
     Forbidden,
     Gateway,
     Incoming,
+    Kind,
     SendFailed,
     StatusReport,
     call_id,
@@ -49,6 +51,8 @@ def signature(url: str, params: dict[str, list[str]], auth_token: str) -> str:
 
 
 class Twilio(Gateway):
+    actions = {**Gateway.actions, "voice": Action(Kind.CALL)}
+
     def check(self, request: HttpRequest, channel) -> None:
         super().check(request, channel)
         token = channel.secrets.get("auth_token")

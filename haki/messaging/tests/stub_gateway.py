@@ -42,7 +42,7 @@ class StubGateway:
             def do_GET(self) -> None:
                 stub._answer(self)
 
-            do_POST = do_GET
+            do_POST = do_PUT = do_GET
 
             def log_message(self, *args) -> None:
                 pass

@@ -123,3 +123,41 @@ def test_a_new_sending_address_needs_the_secrets_typed_again(world):
     a.channel.refresh_from_db()
     assert a.channel.config["send_url"] == "http://listener.invalid/cgi-bin/sendsms"
     assert a.channel.secrets == {"password": "typed-again"}
+
+
+def test_an_external_and_a_rapidpro_android_channel_are_made_on_the_web(world):
+    a = world["a"]
+    client = verified_client(a.users[Role.COORDINATOR])
+    add = reverse("messaging:channel_add")
+    page = client.get(add).content.decode()
+    assert 'value="ex"' in page and 'value="a"' in page and 'value="ha"' in page
+    external = channel_data(
+        type="ex",
+        name="Aggregator",
+        send_url="https://sms.example.org/send?to={{to}}",
+        send_method="PUT",
+        content_type="json",
+        send_body='{"text": {{text}}}',
+        username="",
+    )
+    assert client.post(add, external).status_code == 302
+    channel = Channel.objects.get(organisation=a.org, name="Aggregator")
+    assert channel.type == "ex" and channel.config["send_method"] == "PUT"
+    assert channel.config["content_type"] == "json"
+    assert channel.config["send_body"] == '{"text": {{text}}}'
+    edit = reverse("messaging:channel_edit", kwargs={"channel": channel.pk})
+    page = client.get(edit).content.decode()
+    for action in ("receive", "sent", "delivered", "failed", "stopped"):
+        assert f"/c/ex/{channel.uuid}/{action}" in page
+    into_host = {**external, "send_url": "https://{{to}}.example.org/send"}
+    assert "not the host" in client.post(edit, into_host).content.decode()
+    wrong = {**external, "send_method": "DELETE"}
+    assert client.post(edit, wrong).status_code == 400
+    phone = channel_data(type="a", name="Relayer", relayer_id="4242", secret="s", send_url="")
+    assert client.post(add, phone).status_code == 302
+    relayer = Channel.objects.get(name="Relayer")
+    assert relayer.config["relayer_id"] == 4242
+    page = client.get(reverse("messaging:channel_edit", kwargs={"channel": relayer.pk}))
+    assert "/relayers/relayer/sync/4242/" in page.content.decode()
+    again = {**phone, "name": "Relayer 2"}
+    assert "already has this relayer id" in client.post(add, again).content.decode()

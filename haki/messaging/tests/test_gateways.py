@@ -290,15 +290,15 @@ def test_twilio_status_callback_updates_the_message(org, client):
 
 
 def test_android_gateway_needs_its_token(org, client):
-    channel = make_channel(org, "ex", send_url="http://127.0.0.1:9/send", secret="phone-token")
+    channel = make_channel(org, "ha", send_url="http://127.0.0.1:9/send", secret="phone-token")
     form = {"from": "+254190555004", "text": "hello", "id": "a-1"}
-    assert client.post(f"/c/ex/{channel.uuid}/receive", form).status_code == 403
+    assert client.post(f"/c/ha/{channel.uuid}/receive", form).status_code == 403
     wrong = {"Authorization": "Token nope"}
-    assert client.post(f"/c/ex/{channel.uuid}/receive", form, headers=wrong).status_code == 403
+    assert client.post(f"/c/ha/{channel.uuid}/receive", form, headers=wrong).status_code == 403
     right = {"Authorization": "Token phone-token"}
-    assert client.post(f"/c/ex/{channel.uuid}/receive", form, headers=right).status_code == 200
+    assert client.post(f"/c/ha/{channel.uuid}/receive", form, headers=right).status_code == 200
     response = client.post(
-        f"/c/ex/{channel.uuid}/receive",
+        f"/c/ha/{channel.uuid}/receive",
         data='{"from": "+254190555004", "text": "json", "id": "a-2"}',
         content_type="application/json",
         headers=right,
@@ -308,9 +308,9 @@ def test_android_gateway_needs_its_token(org, client):
 
 
 def test_android_malformed_json_is_refused(org, client):
-    channel = make_channel(org, "ex", send_url="http://127.0.0.1:9/send", secret="phone-token")
+    channel = make_channel(org, "ha", send_url="http://127.0.0.1:9/send", secret="phone-token")
     response = client.post(
-        f"/c/ex/{channel.uuid}/receive",
+        f"/c/ha/{channel.uuid}/receive",
         data="{not json",
         content_type="application/json",
         headers={"Authorization": "Token phone-token"},

@@ -98,9 +98,9 @@ def test_dates_out_of_range_and_unencodable_characters_are_refused(org, client, 
     assert (
         kannel_raw(client, org.channels.get(type="kn"), "k-3", ts="99999999999").status_code == 400
     )
-    android = make_channel(org, "ex", send_url="http://127.0.0.1:9/send", secret="phone-token")
+    android = make_channel(org, "ha", send_url="http://127.0.0.1:9/send", secret="phone-token")
     response = client.post(
-        f"/c/ex/{android.uuid}/receive",
+        f"/c/ha/{android.uuid}/receive",
         data='{"from": "+254190555004", "text": "a \\ud800 b", "id": "a-1"}',
         content_type="application/json",
         headers=TOKEN,
@@ -123,7 +123,7 @@ def test_a_text_over_1600_characters_is_refused_on_every_gateway(org, world, cli
     kannel = world["a"].channel
     at = make_channel(org, "at", username="sandbox", api_key="at-key")
     twilio = make_channel(org, "t", account_sid="AC1", auth_token="tw")
-    android = make_channel(org, "ex", send_url="http://127.0.0.1:9/send", secret="phone-token")
+    android = make_channel(org, "ha", send_url="http://127.0.0.1:9/send", secret="phone-token")
     twilio_form = {"MessageSid": "SM1", "AccountSid": "AC1", "From": "+254190555003"}
     twilio_form["Body"] = long_text
     answers = [
@@ -131,7 +131,7 @@ def test_a_text_over_1600_characters_is_refused_on_every_gateway(org, world, cli
         client.post(f"/c/at/{at.uuid}/receive", {**AT_FORM, "text": long_text}).status_code,
         twilio_post(client, twilio, twilio_form, token="tw").status_code,
         client.post(
-            f"/c/ex/{android.uuid}/receive",
+            f"/c/ha/{android.uuid}/receive",
             {"from": "+254190555004", "text": long_text, "id": "a-1"},
             headers=TOKEN,
         ).status_code,
@@ -155,8 +155,8 @@ def test_a_request_over_64_kb_gets_a_413_and_no_traceback(world, client, caplog)
 
 
 def test_deeply_nested_json_to_the_android_webhook_is_refused(org, client):
-    channel = make_channel(org, "ex", send_url="http://127.0.0.1:9/send", secret="phone-token")
-    url = f"/c/ex/{channel.uuid}/receive"
+    channel = make_channel(org, "ha", send_url="http://127.0.0.1:9/send", secret="phone-token")
+    url = f"/c/ha/{channel.uuid}/receive"
     answers = [
         client.post(url, data=body, content_type="application/json", headers=TOKEN).status_code
         for body in (
@@ -178,10 +178,10 @@ def test_invalid_utf8_is_refused_on_every_gateway_never_stored_as_replacement_ch
     at = make_channel(org, "at", username="sandbox", api_key="at-key")
     at_body = b"id=AT1&from=%2B254190555002&to=20100&date=2026-11-21T09%3A30%3A00Z&text=caf%E9"
     assert form_post(client, f"/c/at/{at.uuid}/receive", at_body).status_code == 400
-    android = make_channel(org, "ex", send_url="http://127.0.0.1:9/send", secret="phone-token")
+    android = make_channel(org, "ha", send_url="http://127.0.0.1:9/send", secret="phone-token")
     android_body = b"id=a-1&from=%2B254190555004&text=%FF%FE"
     assert (
-        form_post(client, f"/c/ex/{android.uuid}/receive", android_body, **TOKEN).status_code == 400
+        form_post(client, f"/c/ha/{android.uuid}/receive", android_body, **TOKEN).status_code == 400
     )
     twilio = make_channel(org, "t", account_sid="AC1", auth_token="tw")
     decoded = {"MessageSid": "SM1", "AccountSid": "AC1", "From": "+254190555003", "Body": "\ufffd"}
@@ -212,10 +212,10 @@ def test_kannel_receive_refuses_get_and_its_delivery_reports_still_take_get(worl
 
 
 def test_json_payloads_hold_only_flat_fields(org, client):
-    channel = make_channel(org, "ex", send_url="http://127.0.0.1:9/send", secret="phone-token")
+    channel = make_channel(org, "ha", send_url="http://127.0.0.1:9/send", secret="phone-token")
     body = json.dumps({"id": "a-1", "from": "+254190555004", "text": {"nested": "x"}})
     response = client.post(
-        f"/c/ex/{channel.uuid}/receive", data=body, content_type="application/json", headers=TOKEN
+        f"/c/ha/{channel.uuid}/receive", data=body, content_type="application/json", headers=TOKEN
     )
     assert response.status_code == 400 and inbound(channel) == []
 
@@ -236,6 +236,23 @@ def test_a_channel_is_found_in_the_directory_when_the_database_is_down_and_nothi
     with TestCase.captureOnCommitCallbacks(execute=True):
         assert spool.replay() == 1
     assert [m.external_id for m in inbound(channel)] == ["outage-1"]
+
+
+def test_an_android_channel_made_as_ex_is_found_at_c_ex_in_the_directory_too(
+    world, client, spool_dir, monkeypatch
+):
+    org = world["a"].org
+    channel = make_channel(org, "ha", secret="phone-token", legacy_type="ex")
+    directory.refresh()
+    inbound_module.forget_channels()
+    body = json.dumps({"id": "outage-ex", "from": "+254190555004", "text": "hello"})
+    with monkeypatch.context() as patch:
+        database_down(patch)
+        url = f"/c/ex/{channel.uuid}/receive"
+        assert client.post(url, body, "application/json", headers=TOKEN).status_code == 200
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert spool.replay() == 1
+    assert [m.external_id for m in inbound(channel)] == ["outage-ex"]
 
 
 ORGANISATION = """
@@ -389,6 +406,6 @@ def call_wsgi(method: str, path: str, content_type: str, body: bytes = b"", leng
 def test_a_charset_that_cannot_decode_a_query_string_is_ignored_not_answered_with_500():
     path = "/c/kn/5b0e6d2a-3c4f-4a1b-9e8d-7f6a5b4c3d2e/receive"
     for charset in ("idna", "rot13", "punycode"):
-        assert call_wsgi("GET", path, f"text/plain; charset={charset}").startswith("405")
+        assert call_wsgi("PUT", path, f"text/plain; charset={charset}").startswith("405")
         big = call_wsgi("POST", path, f"text/plain; charset={charset}", length=10**6)
         assert big.startswith("413")

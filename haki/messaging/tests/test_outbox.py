@@ -31,7 +31,7 @@ def channel_for(org, stub: StubGateway) -> Channel:
         "kn": {"send_url": f"{stub.url}/cgi-bin/sendsms", "username": "haki", "password": "pw"},
         "at": {"send_url": f"{stub.url}/version1/messaging", "username": "sandbox", "api_key": "k"},
         "t": {"send_url": stub.url, "account_sid": "AC123", "auth_token": "tok"},
-        "ex": {"send_url": f"{stub.url}/send", "secret": "phone-token"},
+        "ha": {"send_url": f"{stub.url}/send", "secret": "phone-token"},
     }[stub.kind]
     channel = Channel(organisation=org, type=stub.kind, name=stub.kind, address="20100", tps=50)
     channel.configure(settings)
@@ -90,7 +90,7 @@ def test_twilio_gets_its_messages_api_call_and_its_sid_is_kept(world, stub):
     assert msg.external_id.startswith("SM")
 
 
-@pytest.mark.parametrize("stub", ["ex"], indirect=True)
+@pytest.mark.parametrize("stub", ["ha"], indirect=True)
 def test_the_android_gateway_gets_json_with_its_token(world, stub):
     org = world["a"].org
     msg = send_now(org, channel_for(org, stub))
@@ -102,6 +102,79 @@ def test_the_android_gateway_gets_json_with_its_token(world, stub):
         "text": "hello",
         "from": "20100",
     }
+
+
+@pytest.mark.parametrize("stub", ["ex"], indirect=True)
+def test_an_external_channel_gets_the_request_it_describes_with_each_variable_encoded(world, stub):
+    org = world["a"].org
+    channel = Channel(organisation=org, type="ex", name="ex", address="+254190000009")
+    channel.configure(
+        {
+            "send_url": stub.url + "/send?to={{to_no_plus}}&ch={{channel}}",
+            "send_method": "PUT",
+            "content_type": "json",
+            "send_body": '{"text": {{text}}, "from": {{from}}, "id": {{id}}}',
+        }
+    )
+    channel.save()
+    text = 'Say "hi" & {{to}} — Привет'
+    msg = send_now(org, channel, text=text)
+    (request,) = stub.requests
+    assert request.method == "PUT" and request.headers["content-type"] == "application/json"
+    assert request.query == {"to": ["254190555001"], "ch": [str(channel.uuid)]}
+    assert request.json == {"text": text, "from": "+254190000009", "id": str(msg.uuid)}
+    assert msg.status == Msg.Status.WIRED
+
+
+@pytest.mark.parametrize("stub", ["ex"], indirect=True)
+def test_an_external_channel_by_get_and_by_its_default_form(world, stub):
+    org = world["a"].org
+    channel = Channel(organisation=org, type="ex", name="ex", address="20100")
+    channel.configure(
+        {"send_url": stub.url + "/send?text={{text}}&to={{to}}", "send_method": "GET"}
+    )
+    channel.save()
+    send_now(org, channel, text="a+b c&d")
+    channel.config.update(send_method="POST", send_url=stub.url + "/post")
+    channel.save()
+    msg = send_now(org, channel, text="a+b c&d")
+    get, post = stub.requests
+    assert get.method == "GET" and get.query == {"text": ["a+b c&d"], "to": ["+254190555001"]}
+    assert post.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert post.form == {
+        "id": [str(msg.uuid)],
+        "text": ["a+b c&d"],
+        "to": ["+254190555001"],
+        "from": ["20100"],
+        "channel": [str(channel.uuid)],
+    }
+
+
+def test_a_variable_may_not_choose_where_an_external_request_goes(world, stub):
+    from haki.messaging.channels.external import variables_in_host
+
+    assert variables_in_host("https://{{to}}.example.org/send")
+    assert variables_in_host("http://user:{{text}}@example.org")
+    assert not variables_in_host("https://example.org/{{to}}?t={{text}}")
+    org = world["a"].org
+    org.allow_local_gateways = False
+    org.save()
+    channel = Channel(organisation=org, type="ex", name="ex", address="20100")
+    channel.configure({"send_url": "http://169.254.169.254/{{text}}"})
+    channel.save()
+    msg = send_now(org, channel)
+    assert msg.status == Msg.Status.FAILED and "link-local" in msg.error
+    assert not stub.requests
+
+
+def test_a_text_to_rapidpros_android_app_waits_for_its_next_sync(world, stub):
+    org = world["a"].org
+    channel = Channel(organisation=org, type="a", name="a", address="+254190000009")
+    channel.configure({"secret": "relayer-secret", "relayer_id": 77})
+    channel.save()
+    msg = send_now(org, channel)
+    assert msg.status == Msg.Status.WIRED and msg.external_id == str(msg.pk)
+    assert not stub.requests
 
 
 def test_a_gateway_error_is_retried_later_with_backoff(world, stub):

@@ -104,7 +104,9 @@ def channels(world):
         "kn": world["a"].channel,
         "at": make_channel(org, "at", username="sandbox", api_key="at-key"),
         "t": make_channel(org, "t", account_sid="AC1", auth_token="tw"),
-        "ex": make_channel(org, "ex", send_url="http://127.0.0.1:9/send", secret="phone-token"),
+        "ha": make_channel(org, "ha", send_url="http://127.0.0.1:9/send", secret="phone-token"),
+        "ex": make_channel(org, "ex"),
+        "a": make_channel(org, "a", secret="relayer-secret"),
     }
 
 
@@ -224,9 +226,9 @@ ANDROID = {"Authorization": "Token phone-token"}
     raw=st.binary(max_size=300),
 )
 def test_android_receive(client, channels, values, nested, shape, raw):
-    channel = channels["ex"]
+    channel = channels["ha"]
     values = unique(values, "id")
-    url = f"/c/ex/{channel.uuid}/receive"
+    url = f"/c/ha/{channel.uuid}/receive"
     if shape == "form":
         post_and_check(client, channel, url, form(values), FORM, **ANDROID)
         return
@@ -244,7 +246,71 @@ def test_android_receive(client, channels, values, nested, shape, raw):
 )
 def test_android_status(client, channels, report, raw):
     body = raw if raw is not None else json.dumps(report).encode()
-    post_report(client, f"/c/ex/{channels['ex'].uuid}/status", body, "application/json", **ANDROID)
+    post_report(client, f"/c/ha/{channels['ha'].uuid}/status", body, "application/json", **ANDROID)
+
+
+DATE = st.datetimes(datetime(2001, 1, 1), datetime(2026, 11, 1)).map(
+    lambda d: (d.isoformat(timespec="milliseconds") + "Z").encode()
+)
+
+
+@FUZZ
+@given(values=fields(text=TEXT, date=DATE, **{"from": PHONE}), charset=CHARSET)
+def test_external_receive(client, channels, values, charset):
+    channel = channels["ex"]
+    url = f"/c/ex/{channel.uuid}/receive"
+    content_type = f"{FORM}; charset={charset}" if charset else FORM
+    post_and_check(client, channel, url, form(values), content_type)
+
+
+@FUZZ
+@given(values=fields(id=st.just(b"not-a-uuid"), **{"from": PHONE}))
+def test_external_reports_and_stop(client, channels, outgoing, values):
+    channel = channels["ex"]
+    for action in ("sent", "delivered", "failed", "stopped"):
+        post_report(client, f"/c/ex/{channel.uuid}/{action}", form(values), FORM)
+
+
+COMMAND = st.fixed_dictionaries(
+    {
+        "cmd": st.sampled_from(["mo_sms", "mt_sent", "mt_dlvd", "mt_fail", "fcm", "call"]),
+        "phone": st.from_regex(r"\+2541905[0-9]{5}", fullmatch=True),
+        "msg": st.text(ANY_CHARACTER, max_size=30),
+        "ts": st.integers(-(10**20), 10**20) | st.just(1795263728000),
+        "msg_id": st.integers(-(10**20), 10**20),
+        "p_id": st.integers(0, 10**6),
+    }
+).flatmap(
+    lambda command: st.dictionaries(st.sampled_from(sorted(command)), JSON, max_size=2).map(
+        lambda changes: {**command, **changes}
+    )
+)
+
+
+@FUZZ
+@given(commands=st.lists(COMMAND, max_size=4), raw=st.one_of(st.none(), st.binary(max_size=200)))
+def test_rapidpro_android_sync(client, channels, commands, raw):
+    import base64
+    import hashlib
+    import hmac
+    import time
+
+    channel = channels["a"]
+    for command in commands:
+        command["p_id"] = f"fuzz{next(NONCES)}"  # no example repeats an earlier one
+    body = raw if raw is not None else json.dumps({"cmds": commands}).encode()
+    ts = str(int(time.time()))
+    key = ("relayer-secret" + ts).encode()
+    sign = base64.urlsafe_b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
+    url = f"/c/a/{channel.uuid}/sync?ts={ts}&signature={sign}"
+    before = received(channel)
+    response = client.generic("POST", url, body, content_type="application/json")
+    assert response.status_code < 500, response.content
+    texts = [c for c in commands if c.get("cmd") == "mo_sms" and c.get("msg")]
+    if response.status_code == 200 and raw is None:
+        assert received(channel) <= before + len(texts)
+    else:
+        assert received(channel) == before
 
 
 # Missed calls: the voice action of each gateway that carries calls ----------------------
@@ -288,9 +354,9 @@ def test_twilio_voice(client, channels, values):
     json_body=st.booleans(),
 )
 def test_android_voice(client, channels, values, json_body):
-    channel = channels["ex"]
+    channel = channels["ha"]
     values = unique(values, "id")
-    url = f"/c/ex/{channel.uuid}/voice"
+    url = f"/c/ha/{channel.uuid}/voice"
     if not json_body:
         post_and_check(client, channel, url, form(values), FORM, **ANDROID)
         return
