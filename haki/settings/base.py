@@ -144,7 +144,9 @@ def huey_from_url(url: str | None, name: str = "haki") -> dict:
         "consumer": consumer,
     }
     if url and url.startswith(("redis://", "rediss://", "unix://")):
-        return {**common, "huey_class": "huey.RedisHuey", "url": url, "blocking": True}
+        # The priority queue (a sorted set, Redis 5 or later): a prompt to send an alert's
+        # texts goes ahead of the prompts already waiting.
+        return {**common, "huey_class": "huey.PriorityRedisHuey", "url": url, "blocking": True}
     filename = url.removeprefix("sqlite:///") if url else str(VAR_DIR / "huey.sqlite3")
     return {**common, "huey_class": "huey.SqliteHuey", "filename": filename}
 
@@ -166,6 +168,10 @@ HAKI_SEND_LEASE_SECONDS = env_int("HAKI_SEND_LEASE_SECONDS", 120, minimum=1)
 HAKI_AUTO_REPLY_HOURS = env_int("HAKI_AUTO_REPLY_HOURS", 24, minimum=1)
 # How many drain tasks share a broadcast's sending (each a worker thread while it runs).
 HAKI_DRAIN_TASKS = env_int("HAKI_DRAIN_TASKS", 4, minimum=1)
+# A drain claims at most this many texts at once (fewer on a slow channel: a tenth of a
+# second of its limit), and hands them to the gateway over this many connections.
+HAKI_SEND_BATCH = env_int("HAKI_SEND_BATCH", 50, minimum=1)
+HAKI_SEND_CONNECTIONS = env_int("HAKI_SEND_CONNECTIONS", 12, minimum=1)
 
 # Checks of outreach workers' cards: a phone number or an address that fails this many
 # checks in one period is refused until the next, so codes cannot be enumerated.
