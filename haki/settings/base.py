@@ -173,6 +173,15 @@ HAKI_DRAIN_TASKS = env_int("HAKI_DRAIN_TASKS", 4, minimum=1)
 HAKI_SEND_BATCH = env_int("HAKI_SEND_BATCH", 50, minimum=1)
 HAKI_SEND_CONNECTIONS = env_int("HAKI_SEND_CONNECTIONS", 12, minimum=1)
 
+# Monitoring (haki/monitoring.py): /healthz/backlog and /metrics answer a bearer token or
+# an address in the allowlist (loopback only by default), and 404 anyone else.
+HAKI_MONITORING_TOKEN = env_secret("HAKI_MONITORING_TOKEN") or ""
+HAKI_MONITORING_ALLOWED_IPS = env_networks("HAKI_MONITORING_ALLOWED_IPS", "127.0.0.1,::1")
+# /healthz/backlog answers 503 past any of these.
+HAKI_BACKLOG_MAX_SPOOL = env_int("HAKI_BACKLOG_MAX_SPOOL", 0, minimum=0)
+HAKI_BACKLOG_MAX_UNROUTED_SECONDS = env_int("HAKI_BACKLOG_MAX_UNROUTED_SECONDS", 60, minimum=1)
+HAKI_BACKLOG_MAX_OVERDUE_SECONDS = env_int("HAKI_BACKLOG_MAX_OVERDUE_SECONDS", 120, minimum=1)
+
 # Checks of outreach workers' cards: a phone number or an address that fails this many
 # checks in one period is refused until the next, so codes cannot be enumerated.
 HAKI_CHECK_FAILURES = env_int("HAKI_CHECK_FAILURES", 10, minimum=1)
