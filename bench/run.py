@@ -26,6 +26,7 @@ from bench import (
     inbound,
     instructions,
     members,
+    outbound,
     postgres,
     queues,
     rapidsms_reference,
@@ -36,7 +37,16 @@ from bench.processes import PeakMemory
 from haki.tests.services import postgres_problem, redis_problem
 
 RESULTS = Path(__file__).with_name("results.json")
-SECTIONS = ("inbound", "crisis", "broadcast", "patterns", "imports", "credentials", "indicators")
+SECTIONS = (
+    "inbound",
+    "crisis",
+    "outbound",
+    "broadcast",
+    "patterns",
+    "imports",
+    "credentials",
+    "indicators",
+)
 PROCESSES = {
     "web_rss_mb": ("haki.wsgi:application",),
     "worker_rss_mb": ("haki.cli run_huey", "haki.cli worker"),
@@ -52,6 +62,7 @@ class Sizes:
     alerts: int = 100  # HELP texts timed, idle and again loaded
     pending: int = 1000  # alerts waiting for escalation
     recipients: int = 100_000
+    sends: int = 10_000  # texts drained per outbound figure
     answers: int = 2000  # poll answers
     cases: int = 1_000_000
     members: int = 10_000  # rows of one CSV imported
@@ -64,6 +75,7 @@ QUICK = Sizes(
     alerts=20,
     pending=200,
     recipients=10_000,
+    sends=2000,
     answers=200,
     cases=10_000,
     members=10_000,
@@ -146,6 +158,11 @@ def measure(sections: list[str], server: str, redis: str, sizes: Sizes) -> dict[
             "crisis",
             "HELP latency and escalations",
             lambda: crisis.run(server, sizes.alerts, sizes.pending, huey_url=redis),
+        )
+        part(
+            "outbound",
+            "sending per worker, at a limit, and HELP during a broadcast",
+            lambda: outbound.measure(server, redis, sizes.sends, sizes.recipients, sizes.alerts),
         )
         part(
             "broadcast",
