@@ -183,9 +183,9 @@ def drain(channel_id: int, batch: int | None = None) -> int:
 
 
 def batch_size(channel: Channel) -> int:
-    """A tenth of a second of the channel's limit, at most ``HAKI_SEND_BATCH``: the
+    """A twentieth of a second of the channel's limit, at most ``HAKI_SEND_BATCH``: the
     slots a batch holds are slots an urgent text queued meanwhile waits behind."""
-    return max(1, min(settings.HAKI_SEND_BATCH, channel.tps // 10))
+    return max(1, min(settings.HAKI_SEND_BATCH, channel.tps // 20))
 
 
 def claim(channel: Channel, limit: int) -> list[int]:

@@ -168,8 +168,8 @@ HAKI_SEND_LEASE_SECONDS = env_int("HAKI_SEND_LEASE_SECONDS", 120, minimum=1)
 HAKI_AUTO_REPLY_HOURS = env_int("HAKI_AUTO_REPLY_HOURS", 24, minimum=1)
 # How many drain tasks share a broadcast's sending (each a worker thread while it runs).
 HAKI_DRAIN_TASKS = env_int("HAKI_DRAIN_TASKS", 4, minimum=1)
-# A drain claims at most this many texts at once (fewer on a slow channel: a tenth of a
-# second of its limit), and hands them to the gateway over this many connections.
+# A drain claims at most this many texts at once (fewer on a slow channel: a twentieth
+# of a second of its limit), and hands them to the gateway over this many connections.
 HAKI_SEND_BATCH = env_int("HAKI_SEND_BATCH", 50, minimum=1)
 HAKI_SEND_CONNECTIONS = env_int("HAKI_SEND_CONNECTIONS", 12, minimum=1)
 
