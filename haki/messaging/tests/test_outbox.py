@@ -178,7 +178,7 @@ def test_the_rate_limit_spaces_sends_across_workers(world, stub):
     waits = [Channel.objects.get(pk=channel.pk).reserve_send_slots(1)[0] for _ in range(5)]
     assert waits[0] == 0
     for before, after in itertools.pairwise(waits):
-        assert after - before == pytest.approx(0.255, abs=0.05)
+        assert after - before == pytest.approx(0.2525, abs=0.05)
 
 
 def queue_quietly(org, channel, count: int, priority: int, prefix: str) -> list[Msg]:
@@ -241,5 +241,6 @@ def test_a_batch_takes_its_slots_from_the_channels_limit(world, stub):
     queue_quietly(org, channel, 6, Msg.Priority.BULK, "poll")
     assert outbox.drain(channel.pk, batch=3) == 6
     times = sorted(request.at for request in stub.requests)
-    # Slots 51 ms apart (2% under the limit); a thread may start a few ms late.
-    assert times[-1] - times[0] >= 5 * 0.051 - 0.015
+    # Slots 50.5 ms apart (1% under the limit), less the 10 ms a late sender may catch
+    # up on; a thread may also start a few ms late.
+    assert times[-1] - times[0] >= 5 * 0.0505 - 0.01 - 0.01
