@@ -191,7 +191,6 @@ class MsgQuerySet(models.QuerySet):
             **Msg.text.columns(organisation, text),
             "language": "",
             "template": "",
-            "priority": Msg.Priority.ROUTINE,
             "attempts": 0,
             "error": "",
             "received_on": received_on,
@@ -272,7 +271,10 @@ class Msg(models.Model):
     template = models.CharField(max_length=64, blank=True)
     # The broadcast or poll sending a text belongs to (its uuid), for counting progress.
     batch = models.UUIDField(null=True, blank=True)
-    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.ROUTINE)
+    # Filled in by the database for incoming texts, which the webhook inserts by hand.
+    priority = models.PositiveSmallIntegerField(
+        choices=Priority.choices, default=Priority.ROUTINE, db_default=Priority.ROUTINE
+    )
     in_reply_to = models.ForeignKey(
         "self",
         null=True,
