@@ -112,7 +112,7 @@ def rows(sizes: dict[str, int]) -> list[Row]:
         ),
         Row(
             "outbound_msgs_per_s_per_worker",
-            "outbound, one worker, no limit (texts/s)",
+            "outbound, one worker, stub without a limit (texts/s)",
             ">= 300",
             lambda value, _results: value >= 300,
         ),
