@@ -32,8 +32,19 @@ def below(limit: float) -> Callable[[float, Results], bool | None]:
     return lambda value, _results: value < limit
 
 
+def within(low: float, high: float, fastest: str) -> Callable[[float, Results], bool | None]:
+    """The slowest window at least ``low``, the fastest (result ``fastest``) at most ``high``."""
+
+    def check(value: float, results: Results) -> bool | None:
+        top = results.get(fastest)
+        return None if not isinstance(top, int | float) else low <= value and top <= high
+
+    return check
+
+
 def rows(sizes: dict[str, int]) -> list[Row]:
     recipients, cases, pending = sizes["recipients"], sizes["cases"], sizes["pending"]
+    sends = sizes.get("sends", 10_000)
     return [
         Row(
             "inbound_msgs_per_s",
@@ -99,6 +110,25 @@ def rows(sizes: dict[str, int]) -> list[Row]:
             "< 1000",
             below(1000),
         ),
+        Row(
+            "help_latency_p99_ms_during_broadcast",
+            f"HELP to responders p99, {recipients:,} broadcast draining (ms)",
+            "< 1000",
+            below(1000),
+        ),
+        Row(
+            "outbound_msgs_per_s_per_worker",
+            "outbound, one worker, stub without a limit (texts/s)",
+            ">= 300",
+            lambda value, _results: value >= 300,
+        ),
+        Row(
+            "outbound_tps_accuracy",
+            f"outbound at 100/s, slowest 10 s window, {sends:,} texts (texts/s)",
+            "97-100",
+            within(97, 100, "outbound_tps_window_max_per_s"),
+        ),
+        Row("outbound_tps_window_max_per_s", "  fastest 10 s window (texts/s)", "<= 100"),
         Row(
             "escalation_lateness_p99_s",
             f"escalation lateness p99, {pending:,} pending (s)",

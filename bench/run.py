@@ -26,6 +26,7 @@ from bench import (
     inbound,
     instructions,
     members,
+    outbound,
     postgres,
     queues,
     rapidsms_reference,
@@ -41,6 +42,7 @@ SECTIONS = (
     "inbound",
     "crisis",
     "ussd",
+    "outbound",
     "broadcast",
     "patterns",
     "imports",
@@ -63,6 +65,7 @@ class Sizes:
     ussd_sessions: int = 200  # whole USSD sessions timed, request by request
     pending: int = 1000  # alerts waiting for escalation
     recipients: int = 100_000
+    sends: int = 10_000  # texts drained per outbound figure
     answers: int = 2000  # poll answers
     cases: int = 1_000_000
     members: int = 10_000  # rows of one CSV imported
@@ -76,6 +79,7 @@ QUICK = Sizes(
     ussd_sessions=40,
     pending=200,
     recipients=10_000,
+    sends=2000,
     answers=200,
     cases=10_000,
     members=10_000,
@@ -163,6 +167,11 @@ def measure(sections: list[str], server: str, redis: str, sizes: Sizes) -> dict[
             "ussd",
             "USSD answer time",
             lambda: ussd.run(server, sizes.ussd_sessions, huey_url=redis),
+        )
+        part(
+            "outbound",
+            "sending per worker, at a limit, and HELP during a broadcast",
+            lambda: outbound.measure(server, redis, sizes.sends, sizes.recipients, sizes.alerts),
         )
         part(
             "broadcast",

@@ -4,6 +4,7 @@ from two_factor.urls import urlpatterns as two_factor_urls
 
 from haki.core.views import SignInView, browser_probe, healthz
 from haki.messaging.middleware import GATEWAY_URL, RELAYER_URL
+from haki.monitoring import backlog_view, metrics_view
 
 urlpatterns = [
     path("", include("haki.core.urls")),
@@ -27,5 +28,7 @@ urlpatterns = [
     path("account/logout/", LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
+    path("healthz/backlog", backlog_view, name="healthz_backlog"),
+    path("metrics", metrics_view, name="metrics"),
     re_path(r"^(?:favicon\.ico|apple-touch-icon[\w-]*\.png|robots\.txt)$", browser_probe),
 ]

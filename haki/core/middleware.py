@@ -25,6 +25,7 @@ PUBLIC_PREFIXES = (
     "/account/login/",
     "/account/invitation/",
     "/healthz",
+    "/metrics",  # a monitoring token or address, checked by haki.monitoring
     "/i18n/",
     "/static/",
     "/c/",

@@ -14,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 from haki.core.models import Area, AuditEvent, Organisation
 from haki.crisis.models import Alert, AlertEvent, AlertRecipient, Responder
 from haki.members.models import Member
-from haki.messaging.texts import queue_text
+from haki.messaging.texts import queue_urgent_text
 
 logger = logging.getLogger(__name__)
 JOIN_WINDOW = timedelta(minutes=10)
@@ -97,7 +97,7 @@ def raise_alert(
     _log(alert, AlertEvent.Kind.RAISED, user=user, audit=AuditEvent.Action.CREATE)
     _alert_from_tier(alert, _tier_index(organisation, tier), channel=channel)
     if member is not None and member.phone:
-        queue_text(
+        queue_urgent_text(
             organisation,
             member.phone,
             "alert.member",
@@ -161,7 +161,7 @@ def _alert_from_tier(alert: Alert, start: int, channel=None, step: int = 0) -> N
 def _text_responders(alert: Alert, tier: str, responders: list[Responder], channel=None) -> None:
     details = _member_details(alert)
     for responder in responders:
-        msg = queue_text(
+        msg = queue_urgent_text(
             alert.organisation,
             responder.phone,
             "alert.responder",
@@ -260,16 +260,16 @@ def acknowledge(alert: Alert, *, responder: Responder | None = None, user=None) 
         org, name = alert.organisation, alert.who_took_it
         others = {r.responder for r in alert.recipients.select_related("responder")}
         for other in others - {responder}:
-            queue_text(
+            queue_urgent_text(
                 org, other.phone, "ack.others", other.language, ref=alert.reference, name=name
             )
         if responder is not None:
-            queue_text(
+            queue_urgent_text(
                 org, responder.phone, "ack.confirm", responder.language, **_member_details(alert)
             )
         member = alert.member
         if member is not None and member.phone:
-            queue_text(org, member.phone, "ack.member", member.language, member=member)
+            queue_urgent_text(org, member.phone, "ack.member", member.language, member=member)
     return "taken"
 
 
@@ -289,7 +289,7 @@ def close(alert: Alert, outcome: str, *, responder: Responder | None = None, use
         _log(alert, AlertEvent.Kind.CLOSED, responder=responder, user=user)
         member = alert.member
         if member is not None and member.phone:
-            queue_text(
+            queue_urgent_text(
                 alert.organisation, member.phone, "done.member", member.language, member=member
             )
     return True

@@ -15,7 +15,7 @@ from haki.crisis.alerts import LAST_RESORT_TIER
 from haki.crisis.models import Responder
 from haki.messaging.models import Channel
 from haki.messaging.panels import FAILED_FOR_MINUTES
-from haki.messaging.texts import queue_text
+from haki.messaging.texts import queue_urgent_text
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def _text_coordinators(channel: Channel) -> None:
         logger.error("channel %s failing; no other channel to tell coordinators", channel.pk)
         return
     for responder in Responder.objects.active().filter(organisation=org, tier=LAST_RESORT_TIER):
-        queue_text(
+        queue_urgent_text(
             org,
             responder.phone,
             "channel.failing",

@@ -10,7 +10,7 @@ from haki.crisis import alerts
 from haki.crisis.models import Alert, AlertRecipient, Responder
 from haki.messaging import keywords
 from haki.messaging.handlers import Context
-from haki.messaging.texts import queue_text
+from haki.messaging.texts import queue_urgent_text
 
 
 def responder_of(context: Context) -> Responder | None:
@@ -65,7 +65,7 @@ def _words_after(text: str, keyword: str) -> str:
 
 
 def _reply(context: Context, responder: Responder, key: str, **values: object) -> None:
-    queue_text(
+    queue_urgent_text(
         context.organisation,
         responder.phone,
         key,

@@ -19,7 +19,9 @@ from haki.processes import once_per_process
 logger = logging.getLogger(__name__)
 
 
-@db_task()
+# Task priorities (higher first, where the queue supports it: SQLite, Redis's priority
+# queue): a text to send or to route goes ahead of a broadcast's drains.
+@db_task(priority=10)
 def route_msg(msg_id: int) -> str:
     """Route a received text once. The claim and everything the handler writes (a new
     member, replies in the outbox) commit together: a router killed half-way leaves
@@ -28,7 +30,7 @@ def route_msg(msg_id: int) -> str:
 
     with transaction.atomic():
         claimed = Msg.objects.filter(pk=msg_id, status=Msg.Status.RECEIVED).update(
-            status=Msg.Status.HANDLED
+            status=Msg.Status.HANDLED, routed_on=timezone.now()
         )
         if not claimed:
             return "already routed"
@@ -36,7 +38,7 @@ def route_msg(msg_id: int) -> str:
         return route(msg)
 
 
-@db_task()
+@db_task(priority=20)
 def send_msg(msg_id: int) -> str:
     return outbox.send(msg_id)
 
@@ -52,14 +54,16 @@ def sweep() -> None:
 
 
 def catch_up(grace: timedelta) -> None:
-    """Spooled texts into the database; texts whose prompt was lost prompted again
-    (a duplicate prompt is harmless: each text is claimed once); the channel directory
+    """Spooled texts into the database; the channels of texts whose prompt was lost
+    drained (a duplicate prompt is harmless: each text is claimed once); the directory
     brought up to date (a shredded organisation, a new master key)."""
     spool.replay()
-    for msg_id in outbox.recover_interrupted():
-        send_msg(msg_id)
-    for msg_id in outbox.overdue_ids(grace=grace):
-        send_msg(msg_id)
+    # One drain per channel rather than a prompt per text: a drain claims the channel's
+    # texts in batches, the most urgent first, where 1,000 prompts for a broadcast's
+    # overdue texts would go out oldest first.
+    interrupted = outbox.recover_interrupted()
+    for channel_id in outbox.overdue_channels(grace) | outbox.channels_of(interrupted):
+        drain(channel_id)
     waiting = Msg.objects.filter(
         status=Msg.Status.RECEIVED, created_on__lte=timezone.now() - timedelta(seconds=60)
     )

@@ -56,6 +56,7 @@ def queue_text(
     member=None,
     channel=None,
     in_reply_to=None,
+    priority: int | None = None,
     **values: object,
 ):
     """Render text ``key`` in ``language`` and put it in the outbox."""
@@ -71,4 +72,13 @@ def queue_text(
         language=language,
         channel=channel,
         in_reply_to=in_reply_to,
+        priority=priority,
     )
+
+
+def queue_urgent_text(organisation, to: str, key: str, language: str, **options: object):
+    """``queue_text`` in the priority lane: an alert, an escalation, an acknowledgement
+    goes ahead of every poll and broadcast waiting on the same channel."""
+    from haki.messaging.models import Msg
+
+    return queue_text(organisation, to, key, language, priority=Msg.Priority.URGENT, **options)

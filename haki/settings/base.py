@@ -145,7 +145,13 @@ def huey_from_url(url: str | None, name: str = "haki") -> dict:
         "consumer": consumer,
     }
     if url and url.startswith(("redis://", "rediss://", "unix://")):
-        return {**common, "huey_class": "huey.RedisHuey", "url": url, "blocking": True}
+        # The priority queue (a sorted set, Redis 5 or later): a prompt to send an alert's
+        # texts goes ahead of the prompts already waiting. Under a name of its own: the
+        # list an earlier version queued on would answer WRONGTYPE to a sorted set's
+        # commands, so an upgrade needs no step in Redis (what waited in the old list is
+        # made again from the database by the workers' start and their sweep).
+        priority = {**common, "name": f"{name}.priority"}
+        return {**priority, "huey_class": "huey.PriorityRedisHuey", "url": url, "blocking": True}
     filename = url.removeprefix("sqlite:///") if url else str(VAR_DIR / "huey.sqlite3")
     return {**common, "huey_class": "huey.SqliteHuey", "filename": filename}
 
@@ -167,6 +173,19 @@ HAKI_SEND_LEASE_SECONDS = env_int("HAKI_SEND_LEASE_SECONDS", 120, minimum=1)
 HAKI_AUTO_REPLY_HOURS = env_int("HAKI_AUTO_REPLY_HOURS", 24, minimum=1)
 # How many drain tasks share a broadcast's sending (each a worker thread while it runs).
 HAKI_DRAIN_TASKS = env_int("HAKI_DRAIN_TASKS", 4, minimum=1)
+# A drain claims at most this many texts at once (fewer on a slow channel: a twentieth
+# of a second of its limit), and hands them to the gateway over this many connections.
+HAKI_SEND_BATCH = env_int("HAKI_SEND_BATCH", 50, minimum=1)
+HAKI_SEND_CONNECTIONS = env_int("HAKI_SEND_CONNECTIONS", 12, minimum=1)
+
+# Monitoring (haki/monitoring.py): /healthz/backlog and /metrics answer a bearer token or
+# an address in the allowlist (loopback only by default), and 404 anyone else.
+HAKI_MONITORING_TOKEN = env_secret("HAKI_MONITORING_TOKEN") or ""
+HAKI_MONITORING_ALLOWED_IPS = env_networks("HAKI_MONITORING_ALLOWED_IPS", "127.0.0.1,::1")
+# /healthz/backlog answers 503 past any of these.
+HAKI_BACKLOG_MAX_SPOOL = env_int("HAKI_BACKLOG_MAX_SPOOL", 0, minimum=0)
+HAKI_BACKLOG_MAX_UNROUTED_SECONDS = env_int("HAKI_BACKLOG_MAX_UNROUTED_SECONDS", 60, minimum=1)
+HAKI_BACKLOG_MAX_OVERDUE_SECONDS = env_int("HAKI_BACKLOG_MAX_OVERDUE_SECONDS", 120, minimum=1)
 
 # Checks of outreach workers' cards: a phone number or an address that fails this many
 # checks in one period is refused until the next, so codes cannot be enumerated.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -197,6 +198,8 @@ NOT_ORGANISATION_DATA = {
 }
 # Gateways authenticate with the channel's own credentials: see messaging's tests.
 GATEWAYS = {"gateway", "relayer_sync"}
+# Monitoring answers a token or an allowed address, never a session: see test_monitoring.
+MONITORING = {"healthz_backlog", "metrics"}
 # Public by design, with no sign-in: checking an outreach worker's card and the keys to
 # check it offline. They answer only valid, expired or revoked, the organisation's public
 # name, the role and the dates (haki/credentials/tests/test_checks.py).
@@ -464,7 +467,7 @@ def call(client, name: str, url: str):
 
 def test_every_url_pattern_has_an_access_rule():
     unlisted = {n for n in named_patterns() if not n.startswith("two_factor:")}
-    unlisted -= set(ACCESS) | NOT_ORGANISATION_DATA | GATEWAYS | set(PUBLIC) | API
+    unlisted -= set(ACCESS) | NOT_ORGANISATION_DATA | GATEWAYS | set(PUBLIC) | API | MONITORING
     assert not unlisted, f"decide who may use these URLs and add them to ACCESS: {unlisted}"
 
 
@@ -519,6 +522,12 @@ def test_each_role_gets_exactly_the_pages_it_is_allowed(world, name, role):
             assert not response["Location"].startswith(reverse("two_factor:login"))
     else:
         assert response.status_code == 403
+
+
+@pytest.mark.parametrize("name", sorted(MONITORING))
+def test_monitoring_refuses_signed_in_users_from_other_addresses(world, name):
+    for client in (verified_client(world["a"].users[Role.OWNER]), Client()):
+        assert client.get(reverse(name), REMOTE_ADDR="203.0.113.9").status_code == 404
 
 
 @pytest.mark.parametrize("name", sorted(PUBLIC))

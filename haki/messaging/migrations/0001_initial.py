@@ -6,32 +6,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Channel',
+            name="Channel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, unique=True)),
-                ('type', models.CharField(choices=[('kn', 'Kannel'), ('at', "Africa's Talking"), ('t', 'Twilio'), ('ex', 'Android gateway app')], max_length=4, verbose_name='type')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('address', models.CharField(help_text='The number or short code members text.', max_length=64, verbose_name='address')),
-                ('config', models.JSONField(blank=True, default=dict)),
-                ('secrets_sealed', models.TextField(blank=True, editable=False)),
-                ('tps', models.PositiveIntegerField(default=10, verbose_name='messages per second')),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_on', models.DateTimeField(auto_now_add=True)),
-                ('modified_on', models.DateTimeField(auto_now=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='channels', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, unique=True)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("kn", "Kannel"),
+                            ("at", "Africa's Talking"),
+                            ("t", "Twilio"),
+                            ("ex", "Android gateway app"),
+                        ],
+                        max_length=4,
+                        verbose_name="type",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "address",
+                    models.CharField(
+                        help_text="The number or short code members text.",
+                        max_length=64,
+                        verbose_name="address",
+                    ),
+                ),
+                ("config", models.JSONField(blank=True, default=dict)),
+                ("secrets_sealed", models.TextField(blank=True, editable=False)),
+                (
+                    "tps",
+                    models.PositiveIntegerField(default=10, verbose_name="messages per second"),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_on", models.DateTimeField(auto_now_add=True)),
+                ("modified_on", models.DateTimeField(auto_now=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="channels",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
     ]

@@ -8,79 +8,189 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_audit_head'),
-        ('members', '0001_initial'),
-        ('messaging', '0001_initial'),
+        ("core", "0002_audit_head"),
+        ("members", "0001_initial"),
+        ("messaging", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='channel',
-            name='next_send_on',
+            model_name="channel",
+            name="next_send_on",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.CreateModel(
-            name='Keyword',
+            name="Keyword",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(max_length=8, verbose_name='language')),
-                ('word', models.CharField(max_length=64, verbose_name='word')),
-                ('action', models.CharField(max_length=32, verbose_name='action')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='keywords', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("language", models.CharField(max_length=8, verbose_name="language")),
+                ("word", models.CharField(max_length=64, verbose_name="word")),
+                ("action", models.CharField(max_length=32, verbose_name="action")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="keywords",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'word'), name='keyword_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("organisation", "word"), name="keyword_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MessageTemplate',
+            name="MessageTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, verbose_name='message')),
-                ('language', models.CharField(max_length=8, verbose_name='language')),
-                ('text', models.TextField(max_length=480, verbose_name='text')),
-                ('modified_on', models.DateTimeField(auto_now=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='message_templates', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=64, verbose_name="message")),
+                ("language", models.CharField(max_length=8, verbose_name="language")),
+                ("text", models.TextField(max_length=480, verbose_name="text")),
+                ("modified_on", models.DateTimeField(auto_now=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="message_templates",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'key', 'language'), name='template_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "key", "language"), name="template_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Msg',
+            name="Msg",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('direction', models.CharField(choices=[('in', 'incoming'), ('out', 'outgoing')], max_length=3)),
-                ('status', models.CharField(choices=[('received', 'received'), ('handled', 'handled'), ('inbox', 'in the inbox'), ('queued', 'queued'), ('sending', 'sending'), ('wired', 'handed to the gateway'), ('sent', 'sent'), ('delivered', 'delivered'), ('failed', 'failed')], max_length=10)),
-                ('external_id', models.CharField(blank=True, max_length=255, null=True)),
-                ('phone_sealed', models.TextField(editable=False)),
-                ('phone_index', models.CharField(db_index=True, editable=False, max_length=64)),
-                ('text_sealed', models.TextField(blank=True, editable=False)),
-                ('language', models.CharField(blank=True, max_length=8)),
-                ('template', models.CharField(blank=True, max_length=64)),
-                ('received_on', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_on', models.DateTimeField(blank=True, null=True)),
-                ('claimed_on', models.DateTimeField(blank=True, null=True)),
-                ('sent_on', models.DateTimeField(blank=True, null=True)),
-                ('error', models.CharField(blank=True, max_length=200)),
-                ('handled_on', models.DateTimeField(blank=True, null=True)),
-                ('created_on', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('modified_on', models.DateTimeField(auto_now=True)),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='msgs', to='messaging.channel')),
-                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('in_reply_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replies', to='messaging.msg')),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='msgs', to='members.member')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='msgs', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("in", "incoming"), ("out", "outgoing")], max_length=3
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "received"),
+                            ("handled", "handled"),
+                            ("inbox", "in the inbox"),
+                            ("queued", "queued"),
+                            ("sending", "sending"),
+                            ("wired", "handed to the gateway"),
+                            ("sent", "sent"),
+                            ("delivered", "delivered"),
+                            ("failed", "failed"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("external_id", models.CharField(blank=True, max_length=255, null=True)),
+                ("phone_sealed", models.TextField(editable=False)),
+                ("phone_index", models.CharField(db_index=True, editable=False, max_length=64)),
+                ("text_sealed", models.TextField(blank=True, editable=False)),
+                ("language", models.CharField(blank=True, max_length=8)),
+                ("template", models.CharField(blank=True, max_length=64)),
+                ("received_on", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("next_attempt_on", models.DateTimeField(blank=True, null=True)),
+                ("claimed_on", models.DateTimeField(blank=True, null=True)),
+                ("sent_on", models.DateTimeField(blank=True, null=True)),
+                ("error", models.CharField(blank=True, max_length=200)),
+                ("handled_on", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_on",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("modified_on", models.DateTimeField(auto_now=True)),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="msgs",
+                        to="messaging.channel",
+                    ),
+                ),
+                (
+                    "handled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "in_reply_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="replies",
+                        to="messaging.msg",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="msgs",
+                        to="members.member",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="msgs",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_on', '-pk'],
-                'indexes': [models.Index(fields=['status', 'next_attempt_on'], name='msg_due_idx'), models.Index(fields=['organisation', 'status', 'created_on'], name='msg_org_status_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('external_id__isnull', False)), fields=('channel', 'direction', 'external_id'), name='msg_external_id_unique')],
+                "ordering": ["-created_on", "-pk"],
+                "indexes": [
+                    models.Index(fields=["status", "next_attempt_on"], name="msg_due_idx"),
+                    models.Index(
+                        fields=["organisation", "status", "created_on"], name="msg_org_status_idx"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("external_id__isnull", False)),
+                        fields=("channel", "direction", "external_id"),
+                        name="msg_external_id_unique",
+                    )
+                ],
             },
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0002_messages'),
+        ("messaging", "0002_messages"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='msg',
-            name='batch',
+            model_name="msg",
+            name="batch",
             field=models.UUIDField(blank=True, db_index=True, null=True),
         ),
     ]

@@ -6,42 +6,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_area_geometry_organisation_brief_area_depth_and_more'),
-        ('members', '0002_groups'),
-        ('messaging', '0003_msg_batch'),
+        ("core", "0003_area_geometry_organisation_brief_area_depth_and_more"),
+        ("members", "0002_groups"),
+        ("messaging", "0003_msg_batch"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='msg',
-            name='batch',
+            model_name="msg",
+            name="batch",
             field=models.UUIDField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='msg',
-            name='channel',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='msgs', to='messaging.channel'),
+            model_name="msg",
+            name="channel",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="msgs",
+                to="messaging.channel",
+            ),
         ),
         migrations.AlterField(
-            model_name='msg',
-            name='handled_by',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="msg",
+            name="handled_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='msg',
-            name='in_reply_to',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replies', to='messaging.msg'),
+            model_name="msg",
+            name="in_reply_to",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="replies",
+                to="messaging.msg",
+            ),
         ),
         migrations.AlterField(
-            model_name='msg',
-            name='organisation',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='msgs', to='core.organisation'),
+            model_name="msg",
+            name="organisation",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="msgs",
+                to="core.organisation",
+            ),
         ),
         migrations.AddIndex(
-            model_name='msg',
-            index=models.Index(condition=models.Q(('batch__isnull', False)), fields=['batch'], name='msg_batch_idx'),
+            model_name="msg",
+            index=models.Index(
+                condition=models.Q(("batch__isnull", False)), fields=["batch"], name="msg_batch_idx"
+            ),
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0004_fewer_msg_indexes'),
+        ("messaging", "0004_fewer_msg_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='channel',
-            name='failing_since',
+            model_name="channel",
+            name="failing_since",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='channel',
-            name='failure_reported_on',
+            model_name="channel",
+            name="failure_reported_on",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
     ]

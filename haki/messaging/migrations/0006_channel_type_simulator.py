@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0005_channel_failure_episode'),
+        ("messaging", "0005_channel_failure_episode"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='channel',
-            name='type',
-            field=models.CharField(choices=[('kn', 'Kannel'), ('at', "Africa's Talking"), ('t', 'Twilio'), ('ex', 'Android gateway app'), ('sim', 'Phone simulator')], max_length=4, verbose_name='type'),
+            model_name="channel",
+            name="type",
+            field=models.CharField(
+                choices=[
+                    ("kn", "Kannel"),
+                    ("at", "Africa's Talking"),
+                    ("t", "Twilio"),
+                    ("ex", "Android gateway app"),
+                    ("sim", "Phone simulator"),
+                ],
+                max_length=4,
+                verbose_name="type",
+            ),
         ),
     ]

@@ -27,18 +27,26 @@ class Received:
 class StubGateway:
     """``fail_next`` answers that many requests with ``fail_status`` first.
     ``delivery_reports`` (Kannel): report each text accepted by the SMSC to its
-    ``dlr-url`` as Kannel does, and before answering, the order hardest for a sender."""
+    ``dlr-url`` as Kannel does, and before answering, the order hardest for a sender.
+    ``delay``: seconds each answer takes, as a gateway's round trip does. It speaks
+    HTTP/1.1, so a sender's connections are kept alive as a real gateway's are."""
 
     kind: str = "kn"
     fail_next: int = 0
     fail_status: int = 503
     delivery_reports: bool = False
+    delay: float = 0.0
     requests: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            # Headers and body are two writes: without this, Nagle's algorithm holds the
+            # body until the client's delayed ACK, 40 ms per text on a kept connection.
+            disable_nagle_algorithm = True
+
             def do_GET(self) -> None:
                 stub._answer(self)
 
@@ -76,6 +84,8 @@ class StubGateway:
             self.fail_next -= 1
             return self._reply(handler, self.fail_status, b"unavailable", "text/plain")
         number = len(self.requests)
+        if self.delay:
+            time.sleep(self.delay)
         if self.kind == "kn" and self.delivery_reports:
             report = parse_qs(parts.query).get("dlr-url", [""])[0].replace("%d", "8")
             if report:

@@ -278,7 +278,7 @@ def test_a_web_process_started_while_the_database_is_down_spools_texts_for_later
         # `haki web`, as systemd restarts it: it does not wait for the database.
         web = ("web", "--bind", f"127.0.0.1:{haki.port}", "--workers", "1", "--threads", "2")
         haki._start("web", haki_command(*web))
-        wait_until(lambda: answers(f"{haki.url}/healthz") == 500, 60, what="the web server")
+        wait_until(lambda: answers(f"{haki.url}/healthz") == 503, 60, what="the web server")
         query = QUERY.format(sender="%2B254190555001", ts="1795263728", id="outage-7")
         url = f"{haki.url}/c/kn/{CHANNEL}/receive?{query}&secret=kn-secret"
         assert answers(url, b"arrested at the market") == 200
