@@ -261,7 +261,8 @@ def send_batch(channel: Channel, ids: list[int]) -> int:
         except SendFailed as failure:
             return failure
 
-    return _record(channel, msgs, list(_pool().map(hand_over, letters)))
+    hand_all = _pool().map if gateway.concurrent else map
+    return _record(channel, msgs, list(hand_all(hand_over, letters)))
 
 
 def _record(channel: Channel, msgs: list[Msg], outcomes: list) -> int:

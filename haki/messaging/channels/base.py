@@ -103,6 +103,11 @@ class Gateway:
     """What every gateway module provides: the webhook actions it accepts (``actions``,
     by name) and how it reads and answers each, and how it sends."""
 
+    # Whether a batch's texts may go to it over several connections at once; a gateway
+    # inside Haki (the simulator) writes to the database as it sends, in the caller's
+    # transaction, so it is handed its texts in the sending thread itself.
+    concurrent = True
+
     actions: ClassVar[dict[str, Action]] = {
         "receive": Action(Kind.TEXT),
         "status": Action(Kind.STATUS, methods=GET_OR_POST),

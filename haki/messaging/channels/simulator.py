@@ -14,6 +14,8 @@ from haki.messaging.channels.base import BadRequest, Forbidden, Gateway, Incomin
 
 
 class Simulator(Gateway):
+    concurrent = False  # its sending writes the delivery report in the caller's transaction
+
     def check(self, request: HttpRequest, channel) -> None:
         # Nothing outside Haki speaks for a simulated phone: the page stores its texts.
         raise Forbidden("a simulated channel takes no webhooks")
