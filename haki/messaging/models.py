@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, models
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -168,13 +168,16 @@ class Channel(models.Model):
         one short transaction with the row locked, and a batch reserves all its slots
         in one.
         """
-        from django.db import transaction
+        from django.db import connection, transaction
 
         # Each slot 1% longer than the limit allows, and a slot a sender missed by
         # running late is gone, never made up: over any second the gateway sees at
         # most ``tps`` even when a first connection's setup delayed the texts before.
         interval = 1.01 / max(self.tps, 1)
         with transaction.atomic():
+            if connection.vendor == "sqlite":  # no FOR UPDATE: take the write lock first,
+                # or two workers read the same free slot and both send in it
+                Channel.objects.filter(pk=self.pk).update(next_send_on=F("next_send_on"))
             row = Channel.objects.select_for_update().only("next_send_on").get(pk=self.pk)
             now = timezone.now()
             slot = max(row.next_send_on or now, now)
