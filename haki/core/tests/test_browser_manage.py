@@ -14,6 +14,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def no_sideways_scroll(page) -> bool:
+    # After a click the next page may not have its document yet.
+    page.wait_for_load_state()
+    page.wait_for_function("() => document.documentElement !== null")
     return page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
