@@ -357,6 +357,40 @@ def test_every_nginx_server_block_logs_paths_only():
     assert "--no-redirect" in certbot.split()
 
 
+def logged_path(config: str, path: str) -> str:
+    """What the page's ``map $uri $uri_redacted`` makes of ``path``, as nginx reads it:
+    the first regular expression that matches, its named captures put in its value."""
+    (body,) = re.findall(r"map \$uri \$uri_redacted \{\n(.*?)\n\}", config, re.S)
+    for line in body.splitlines():
+        pattern, value = line.split()
+        if pattern == "default":
+            return path
+        found = re.search(pattern.removeprefix("~").replace("(?<", "(?P<"), path)
+        if found:  # nginx's $name is Python's \g<name>; an unmatched group is empty
+            return found.expand(re.sub(r"\$(\w+)", r"\\g<\1>", value.removesuffix(";")))
+    return path
+
+
+def test_the_access_log_keeps_no_channel_uuid_card_token_or_relayer_id():
+    from django.urls import reverse
+
+    config = doc_blocks()["nginx"]
+    (log_format,) = re.findall(r"log_format haki (.*?);", config, re.S)
+    assert "$uri_redacted" in log_format
+    channel, token = "3f2b0c1e-8d4a-4c6b-9e1f-5a7d2c8b6e40", "Q7ZK2M9XW4RT"
+    secret_paths = {
+        reverse("gateway", args=["kn", channel, "receive"]): channel,
+        reverse("gateway", args=["at", channel, "voice"]) + "/": channel,
+        reverse("credentials_public:verify", args=["kisumu", token]): token,
+        reverse("relayer_sync", args=[4711]): "4711",
+    }
+    for path, secret in secret_paths.items():
+        logged = logged_path(config, path)
+        assert secret not in logged and logged.startswith(path[:3]), (path, logged)
+    assert logged_path(config, f"/c/kn/{channel}/receive") == "/c/kn/-/receive"
+    assert logged_path(config, "/crisis/board/") == "/crisis/board/"  # other paths whole
+
+
 ALERT = """
 import json
 from haki.crisis.models import Alert
