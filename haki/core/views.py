@@ -6,7 +6,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.forms import BaseForm
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -159,9 +159,11 @@ class DisableAuthenticatorView(FormView):
 
 @require_POST
 def switch_organisation(request: HttpRequest) -> HttpResponse:
-    membership = get_object_or_404(
-        Membership, user=request.user, organisation__uuid=request.POST.get("organisation")
-    )
+    try:
+        chosen = UUID(request.POST.get("organisation", ""))
+    except ValueError:  # not an organisation's id: nothing to switch to, as for another's
+        raise Http404 from None
+    membership = get_object_or_404(Membership, user=request.user, organisation__uuid=chosen)
     request.session["organisation"] = membership.organisation.uuid.hex
     return redirect("core:home")
 

@@ -555,6 +555,11 @@ def test_switching_to_an_organisation_one_does_not_belong_to_is_refused(world):
     )
     assert response.status_code == 404
     assert world["b"].org.name not in client.get(reverse("core:home")).content.decode()
+    for forged in ("not-a-uuid", ""):  # a clear refusal, never a 500
+        assert (
+            client.post(reverse("core:switch_organisation"), {"organisation": forged}).status_code
+            == 404
+        )
 
 
 def test_a_person_in_two_organisations_sees_the_one_chosen(world):
