@@ -504,6 +504,7 @@ def test_the_owner_of_another_organisation_never_sees_this_ones_data(world, name
     world["a"].alert.refresh_from_db()
     assert world["a"].alert.status == "open"
     assert not Referral.objects.filter(organisation=world["a"].org, status="cancelled").exists()
+    assert not ApiToken.objects.filter(organisation=a.org, revoked_on__isnull=False).exists()
     world["a"].follow_up.refresh_from_db()
     assert world["a"].follow_up.closed_on is None
     assert not world["a"].poll.sends.exclude(pk=world["a"].follow_up.reply.poll_send_id).exists()
