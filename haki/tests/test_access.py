@@ -252,16 +252,12 @@ def a_training(target) -> object:
 
 def partnership_kwargs(name: str, target) -> dict:
     """A station, an ally and a facilitator of the access-check training."""
-    from haki.partnership.models import Ally, Facilitator, Station
+    from haki.partnership.models import Facilitator, Station
 
     station, _ = Station.objects.get_or_create(
         organisation=target.org, code="ACCESS", defaults={"name": "x", "area": target.central}
     )
-    ally = Ally.objects.filter(organisation=target.org).first()
-    if ally is None:
-        ally = Ally(organisation=target.org)
-        ally.name, ally.service_number = "access check", "ACCESS-1"
-        ally.save()
+    ally = an_officer(target)
     training = a_training(target)
     facilitator, _ = Facilitator.objects.get_or_create(training=training, ally=ally)
     return {
