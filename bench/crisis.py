@@ -111,18 +111,19 @@ def texted(gateway: StubGateway, alias: str) -> list[float] | None:
     return times if len(times) == 2 else None
 
 
+def paralegals_texted(gateway: StubGateway, i: int) -> list[float]:
+    """Waits for both paralegals' texts about member ``i``; when each reached the gateway."""
+    alias = f"M{i} "
+    return wait_until(
+        lambda: texted(gateway, alias), 30, interval=0.002, what="the paralegals' texts"
+    )
+
+
 def help_latencies(webhook: Webhook, gateway: StubGateway, first: int, count: int) -> list[float]:
     latencies = []
     for i in range(first, first + count):
         accepted = webhook.post(f"+2541906{i:05d}", "HELP")
-        alias = f"M{i} "
-        times = wait_until(
-            lambda alias=alias: texted(gateway, alias),
-            30,
-            interval=0.002,
-            what="the paralegals' texts",
-        )
-        latencies.append((max(times) - accepted) * 1000)
+        latencies.append((max(paralegals_texted(gateway, i)) - accepted) * 1000)
         time.sleep(0.2)
     return latencies
 
@@ -145,14 +146,7 @@ def flash_latencies(url: str, gateway: StubGateway, first: int, count: int) -> l
         answer = connection.getresponse()
         assert answer.status == 200 and b"<Reject/>" in answer.read()
         connection.close()
-        alias = f"M{i} "
-        times = wait_until(
-            lambda alias=alias: texted(gateway, alias),
-            30,
-            interval=0.002,
-            what="the paralegals' texts",
-        )
-        latencies.append((min(times) - started) * 1000)
+        latencies.append((min(paralegals_texted(gateway, i)) - started) * 1000)
         time.sleep(0.2)
     return latencies
 

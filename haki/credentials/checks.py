@@ -155,7 +155,9 @@ class Throttle:
 
     @property
     def period(self) -> int:
-        return int(time.time()) // self.period_seconds
+        """When the current period ends, in seconds since the epoch: one unit for every
+        throttle whatever its period's length, so one's clean-up keeps another's counts."""
+        return (int(time.time()) // self.period_seconds + 1) * self.period_seconds
 
     def blocked(self) -> bool:
         if (self.bucket, self.period) in self._over:
@@ -183,11 +185,10 @@ class Throttle:
             )
             failures = cursor.fetchone()[0]
         if failures == 1:  # a new period for this source: forget periods long past
-            CheckCounter.objects.filter(period__lt=period - 1).delete()
+            CheckCounter.objects.filter(period__lt=period - self.period_seconds).delete()
         if failures >= self.limit:
-            Throttle._over = {key for key in self._over if key[1] >= period} | {
-                (self.bucket, period)
-            }
+            now = time.time()
+            Throttle._over = {key for key in self._over if key[1] > now} | {(self.bucket, period)}
         return failures
 
     @classmethod

@@ -252,16 +252,12 @@ def a_training(target) -> object:
 
 def partnership_kwargs(name: str, target) -> dict:
     """A station, an ally and a facilitator of the access-check training."""
-    from haki.partnership.models import Ally, Facilitator, Station
+    from haki.partnership.models import Facilitator, Station
 
     station, _ = Station.objects.get_or_create(
         organisation=target.org, code="ACCESS", defaults={"name": "x", "area": target.central}
     )
-    ally = Ally.objects.filter(organisation=target.org).first()
-    if ally is None:
-        ally = Ally(organisation=target.org)
-        ally.name, ally.service_number = "access check", "ACCESS-1"
-        ally.save()
+    ally = an_officer(target)
     training = a_training(target)
     facilitator, _ = Facilitator.objects.get_or_create(training=training, ally=ally)
     return {
@@ -504,6 +500,7 @@ def test_the_owner_of_another_organisation_never_sees_this_ones_data(world, name
     world["a"].alert.refresh_from_db()
     assert world["a"].alert.status == "open"
     assert not Referral.objects.filter(organisation=world["a"].org, status="cancelled").exists()
+    assert not ApiToken.objects.filter(organisation=a.org, revoked_on__isnull=False).exists()
     world["a"].follow_up.refresh_from_db()
     assert world["a"].follow_up.closed_on is None
     assert not world["a"].poll.sends.exclude(pk=world["a"].follow_up.reply.poll_send_id).exists()

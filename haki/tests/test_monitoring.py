@@ -91,6 +91,29 @@ def test_metrics_count_texts_by_channel_and_status_and_name_nobody(world, client
     assert "254190555077" not in body and str(channel.uuid) not in body and msg.text not in body
 
 
+def samples(body: str) -> dict[tuple[str, tuple], float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(body)
+        for sample in family.samples
+    }
+
+
+def test_metrics_say_the_right_figures(world, client):
+    from haki.crisis.models import Alert
+
+    received(world, timedelta(seconds=30))
+    Alert.objects.filter(pk=world["a"].alert.pk).update(escalations=2)
+    figures = samples(client.get("/metrics").content.decode())
+    channel = str(world["a"].channel.pk)
+    texts = (("channel", channel), ("direction", "in"), ("status", "received"))
+    assert figures[("haki_texts_last_day", texts)] == 1
+    assert 30 <= figures[("haki_oldest_unrouted_seconds", ())] < 90
+    assert figures[("haki_escalations_total", ())] == 2
+
+
 def test_routing_latency_is_counted_from_storing_to_routing(world, client):
     msg = received(world, timedelta(seconds=3))
     Msg.objects.filter(pk=msg.pk).update(status=Msg.Status.HANDLED, routed_on=timezone.now())

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from haki.core.models import AuditEvent
 from haki.credentials import tokens
+from haki.credentials.checks import Throttle
 from haki.credentials.models import CheckCounter, Endorsement
 from haki.credentials.tests.conftest import issue
 from haki.credentials.views import verification_path
@@ -214,3 +215,19 @@ def test_no_check_word_is_already_another_actions_word():
     }
     mine = {normalise(word) for words in ACTIONS["check"].words.values() for word in words}
     assert not mine & others
+
+
+@pytest.mark.django_db
+def test_throttles_of_different_periods_keep_each_others_counts():
+    """A missed-call throttle counts per hour, card checks per 15 minutes: the first
+    failure of one in a new period must not wipe the other's current counts."""
+    hourly = Throttle("flash", "1:caller", limit=2, period_seconds=3600)
+    quarterly = Throttle("web", "192.0.2.8", limit=2, period_seconds=900)
+    for _ in range(2):
+        hourly.fail()
+        quarterly.fail()
+    Throttle.forget()  # another process, which asks the database
+    Throttle("web", "192.0.2.9", period_seconds=900).fail()
+    Throttle("flash", "1:another", limit=2, period_seconds=3600).fail()
+    Throttle.forget()
+    assert hourly.blocked() and quarterly.blocked()
