@@ -94,6 +94,23 @@ def test_plans_on_track_are_those_with_no_overdue_action_on_the_last_day(plans):
     )
 
 
+def test_an_action_is_overdue_from_the_day_after_it_is_due_and_a_running_period_is_judged_today(
+    world,
+):
+    a = world["a"]
+    today = timezone.localdate(timezone=a.org.tzinfo)
+    day = datetime.timedelta(days=1)
+    plan = plan_of(a.org, a.central, "Running", starts=today - 30 * day, ends=today + 60 * day)
+    due_today = action_of(plan, "Due today", today, owner_member=a.member)
+    assert not due_today.is_overdue(today) and due_today.is_overdue(today + day)
+    assert list(Action.objects.overdue(today)) == []
+    assert list(Action.objects.overdue(today + day)) == [due_today]
+    action_of(plan, "Due in ten days", today + 10 * day, owner_member=a.member)
+    # The period runs to a day after both are due: judged on today, the plan is on track.
+    raw = action_plans_on_track_pct(Scope(a.org, today - 30 * day, today + 60 * day))
+    assert (raw.numerator, raw.denominator) == (1, 1)
+
+
 def coordinator(world):
     return verified_client(world["a"].users[Role.COORDINATOR])
 
