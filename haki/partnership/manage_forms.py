@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haki.core.forms import OrganisationModelForm
 from haki.members.models import Member
+from haki.partnership.forms import DATE, plausible
 from haki.partnership.models import (
     Ally,
     CoTrainer,
@@ -29,15 +30,8 @@ from haki.partnership.models import (
 )
 from haki.partnership.provisioning import CODE
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MODULES_SHOWN = 3  # empty module rows under those a training has
 MODULES_MAX = 50
-
-
-def plausible(day: datetime.date | None) -> datetime.date | None:
-    if day is not None and not 1950 <= day.year <= 2200:
-        raise forms.ValidationError(_("Choose a date between 1950 and 2200."))
-    return day
 
 
 class StationForm(OrganisationModelForm):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haki.core.models import Organisation
+from haki.partnership.forms import date_field, plausible
 from haki.partnership.models import Ally, normalise_service_number
 from haki.partnership.monitoring import (
     Answer,
@@ -25,16 +26,6 @@ from haki.partnership.recognition import Nomination, positive_cases
 
 MAX_TEAM = 20
 ITEM = "item_"
-
-
-def in_range(day: datetime.date) -> datetime.date:
-    if day.year < 1950 or day.year > 2200:
-        raise ValidationError(_("Choose a date between 1950 and 2200."))
-    return day
-
-
-def date_field(label: Any, **kwargs: Any) -> forms.DateField:
-    return forms.DateField(label=label, widget=forms.DateInput({"type": "date"}), **kwargs)
 
 
 def split(text: str) -> list[str]:
@@ -60,16 +51,10 @@ class RoundForm(forms.ModelForm):
         self.instance.organisation = organisation
 
     def clean_starts_on(self) -> datetime.date:
-        return in_range(self.cleaned_data["starts_on"])
+        return plausible(self.cleaned_data["starts_on"])
 
     def clean_ends_on(self) -> datetime.date:
-        return in_range(self.cleaned_data["ends_on"])
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
-            self.add_error("ends_on", _("A round ends on or after its first day."))
-        return data
+        return plausible(self.cleaned_data["ends_on"])
 
 
 class VisitForm(forms.Form):
@@ -113,7 +98,7 @@ class VisitForm(forms.Form):
         return [self[name] for name in ("members", "members_consented", "officers")]
 
     def clean_visited_on(self) -> datetime.date:
-        return in_range(self.cleaned_data["visited_on"])
+        return plausible(self.cleaned_data["visited_on"])
 
     def clean_members(self) -> list:
         from haki.members.models import Member
@@ -214,7 +199,7 @@ class NominationForm(forms.Form):
         self.fields["nominated_on"].initial = timezone.localdate(timezone=ally.organisation.tzinfo)
 
     def clean_nominated_on(self) -> datetime.date:
-        return in_range(self.cleaned_data["nominated_on"])
+        return plausible(self.cleaned_data["nominated_on"])
 
 
 class DecisionForm(forms.Form):
@@ -233,7 +218,7 @@ class DecisionForm(forms.Form):
         self.nomination = nomination
 
     def clean_decided_on(self) -> datetime.date:
-        day = in_range(self.cleaned_data["decided_on"])
+        day = plausible(self.cleaned_data["decided_on"])
         if day < self.nomination.nominated_on:
             raise ValidationError(_("A decision comes on or after the nomination."))
         return day
