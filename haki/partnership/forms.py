@@ -41,10 +41,7 @@ class AttendanceForm(forms.Form):
         self.organisation = organisation
 
     def clean_service_number(self) -> Ally:
-        found = Ally.find(self.organisation, self.cleaned_data["service_number"])
-        if found is None:
-            raise forms.ValidationError(_("No officer has this service number."))
-        return found
+        return ally_by_number(self.organisation, self.cleaned_data["service_number"])
 
 
 class OfficerForm(AttendanceForm):
@@ -65,10 +62,7 @@ class MergeForm(forms.Form):
         self.organisation = organisation
 
     def _ally(self, name: str) -> Ally:
-        found = Ally.find(self.organisation, self.cleaned_data[name])
-        if found is None:
-            raise forms.ValidationError(_("No officer has this service number."))
-        return found
+        return ally_by_number(self.organisation, self.cleaned_data[name])
 
     def clean_keep(self) -> Ally:
         return self._ally("keep")
@@ -109,14 +103,19 @@ def ally_by_number(organisation: Organisation, number: str) -> Ally:
     return found
 
 
-def member_by_alias(organisation: Organisation, alias: str):
+def members_with_alias(organisation: Organisation, alias: str) -> list[Any]:
+    """At most two members of ``organisation`` (not erased) with ``alias``, whatever its
+    case: one is the member meant, two mean the alias does not say who."""
     from haki.members.models import Member
 
-    found = list(
-        Member.objects.filter(
-            organisation=organisation, alias__iexact=alias.strip(), erased_on__isnull=True
-        )[:2]
+    found = Member.objects.filter(
+        organisation=organisation, alias__iexact=alias.strip(), erased_on__isnull=True
     )
+    return list(found[:2])
+
+
+def member_by_alias(organisation: Organisation, alias: str):
+    found = members_with_alias(organisation, alias)
     if len(found) != 1:
         raise forms.ValidationError(
             _("No member has this alias.") if not found else _("Several members have this alias.")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haki.core.forms import OrganisationModelForm
 from haki.members.models import Member
-from haki.partnership.forms import DATE, plausible
+from haki.partnership.forms import DATE, member_by_alias, plausible
 from haki.partnership.models import (
     Ally,
     CoTrainer,
@@ -251,20 +251,6 @@ class FacilitatorForm(forms.Form):
         return found
 
 
-def co_trainer_by_alias(organisation: Any, alias: str) -> tuple[Member | None, str]:
-    """The one member of the organisation with ``alias`` (whatever its case), or why not."""
-    found = list(
-        Member.objects.filter(
-            organisation=organisation, alias__iexact=alias.strip(), erased_on__isnull=True
-        ).select_related("co_trainer")[:2]
-    )
-    if not found:
-        return None, str(_("No member has this alias."))
-    if len(found) > 1:
-        return None, str(_("Several members have this alias; ask them to choose another."))
-    return found[0], ""
-
-
 class CoTrainerForm(forms.Form):
     """A member as a community co-trainer, by alias, only with her consent."""
 
@@ -280,10 +266,7 @@ class CoTrainerForm(forms.Form):
         self.training = training
 
     def clean_alias(self) -> Member:
-        member, reason = co_trainer_by_alias(self.training.organisation, self.cleaned_data["alias"])
-        if member is None:
-            raise forms.ValidationError(reason)
-        return member
+        return member_by_alias(self.training.organisation, self.cleaned_data["alias"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haki.core.models import Organisation
-from haki.partnership.forms import date_field, plausible
-from haki.partnership.models import Ally, normalise_service_number
+from haki.partnership.forms import ally_by_number, date_field, members_with_alias, plausible
+from haki.partnership.models import Ally
 from haki.partnership.monitoring import (
     Answer,
     ChecklistTemplate,
@@ -28,8 +28,15 @@ MAX_TEAM = 20
 ITEM = "item_"
 
 
-def split(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+def team(text: str) -> list[str]:
+    """The names a team field lists, comma-separated; more than MAX_TEAM is refused,
+    never cut short."""
+    found = list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    if len(found) > MAX_TEAM:
+        raise ValidationError(
+            _("At most %(most)s people can be listed here."), params={"most": MAX_TEAM}
+        )
+    return found
 
 
 class RoundForm(forms.ModelForm):
@@ -101,36 +108,30 @@ class VisitForm(forms.Form):
         return plausible(self.cleaned_data["visited_on"])
 
     def clean_members(self) -> list:
-        from haki.members.models import Member
-
-        aliases = split(self.cleaned_data["members"])[:MAX_TEAM]
-        found: dict[str, list] = {}
-        for member in Member.objects.filter(
-            organisation=self.organisation, alias__in=aliases, erased_on__isnull=True
-        ):
-            found.setdefault(member.alias, []).append(member)
-        for alias in aliases:
-            if alias not in found:
+        members = []
+        for alias in team(self.cleaned_data["members"]):
+            found = members_with_alias(self.organisation, alias)
+            if not found:
                 raise ValidationError(
                     _("No member has the alias %(alias)s."), params={"alias": alias}
                 )
-            if len(found[alias]) > 1:
+            if len(found) > 1:
                 raise ValidationError(
                     _("Several members have the alias %(alias)s; ask a coordinator."),
                     params={"alias": alias},
                 )
-        return [found[alias][0] for alias in dict.fromkeys(aliases)]
+            members.append(found[0])
+        return list({m.pk: m for m in members}.values())
 
     def clean_officers(self) -> list[Ally]:
-        ring, allies = self.organisation.keyring, []
-        for number in split(self.cleaned_data["officers"])[:MAX_TEAM]:
-            index = ring.index(normalise_service_number(None, number))
-            ally = Ally.objects.filter(organisation=self.organisation, service_number_index=index)
-            if not ally.exists():
+        allies = []
+        for number in team(self.cleaned_data["officers"]):
+            ally = Ally.find(self.organisation, number)
+            if ally is None:
                 raise ValidationError(
                     _("No officer has the service number %(number)s."), params={"number": number}
                 )
-            allies.append(ally.get())
+            allies.append(ally)
         return list({a.pk: a for a in allies}.values())
 
     def clean(self) -> dict[str, Any]:
@@ -166,12 +167,7 @@ class FindOfficerForm(forms.Form):
         self.organisation = organisation
 
     def clean_service_number(self) -> Ally:
-        number = normalise_service_number(None, self.cleaned_data["service_number"])
-        index = self.organisation.keyring.index(number)
-        found = Ally.objects.filter(organisation=self.organisation, service_number_index=index)
-        if not found.exists():
-            raise ValidationError(_("No officer has this service number."))
-        return found.get()
+        return ally_by_number(self.organisation, self.cleaned_data["service_number"])
 
 
 class EvidenceField(forms.ModelMultipleChoiceField):
