@@ -316,7 +316,10 @@ class MeetingExportView(RecentAuthenticationRequiredMixin, OrganisationPermissio
             rows += [[], [section.title], section.headings, *section.rows]
         decisions = action_rows(request, found.actions.all(), named=False)
         rows += [[], [_("Decisions")]]
-        rows += [[a.title, a.owner_shown, a.due_on.isoformat(), a.status] for a in decisions]
+        rows += [
+            [a.title, a.owner_shown, a.due_on.isoformat(), a.get_status_display()]
+            for a in decisions
+        ]
         AuditEvent.record(request.user, AuditEvent.Action.EXPORT, found)
         audit_allies(request, sections, AuditEvent.Action.EXPORT)
         body = csv_bytes([_("Record"), ""], rows)

@@ -355,6 +355,26 @@ def test_the_meeting_export_asks_again_and_is_audited(plans):
     ).exists()
 
 
+def test_the_meeting_export_gives_each_decisions_status_in_the_readers_language(plans):
+    a, *_ = plans
+    meeting = Meeting.objects.create(organisation=a.org, held_on=D(2026, 6, 1))
+    Action.objects.create(
+        organisation=a.org,
+        meeting=meeting,
+        title="Invite the OCS",
+        due_on=D(2026, 7, 1),
+        owner_member=a.member,
+    )
+    client = coordinator({"a": a})
+    session = client.session
+    session[REAUTH_SESSION_KEY] = timezone.now().timestamp()
+    session.save()
+    url = reverse("partnership:meeting_export", kwargs={"meeting": meeting.uuid})
+    body = client.get(url, HTTP_ACCEPT_LANGUAGE="sw").content.decode()
+    (row,) = [line for line in body.splitlines() if line.startswith("Invite the OCS")]
+    assert row.endswith(",wazi")
+
+
 def test_merging_two_records_of_an_officer_keeps_their_actions_and_plans(plans):
     a, ally, on_track, *_ = plans
     kept = officer(a.org, "KP-10")
