@@ -24,9 +24,7 @@ class CoverageForm(forms.Form):
 
     def clean_day(self) -> datetime.date:
         day = self.cleaned_data.get("day") or timezone.localdate(timezone=self.organisation.tzinfo)
-        if day.year < 1950 or day.year > 2200:
-            raise forms.ValidationError(_("Choose a date between 1950 and 2200."))
-        return day
+        return plausible(day)
 
 
 class AttendanceForm(forms.Form):
@@ -43,10 +41,7 @@ class AttendanceForm(forms.Form):
         self.organisation = organisation
 
     def clean_service_number(self) -> Ally:
-        found = Ally.find(self.organisation, self.cleaned_data["service_number"])
-        if found is None:
-            raise forms.ValidationError(_("No officer has this service number."))
-        return found
+        return ally_by_number(self.organisation, self.cleaned_data["service_number"])
 
 
 class OfficerForm(AttendanceForm):
@@ -67,10 +62,7 @@ class MergeForm(forms.Form):
         self.organisation = organisation
 
     def _ally(self, name: str) -> Ally:
-        found = Ally.find(self.organisation, self.cleaned_data[name])
-        if found is None:
-            raise forms.ValidationError(_("No officer has this service number."))
-        return found
+        return ally_by_number(self.organisation, self.cleaned_data[name])
 
     def clean_keep(self) -> Ally:
         return self._ally("keep")
@@ -88,8 +80,18 @@ class MergeForm(forms.Form):
 # Joint action plans and review meetings -------------------------------------------
 
 
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 def date_field(label: str, required: bool = True) -> forms.DateField:
-    return forms.DateField(label=label, required=required, widget=forms.DateInput({"type": "date"}))
+    return forms.DateField(label=label, required=required, widget=DATE)
+
+
+def plausible(day: datetime.date | None) -> datetime.date | None:
+    """The one bound on a typed date: far-off years are typing mistakes."""
+    if day is not None and not 1950 <= day.year <= 2200:
+        raise forms.ValidationError(_("Choose a date between 1950 and 2200."))
+    return day
 
 
 def ally_by_number(organisation: Organisation, number: str) -> Ally:
@@ -101,14 +103,19 @@ def ally_by_number(organisation: Organisation, number: str) -> Ally:
     return found
 
 
-def member_by_alias(organisation: Organisation, alias: str):
+def members_with_alias(organisation: Organisation, alias: str) -> list[Any]:
+    """At most two members of ``organisation`` (not erased) with ``alias``, whatever its
+    case: one is the member meant, two mean the alias does not say who."""
     from haki.members.models import Member
 
-    found = list(
-        Member.objects.filter(
-            organisation=organisation, alias__iexact=alias.strip(), erased_on__isnull=True
-        )[:2]
+    found = Member.objects.filter(
+        organisation=organisation, alias__iexact=alias.strip(), erased_on__isnull=True
     )
+    return list(found[:2])
+
+
+def member_by_alias(organisation: Organisation, alias: str):
+    found = members_with_alias(organisation, alias)
     if len(found) != 1:
         raise forms.ValidationError(
             _("No member has this alias.") if not found else _("Several members have this alias.")
@@ -131,12 +138,6 @@ def staff_users(organisation: Organisation):
 class StaffChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_full_name() or obj.get_username()
-
-
-def in_years(day: datetime.date | None) -> datetime.date | None:
-    if day is not None and (day.year < 1950 or day.year > 2200):
-        raise forms.ValidationError(_("Choose a date between 1950 and 2200."))
-    return day
 
 
 class PlanForm(forms.Form):
@@ -177,10 +178,10 @@ class PlanForm(forms.Form):
         return member_by_alias(self.organisation, alias) if alias.strip() else None
 
     def clean_starts_on(self) -> datetime.date:
-        return in_years(self.cleaned_data["starts_on"])
+        return plausible(self.cleaned_data["starts_on"])
 
     def clean_ends_on(self) -> datetime.date:
-        return in_years(self.cleaned_data["ends_on"])
+        return plausible(self.cleaned_data["ends_on"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -230,7 +231,7 @@ class ActionForm(forms.Form):
         return member_by_alias(self.organisation, alias) if alias.strip() else None
 
     def clean_due_on(self) -> datetime.date:
-        due = in_years(self.cleaned_data["due_on"])
+        due = plausible(self.cleaned_data["due_on"])
         if self.earliest and due < self.earliest:
             raise forms.ValidationError(
                 _("The due date cannot be before %(day)s.") % {"day": self.earliest.isoformat()}
@@ -286,7 +287,7 @@ class CheckInForm(forms.Form):
         self.fields["kind"].choices = CheckIn.Kind.choices
 
     def clean_on(self) -> datetime.date:
-        day = in_years(self.cleaned_data["on"])
+        day = plausible(self.cleaned_data["on"])
         today = timezone.localdate(timezone=self.plan.organisation.tzinfo)
         if day < self.plan.starts_on:
             raise forms.ValidationError(_("A check-in cannot be before the plan starts."))
@@ -312,4 +313,4 @@ class MeetingForm(forms.Form):
         self.organisation = organisation
 
     def clean_held_on(self) -> datetime.date:
-        return in_years(self.cleaned_data["held_on"])
+        return plausible(self.cleaned_data["held_on"])

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haki.core.forms import OrganisationModelForm
 from haki.members.models import Member
+from haki.partnership.forms import DATE, member_by_alias, plausible
 from haki.partnership.models import (
     Ally,
     CoTrainer,
@@ -29,15 +30,8 @@ from haki.partnership.models import (
 )
 from haki.partnership.provisioning import CODE
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MODULES_SHOWN = 3  # empty module rows under those a training has
 MODULES_MAX = 50
-
-
-def plausible(day: datetime.date | None) -> datetime.date | None:
-    if day is not None and not 1950 <= day.year <= 2200:
-        raise forms.ValidationError(_("Choose a date between 1950 and 2200."))
-    return day
 
 
 class StationForm(OrganisationModelForm):
@@ -257,20 +251,6 @@ class FacilitatorForm(forms.Form):
         return found
 
 
-def co_trainer_by_alias(organisation: Any, alias: str) -> tuple[Member | None, str]:
-    """The one member of the organisation with ``alias`` (whatever its case), or why not."""
-    found = list(
-        Member.objects.filter(
-            organisation=organisation, alias__iexact=alias.strip(), erased_on__isnull=True
-        ).select_related("co_trainer")[:2]
-    )
-    if not found:
-        return None, str(_("No member has this alias."))
-    if len(found) > 1:
-        return None, str(_("Several members have this alias; ask them to choose another."))
-    return found[0], ""
-
-
 class CoTrainerForm(forms.Form):
     """A member as a community co-trainer, by alias, only with her consent."""
 
@@ -286,10 +266,7 @@ class CoTrainerForm(forms.Form):
         self.training = training
 
     def clean_alias(self) -> Member:
-        member, reason = co_trainer_by_alias(self.training.organisation, self.cleaned_data["alias"])
-        if member is None:
-            raise forms.ValidationError(reason)
-        return member
+        return member_by_alias(self.training.organisation, self.cleaned_data["alias"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -29,19 +29,12 @@ from haki.partnership.manage_forms import (
     TrainingForm,
 )
 from haki.partnership.models import Ally, Facilitator, Station, Training
-from haki.partnership.views import TrainingView, get_training_for_user
+from haki.partnership.views import TrainingView, get_ally_for_user, get_training_for_user
 
 
 def get_station_for_user(request: HttpRequest, station_uuid: UUID) -> Station:
     """The one way views fetch a station: scoped to the request's organisation."""
     return get_object_or_404(Station, organisation=request.organisation, uuid=station_uuid)
-
-
-def get_ally_for_user(request: HttpRequest, ally_uuid: UUID) -> Ally:
-    """The one way views fetch an ally: scoped to the request's organisation."""
-    ally = get_object_or_404(Ally, organisation=request.organisation, uuid=ally_uuid)
-    ally.organisation = request.organisation
-    return ally
 
 
 class StationListView(OrganisationPermissionMixin, ListView):

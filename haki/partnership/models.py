@@ -507,9 +507,6 @@ class ActionPlan(models.Model):
     def place(self) -> Area | Station | None:
         return self.station or self.area
 
-    def place_area_id(self) -> int | None:
-        return self.station.area_id if self.station_id else self.area_id
-
     def progress(self) -> float | None:
         """The share of actions done, in percent, over the actions not dropped."""
         return progress(list(self.actions.all()))

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haki.core.models import Organisation
-from haki.partnership.models import Ally, normalise_service_number
+from haki.partnership.forms import ally_by_number, date_field, members_with_alias, plausible
+from haki.partnership.models import Ally
 from haki.partnership.monitoring import (
     Answer,
     ChecklistTemplate,
@@ -27,18 +28,15 @@ MAX_TEAM = 20
 ITEM = "item_"
 
 
-def in_range(day: datetime.date) -> datetime.date:
-    if day.year < 1950 or day.year > 2200:
-        raise ValidationError(_("Choose a date between 1950 and 2200."))
-    return day
-
-
-def date_field(label: Any, **kwargs: Any) -> forms.DateField:
-    return forms.DateField(label=label, widget=forms.DateInput({"type": "date"}), **kwargs)
-
-
-def split(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+def team(text: str) -> list[str]:
+    """The names a team field lists, comma-separated; more than MAX_TEAM is refused,
+    never cut short."""
+    found = list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    if len(found) > MAX_TEAM:
+        raise ValidationError(
+            _("At most %(most)s people can be listed here."), params={"most": MAX_TEAM}
+        )
+    return found
 
 
 class RoundForm(forms.ModelForm):
@@ -60,16 +58,10 @@ class RoundForm(forms.ModelForm):
         self.instance.organisation = organisation
 
     def clean_starts_on(self) -> datetime.date:
-        return in_range(self.cleaned_data["starts_on"])
+        return plausible(self.cleaned_data["starts_on"])
 
     def clean_ends_on(self) -> datetime.date:
-        return in_range(self.cleaned_data["ends_on"])
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
-            self.add_error("ends_on", _("A round ends on or after its first day."))
-        return data
+        return plausible(self.cleaned_data["ends_on"])
 
 
 class VisitForm(forms.Form):
@@ -113,39 +105,33 @@ class VisitForm(forms.Form):
         return [self[name] for name in ("members", "members_consented", "officers")]
 
     def clean_visited_on(self) -> datetime.date:
-        return in_range(self.cleaned_data["visited_on"])
+        return plausible(self.cleaned_data["visited_on"])
 
     def clean_members(self) -> list:
-        from haki.members.models import Member
-
-        aliases = split(self.cleaned_data["members"])[:MAX_TEAM]
-        found: dict[str, list] = {}
-        for member in Member.objects.filter(
-            organisation=self.organisation, alias__in=aliases, erased_on__isnull=True
-        ):
-            found.setdefault(member.alias, []).append(member)
-        for alias in aliases:
-            if alias not in found:
+        members = []
+        for alias in team(self.cleaned_data["members"]):
+            found = members_with_alias(self.organisation, alias)
+            if not found:
                 raise ValidationError(
                     _("No member has the alias %(alias)s."), params={"alias": alias}
                 )
-            if len(found[alias]) > 1:
+            if len(found) > 1:
                 raise ValidationError(
                     _("Several members have the alias %(alias)s; ask a coordinator."),
                     params={"alias": alias},
                 )
-        return [found[alias][0] for alias in dict.fromkeys(aliases)]
+            members.append(found[0])
+        return list({m.pk: m for m in members}.values())
 
     def clean_officers(self) -> list[Ally]:
-        ring, allies = self.organisation.keyring, []
-        for number in split(self.cleaned_data["officers"])[:MAX_TEAM]:
-            index = ring.index(normalise_service_number(None, number))
-            ally = Ally.objects.filter(organisation=self.organisation, service_number_index=index)
-            if not ally.exists():
+        allies = []
+        for number in team(self.cleaned_data["officers"]):
+            ally = Ally.find(self.organisation, number)
+            if ally is None:
                 raise ValidationError(
                     _("No officer has the service number %(number)s."), params={"number": number}
                 )
-            allies.append(ally.get())
+            allies.append(ally)
         return list({a.pk: a for a in allies}.values())
 
     def clean(self) -> dict[str, Any]:
@@ -181,12 +167,7 @@ class FindOfficerForm(forms.Form):
         self.organisation = organisation
 
     def clean_service_number(self) -> Ally:
-        number = normalise_service_number(None, self.cleaned_data["service_number"])
-        index = self.organisation.keyring.index(number)
-        found = Ally.objects.filter(organisation=self.organisation, service_number_index=index)
-        if not found.exists():
-            raise ValidationError(_("No officer has this service number."))
-        return found.get()
+        return ally_by_number(self.organisation, self.cleaned_data["service_number"])
 
 
 class EvidenceField(forms.ModelMultipleChoiceField):
@@ -214,7 +195,7 @@ class NominationForm(forms.Form):
         self.fields["nominated_on"].initial = timezone.localdate(timezone=ally.organisation.tzinfo)
 
     def clean_nominated_on(self) -> datetime.date:
-        return in_range(self.cleaned_data["nominated_on"])
+        return plausible(self.cleaned_data["nominated_on"])
 
 
 class DecisionForm(forms.Form):
@@ -233,7 +214,7 @@ class DecisionForm(forms.Form):
         self.nomination = nomination
 
     def clean_decided_on(self) -> datetime.date:
-        day = in_range(self.cleaned_data["decided_on"])
+        day = plausible(self.cleaned_data["decided_on"])
         if day < self.nomination.nominated_on:
             raise ValidationError(_("A decision comes on or after the nomination."))
         return day

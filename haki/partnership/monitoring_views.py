@@ -18,7 +18,6 @@ from django.views.generic import TemplateView
 
 from haki.core.models import AuditEvent
 from haki.core.views import OrganisationPermissionMixin
-from haki.partnership.models import Ally
 from haki.partnership.monitoring import ChecklistTemplate, Round, record_visit, score_table
 from haki.partnership.monitoring_forms import (
     DecisionForm,
@@ -28,7 +27,7 @@ from haki.partnership.monitoring_forms import (
     VisitForm,
 )
 from haki.partnership.recognition import Nomination, acts_of, letter_context, nominate
-from haki.partnership.views import audit_viewed
+from haki.partnership.views import audit_viewed, get_ally_for_user
 
 TREND_ROUNDS = 6
 
@@ -174,22 +173,15 @@ class NominateView(OrganisationPermissionMixin, TemplateView):
     permission_required = "partnership.recognise"
     template_name = "partnership/nominate.html"
 
-    def ally(self) -> Ally:
-        found = get_object_or_404(
-            Ally.objects.filter(organisation=self.request.organisation), uuid=self.kwargs["ally"]
-        )
-        found.organisation = self.request.organisation
-        return found
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         kwargs.pop("ally", None)
-        officer = self.ally()
+        officer = get_ally_for_user(self.request, self.kwargs["ally"])
         audit_viewed(self.request.user, [officer])
         kwargs.setdefault("form", NominationForm(officer))
         return super().get_context_data(officer=officer, **kwargs)
 
     def post(self, request: HttpRequest, ally: UUID) -> HttpResponse:
-        officer = self.ally()
+        officer = get_ally_for_user(request, ally)
         form = NominationForm(officer, request.POST)
         try:
             if not form.is_valid():

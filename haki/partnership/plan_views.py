@@ -30,6 +30,7 @@ from haki.partnership.forms import (
 )
 from haki.partnership.meetings import owner_label, record
 from haki.partnership.models import Action, ActionPlan, CheckIn, Meeting, progress
+from haki.partnership.views import audit_viewed
 
 
 def today_of(request: HttpRequest):
@@ -281,9 +282,7 @@ class MeetingView(OrganisationPermissionMixin, TemplateView):
 
 
 def audit_allies(request: HttpRequest, sections: list, action: str) -> None:
-    allies = [ally for section in sections for ally in section.shown_allies]
-    if allies:
-        AuditEvent.record_many(request.user, [(action, a) for a in allies], request.organisation)
+    audit_viewed(request.user, [a for section in sections for a in section.shown_allies], action)
 
 
 class AddMeetingActionView(MeetingView):
@@ -317,7 +316,10 @@ class MeetingExportView(RecentAuthenticationRequiredMixin, OrganisationPermissio
             rows += [[], [section.title], section.headings, *section.rows]
         decisions = action_rows(request, found.actions.all(), named=False)
         rows += [[], [_("Decisions")]]
-        rows += [[a.title, a.owner_shown, a.due_on.isoformat(), a.status] for a in decisions]
+        rows += [
+            [a.title, a.owner_shown, a.due_on.isoformat(), a.get_status_display()]
+            for a in decisions
+        ]
         AuditEvent.record(request.user, AuditEvent.Action.EXPORT, found)
         audit_allies(request, sections, AuditEvent.Action.EXPORT)
         body = csv_bytes([_("Record"), ""], rows)

@@ -32,6 +32,13 @@ def get_training_for_user(request: HttpRequest, training_uuid: UUID) -> Training
     return get_object_or_404(Training, organisation=request.organisation, uuid=training_uuid)
 
 
+def get_ally_for_user(request: HttpRequest, ally_uuid: UUID) -> Ally:
+    """An ally of the request's organisation (the view has checked the role)."""
+    ally = get_object_or_404(Ally, organisation=request.organisation, uuid=ally_uuid)
+    ally.organisation = request.organisation
+    return ally
+
+
 def allies_by_pk(org, pks: list[int]) -> list[Ally]:
     found = {a.pk: a for a in Ally.objects.filter(organisation=org, pk__in=pks)}
     for ally in found.values():

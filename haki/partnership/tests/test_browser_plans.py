@@ -55,3 +55,41 @@ def test_a_coordinator_reads_a_plan_and_adds_an_action_on_a_phone(world, live_se
         screenshot(page, "action-plan-phone")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert plan.actions.filter(title__startswith="Invite new officers").exists()
+
+
+def test_meeting_and_recognition_pages_fit_a_phone(world, live_server):
+    from haki.partnership.models import Meeting
+    from haki.partnership.recognition import Nomination
+
+    a = world["a"]
+    focal = officer(a.org, "KP 3002", ["district_focal_point"])
+    today = timezone.localdate(timezone=a.org.tzinfo)
+    meeting = Meeting.objects.create(
+        organisation=a.org, held_on=today, place="Kisumu Central Police Station, the hall"
+    )
+    Action.objects.create(
+        organisation=a.org,
+        meeting=meeting,
+        title="Invite the officer commanding the station to the next community dialogue",
+        owner_ally=focal,
+        due_on=today + datetime.timedelta(days=30),
+    )
+    nomination = Nomination.objects.create(
+        organisation=a.org,
+        ally=focal,
+        award="Commendation for community policing",
+        nominated_on=today,
+    )
+    pages = [
+        "/partnership/meetings/",
+        f"/partnership/meetings/{meeting.uuid}/",
+        "/partnership/nominations/",
+        f"/partnership/nominations/{nomination.uuid}/",
+        f"/partnership/nominations/{nomination.uuid}/letter/",
+        "/partnership/rounds/",
+    ]
+    with phone_page() as page:
+        sign_in(page, live_server, a.users[Role.COORDINATOR])
+        for path in pages:
+            page.goto(f"{live_server.url}{path}")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360, path

@@ -61,6 +61,11 @@ def test_a_caseworker_records_a_visit_and_the_round_shows_it(setup):
         ({"members": "org-a-alias"}, "only when they agreed"),
         ({"members": "org-b-alias", "members_consented": "on"}, "No member has the alias"),
         ({"officers": "KG-1"}, "No officer has the service number"),
+        ({"officers": ",".join(f"KP-{n}" for n in range(21))}, "At most 20 people"),
+        (
+            {"members": ",".join(f"m{n}" for n in range(21)), "members_consented": "on"},
+            "At most 20 people",
+        ),
     ],
 )
 def test_bad_visits_are_refused_and_nothing_is_written(setup, world, extra, message):
@@ -72,6 +77,15 @@ def test_bad_visits_are_refused_and_nothing_is_written(setup, world, extra, mess
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Visit.objects.exists() and not VisitTeamMember.objects.exists()
+
+
+def test_a_team_member_is_found_by_alias_whatever_its_case(setup):
+    a, rnd, central, _quiet = setup
+    client = verified_client(a.users[Role.CASEWORKER])
+    url = reverse("partnership:visit", kwargs={"round": rnd.uuid})
+    team = {"members": f" {a.member.alias.upper()} ", "members_consented": "on"}
+    assert client.post(url, answers(central, **team)).status_code == 302
+    assert VisitTeamMember.objects.get().member == a.member
 
 
 def test_a_station_of_another_organisation_is_refused(setup, world):
@@ -94,7 +108,7 @@ def test_a_round_ending_before_it_starts_is_refused(setup):
     }
     response = client.post(reverse("partnership:round_add"), data)
     assert response.status_code == 400
-    assert "A round ends on or after its first day." in response.content.decode()
+    assert response.content.decode().count("A round ends on or after its first day.") == 1
     assert not Round.objects.filter(name="Backwards").exists()
     data["ends_on"] = "2026-05-31"
     assert client.post(reverse("partnership:round_add"), data).status_code == 302

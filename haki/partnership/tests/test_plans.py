@@ -94,6 +94,23 @@ def test_plans_on_track_are_those_with_no_overdue_action_on_the_last_day(plans):
     )
 
 
+def test_an_action_is_overdue_from_the_day_after_it_is_due_and_a_running_period_is_judged_today(
+    world,
+):
+    a = world["a"]
+    today = timezone.localdate(timezone=a.org.tzinfo)
+    day = datetime.timedelta(days=1)
+    plan = plan_of(a.org, a.central, "Running", starts=today - 30 * day, ends=today + 60 * day)
+    due_today = action_of(plan, "Due today", today, owner_member=a.member)
+    assert not due_today.is_overdue(today) and due_today.is_overdue(today + day)
+    assert list(Action.objects.overdue(today)) == []
+    assert list(Action.objects.overdue(today + day)) == [due_today]
+    action_of(plan, "Due in ten days", today + 10 * day, owner_member=a.member)
+    # The period runs to a day after both are due: judged on today, the plan is on track.
+    raw = action_plans_on_track_pct(Scope(a.org, today - 30 * day, today + 60 * day))
+    assert (raw.numerator, raw.denominator) == (1, 1)
+
+
 def coordinator(world):
     return verified_client(world["a"].users[Role.COORDINATOR])
 
@@ -336,6 +353,26 @@ def test_the_meeting_export_asks_again_and_is_audited(plans):
     assert AuditEvent.objects.filter(
         organisation=a.org, action="export", object_type="partnership.meeting"
     ).exists()
+
+
+def test_the_meeting_export_gives_each_decisions_status_in_the_readers_language(plans):
+    a, *_ = plans
+    meeting = Meeting.objects.create(organisation=a.org, held_on=D(2026, 6, 1))
+    Action.objects.create(
+        organisation=a.org,
+        meeting=meeting,
+        title="Invite the OCS",
+        due_on=D(2026, 7, 1),
+        owner_member=a.member,
+    )
+    client = coordinator({"a": a})
+    session = client.session
+    session[REAUTH_SESSION_KEY] = timezone.now().timestamp()
+    session.save()
+    url = reverse("partnership:meeting_export", kwargs={"meeting": meeting.uuid})
+    body = client.get(url, HTTP_ACCEPT_LANGUAGE="sw").content.decode()
+    (row,) = [line for line in body.splitlines() if line.startswith("Invite the OCS")]
+    assert row.endswith(",wazi")
 
 
 def test_merging_two_records_of_an_officer_keeps_their_actions_and_plans(plans):

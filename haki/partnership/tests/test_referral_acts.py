@@ -101,3 +101,24 @@ def test_the_demo_counts_its_police_referral_and_names_a_co_trainer(db):
     assert demo_co_trainers(org) == demo_co_trainers(org) == 1
     (named,) = Facilitator.objects.filter(training__organisation=org, member__isnull=False)
     assert named.member.alias == "Zawadi" and named.training.name == "Rights and policing"
+
+
+def test_a_referral_counts_for_the_station_of_the_day_it_was_made_in_the_organisations_time(
+    network,  # noqa: F811
+    services,  # noqa: F811
+):
+    central = station(network.org, "KSM-CPS", network.areas["central"])
+    elsewhere = station(network.org, "KSM-EPS", network.areas["east"])
+    ally = police_ally(network, "KP3")
+    ally.move(elsewhere, D(2020, 1, 1))
+    ally.move(central, D(2021, 7, 1))
+    referral = refer_and_confirm(network)
+    ReferralAct.objects.all().delete()
+    # 22:30 UTC on 30 June is already 1 July in Kisumu (UTC+3): he was at central.
+    referral.requested_on = datetime.datetime(2021, 6, 30, 22, 30, tzinfo=datetime.UTC)
+    referral.save(update_fields=["requested_on"])
+    assert count_police_referral(referral).station == central
+    ReferralAct.objects.all().delete()
+    referral.requested_on = datetime.datetime(2021, 6, 30, 12, 0, tzinfo=datetime.UTC)
+    referral.save(update_fields=["requested_on"])
+    assert count_police_referral(referral).station == elsewhere
