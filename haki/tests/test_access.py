@@ -279,7 +279,7 @@ def a_plan(target) -> object:
     plan = ActionPlan.objects.filter(organisation=target.org).first()
     if plan is None:
         ally = Ally(organisation=target.org, user=target.users[Role.POLICE_ALLY])
-        ally.name, ally.service_number = "access check officer", f"{target.org.slug}-1"
+        ally.name, ally.service_number = "access check officer", f"{target.org.slug}-focal"
         ally.save()
         plan = ActionPlan.objects.create(
             organisation=target.org,
