@@ -17,6 +17,7 @@ from haki.members.models import Member
 from haki.messaging import keywords
 from haki.messaging.keywords import Match
 from haki.messaging.models import Keyword, Msg
+from haki.messaging.routing import keep_routed, numbers_in_batch, remembered
 from haki.messaging.texts import queue_text
 
 logger = logging.getLogger(__name__)
@@ -71,24 +72,26 @@ def route(msg: Msg) -> str:
     if on_call is not None:
         msg.member = member
         return on_call(Context(msg=msg, organisation=org, member=member, match=None))
-    custom = list(
-        Keyword.objects.filter(organisation=org).values_list("word", "action", "language")
-    )
-    found = keywords.match(msg.text, custom)
+    found = keywords.match(msg.text, remembered(("keywords", org.pk), lambda: own_words(org)))
     context = Context(msg=msg, organisation=org, member=member, match=found)
     msg.member = member
     action = keywords.ACTIONS.get(found.action) if found else None
     if action is not None and action.handler(context) is not False:
         msg.status = Msg.Status.HANDLED
-        msg.save(update_fields=["member", "status", "modified_on"])
+        keep_routed(msg)
         return action.name
     for fallback in keywords.FALLBACKS:
         if fallback(context):
             msg.status = Msg.Status.HANDLED
-            msg.save(update_fields=["member", "status", "modified_on"])
+            keep_routed(msg)
             return fallback.__name__
     to_inbox(context)
     return "inbox"
+
+
+def own_words(organisation: Organisation) -> keywords.Candidates:
+    rows = Keyword.objects.filter(organisation=organisation)
+    return keywords.by_first_word(rows.values_list("word", "action", "language"))
 
 
 def to_inbox(context: Context) -> None:
@@ -96,20 +99,31 @@ def to_inbox(context: Context) -> None:
     two automated systems can never keep answering each other."""
     msg = context.msg
     msg.status = Msg.Status.INBOX
-    msg.save(update_fields=["member", "status", "modified_on"])
+    keep_routed(msg)
     key = "unknown.member" if context.member else "unknown.number"
     if not _is_phone_number(msg.phone, context.organisation.country):
         return
+    org = context.organisation
+    replied = remembered(
+        ("auto-replied", org.pk),
+        lambda: auto_replied(org, numbers_in_batch(org.pk) or {msg.phone_index}),
+    )
+    if msg.phone_index not in replied:
+        context.reply(key)
+        replied.add(msg.phone_index)
+
+
+def auto_replied(organisation: Organisation, indexes: set[str]) -> set[str]:
+    """Which of these numbers (by index) had a courtesy reply in the last day."""
     since = timezone.now() - timedelta(hours=settings.HAKI_AUTO_REPLY_HOURS)
-    already = Msg.objects.filter(
-        organisation=context.organisation,
+    replies = Msg.objects.filter(
+        organisation=organisation,
         direction=Msg.Direction.OUT,
-        phone_index=msg.phone_index,
+        phone_index__in=indexes,
         template__in=["unknown.member", "unknown.number"],
         created_on__gte=since,
-    ).exists()
-    if not already:
-        context.reply(key)
+    )
+    return set(replies.values_list("phone_index", flat=True))
 
 
 def _is_phone_number(value: str, country: str) -> bool:

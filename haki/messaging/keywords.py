@@ -7,7 +7,7 @@ language as ``Keyword`` rows, without code."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +49,7 @@ def register_fallback(handler: Callable[[Any], bool]) -> None:
 
 def register(name: str, handler: Callable[[Any], Any], words: dict[str, list[str]]) -> None:
     ACTIONS[name] = Action(name, handler, words)
+    _shipped.clear()
 
 
 # Words for yes and no, in every shipped language; surveys and confirmations use them.
@@ -91,19 +92,46 @@ class Match:
     rest: str  # what followed the keyword, normalised
 
 
-def match(text: str, custom: list[tuple[str, str, str]]) -> Match | None:
+# Every text is matched against every shipped word: their matching forms, by first
+# word, are computed once (again after a ``register``), not once per text.
+Candidates = dict[str, list[tuple[str, str, str]]]
+_shipped: Candidates = {}
+
+
+def by_first_word(rows: Iterable[tuple[str, str, str]]) -> Candidates:
+    """(word, action, language) rows in matching form, listed under their first word."""
+    found: Candidates = {}
+    for word, action, language in rows:
+        key = normalise(word)
+        if key:
+            found.setdefault(key.split(" ")[0], []).append((key, action, language))
+    return found
+
+
+def shipped_words() -> Candidates:
+    if not _shipped:
+        _shipped.update(
+            by_first_word(
+                (word, action.name, language)
+                for action in ACTIONS.values()
+                for language, words in action.words.items()
+                for word in words
+            )
+        )
+    return _shipped
+
+
+def match(text: str, custom: list[tuple[str, str, str]] | Candidates) -> Match | None:
     """The action a text starts with. ``custom`` holds an organisation's own
-    (word, action, language) rows, which win over the shipped words."""
+    (word, action, language) rows (or ``by_first_word`` of them), which win over the
+    shipped words."""
     normalised = normalise(text)
     if not normalised:
         return None
-    candidates: list[tuple[str, str, str]] = list(custom)
-    for action in ACTIONS.values():
-        for language, words in action.words.items():
-            candidates.extend((word, action.name, language) for word in words)
+    own = custom if isinstance(custom, dict) else by_first_word(custom)
+    first = normalised.split(" ")[0]
     best: Match | None = None
-    for word, action, language in candidates:
-        key = normalise(word)
+    for key, action, language in [*own.get(first, ()), *shipped_words().get(first, ())]:
         starts = normalised == key or normalised.startswith(key + " ")
         if starts and (best is None or len(key) > len(best.word)):  # the longest wins
             best = Match(action, language, key, normalised[len(key) :].strip())

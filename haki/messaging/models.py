@@ -347,6 +347,8 @@ class Msg(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "next_attempt_on"], name="msg_due_idx"),
+            # The texts waiting to be routed, oldest first (haki.messaging.routing).
+            models.Index(fields=["id"], condition=Q(status="received"), name="msg_received_idx"),
             models.Index(
                 fields=["organisation", "status", "created_on"], name="msg_org_status_idx"
             ),

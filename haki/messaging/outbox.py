@@ -18,7 +18,10 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
@@ -84,8 +87,47 @@ def queue(
     msg.phone = to
     msg.text = text
     msg.save()
-    transaction.on_commit(lambda: tasks.send_msg(msg.pk))
+    collected = _collected.get()
+    if collected is not None:
+        collected.append(msg.pk)
+    else:
+        transaction.on_commit(lambda: tasks.send_msg(msg.pk))
     return msg
+
+
+_collected: ContextVar[list[int] | None] = ContextVar("collected_sends", default=None)
+
+
+@contextmanager
+def sends_collected() -> Iterator[None]:
+    """Within this block (one transaction), the texts queued are handed to the worker
+    in one prompt once it commits, rather than one prompt each: a routing batch's
+    replies and alerts."""
+    collected: list[int] = []
+    token = _collected.set(collected)
+    try:
+        yield
+    finally:
+        _collected.reset(token)
+    if collected:
+        from haki.messaging import tasks
+
+        transaction.on_commit(lambda: tasks.send_queued(collected))
+
+
+def send_queued(ids: list[int]) -> int:
+    """Send the texts ``ids`` that are still queued and due, each channel's in
+    batches, most urgent first; returns how many the gateway took."""
+    waiting = Msg.objects.filter(pk__in=ids, status=Msg.Status.QUEUED)
+    by_channel: dict[int, list[int]] = {}
+    for pk, channel_id in waiting.values_list("pk", "channel_id"):
+        by_channel.setdefault(channel_id, []).append(pk)
+    sent = 0
+    for channel in Channel.objects.select_related("organisation").filter(pk__in=by_channel):
+        size = batch_size(channel)
+        while claimed := claim(channel, size, among=by_channel[channel.pk]):
+            sent += send_batch(channel, claimed)
+    return sent
 
 
 def _priority(priority: int | None, in_reply_to: Msg | None) -> int:
@@ -188,20 +230,22 @@ def batch_size(channel: Channel) -> int:
     return max(1, min(settings.HAKI_SEND_BATCH, channel.tps // 20))
 
 
-def claim(channel: Channel, limit: int) -> list[int]:
-    """Take up to ``limit`` of the channel's due texts, most urgent first, then the
-    oldest, for this sender alone; returns their ids. One statement: on PostgreSQL
-    the rows another sender is taking are skipped (FOR UPDATE SKIP LOCKED), SQLite runs
-    it under its write lock; the status is checked again as each row is changed."""
+def claim(channel: Channel, limit: int, among: list[int] | None = None) -> list[int]:
+    """Take up to ``limit`` of the channel's due texts (of ``among`` only, if given),
+    most urgent first, then the oldest, for this sender alone; returns their ids. One
+    statement: on PostgreSQL the rows another sender is taking are skipped (FOR UPDATE
+    SKIP LOCKED), SQLite runs it under its write lock; the status is checked again as
+    each row is changed."""
     table, now = Msg._meta.db_table, timezone.now()
     postgres = connection.vendor == "postgresql"
     # A CTE, run once: as a subquery PostgreSQL may run it again for each row, and the
     # rows this statement has just changed are skipped by FOR UPDATE, not repeated.
     materialised, lock = ("MATERIALIZED ", " FOR UPDATE SKIP LOCKED") if postgres else ("", "")
+    only = f'AND "id" IN ({", ".join(["%s"] * len(among))}) ' if among else ""
     # Names from the model only; the values go as parameters.
     sql = (
         f'WITH "picked" AS {materialised}(SELECT "id" FROM "{table}" '  # noqa: S608
-        f'WHERE "channel_id" = %s AND "status" = %s AND "direction" = %s '
+        f'WHERE "channel_id" = %s AND "status" = %s AND "direction" = %s {only}'
         f'AND "next_attempt_on" <= %s ORDER BY "priority", "id" LIMIT %s{lock}) '
         f'UPDATE "{table}" SET "status" = %s, "attempts" = "attempts" + 1, '
         f'"claimed_on" = %s, "modified_on" = %s '
@@ -209,7 +253,8 @@ def claim(channel: Channel, limit: int) -> list[int]:
     )
     moment = connection.ops.adapt_datetimefield_value(now)
     queued, out = Msg.Status.QUEUED, Msg.Direction.OUT
-    params = [channel.pk, queued, out, moment, limit, Msg.Status.SENDING, moment, moment, queued]
+    params = [channel.pk, queued, out, *(among or []), moment, limit]
+    params += [Msg.Status.SENDING, moment, moment, queued]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]

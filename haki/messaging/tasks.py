@@ -7,12 +7,11 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
-from haki.messaging import directory, outbox, spool
+from haki.messaging import directory, outbox, routing, spool
 from haki.messaging.models import Msg
 from haki.processes import once_per_process
 
@@ -23,24 +22,21 @@ logger = logging.getLogger(__name__)
 # queue): a text to send or to route goes ahead of a broadcast's drains.
 @db_task(priority=10)
 def route_msg(msg_id: int) -> str:
-    """Route a received text once. The claim and everything the handler writes (a new
-    member, replies in the outbox) commit together: a router killed half-way leaves
-    the text received, and a second router finds it already taken."""
-    from haki.messaging.handlers import route
-
-    with transaction.atomic():
-        claimed = Msg.objects.filter(pk=msg_id, status=Msg.Status.RECEIVED).update(
-            status=Msg.Status.HANDLED, routed_on=timezone.now()
-        )
-        if not claimed:
-            return "already routed"
-        msg = Msg.objects.select_related("organisation", "channel").get(pk=msg_id)
-        return route(msg)
+    """Route the received texts, this one among them (``haki.messaging.routing``): the
+    claim and everything the handlers write (a new member, replies in the outbox)
+    commit together, so a router killed half-way leaves its texts received, and a
+    second router finds a text already routed. Returns this text's action."""
+    return routing.route_received(also=msg_id).get(msg_id, "already routed")
 
 
 @db_task(priority=20)
 def send_msg(msg_id: int) -> str:
     return outbox.send(msg_id)
+
+
+@db_task(priority=20)
+def send_queued(msg_ids: list[int]) -> int:
+    return outbox.send_queued(msg_ids)
 
 
 @db_task()

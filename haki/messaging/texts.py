@@ -31,12 +31,20 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 def render(organisation, key: str, language: str, **values: object) -> str:
     """The text for ``key`` in ``language``: the organisation's wording if it has one,
     else the translated default. Unknown placeholders are left as they are."""
-    override = organisation.message_templates.filter(key=key, language=language).first()
+    from haki.messaging.routing import remembered
+
+    own = remembered(("templates", organisation.pk), lambda: templates_of(organisation))
     with translation.override(language):
-        template = override.text if override is not None else str(DEFAULTS[key])
+        template = own[key, language] if (key, language) in own else str(DEFAULTS[key])
         return PLACEHOLDER.sub(
             lambda m: shown(organisation, values.get(m.group(1), m.group(0))), template
         )
+
+
+def templates_of(organisation) -> dict[tuple[str, str], str]:
+    """The organisation's own wordings, by key and language."""
+    rows = organisation.message_templates.all()
+    return {(row.key, row.language): row.text for row in rows}
 
 
 def shown(organisation, value: object) -> str:

@@ -19,6 +19,7 @@ from haki.core.phones import InvalidPhoneNumber, normalise_phone
 from haki.crisis.sms import responder_of
 from haki.messaging import keywords
 from haki.messaging.handlers import Context, _area_named_in
+from haki.messaging.routing import remembered
 from haki.messaging.texts import queue_text
 from haki.referrals.kinds import REFER, SEEN, SHIPPED
 from haki.referrals.models import (
@@ -205,13 +206,21 @@ def own_kind_word(context: Context) -> bool:
     """Fallback: a word of one of the organisation's own kinds."""
     org = context.organisation
     text = keywords.normalise(context.msg.text)
-    for kind in ServiceKind.of(org).exclude(words={}):
-        for word in (w for ws in kind.words.values() for w in ws):
-            key = keywords.normalise(word)
-            if key and (text == key or text.startswith(key + " ")):
-                context.match = keywords.Match(f"ask_{kind.key}", "", key, text[len(key) :].strip())
-                return answer_with_services(context, kind)
+    for key, kind in remembered(("kind words", org.pk), lambda: kind_words(org)):
+        if text == key or text.startswith(key + " "):
+            context.match = keywords.Match(f"ask_{kind.key}", "", key, text[len(key) :].strip())
+            return answer_with_services(context, kind)
     return False
+
+
+def kind_words(organisation: Organisation) -> list[tuple[str, ServiceKind]]:
+    """The words of the organisation's own kinds in matching form, with their kind."""
+    return [
+        (key, kind)
+        for kind in ServiceKind.of(organisation).exclude(words={})
+        for word in (w for ws in kind.words.values() for w in ws)
+        if (key := keywords.normalise(word))
+    ]
 
 
 def service_code(context: Context) -> bool:
@@ -221,6 +230,8 @@ def service_code(context: Context) -> bool:
     text = keywords.normalise(context.msg.text)
     if not text or " " in text or len(text) > 8:
         return False
+    if text not in remembered(("service codes", org.pk), lambda: active_codes(org)):
+        return False  # read once per batch: most texts are no service's code
     service = Service.objects.active().filter(organisation=org, code=text).first()
     if service is None:
         return False
@@ -236,6 +247,11 @@ def service_code(context: Context) -> bool:
     AuditEvent.record(ACTOR, AuditEvent.Action.CREATE, referral)
     send_slip(referral, asked=True, channel=context.msg.channel)
     return True
+
+
+def active_codes(organisation: Organisation) -> set[str]:
+    services = Service.objects.active().filter(organisation=organisation)
+    return set(services.values_list("code", flat=True))
 
 
 def register() -> None:

@@ -177,6 +177,8 @@ HAKI_DRAIN_TASKS = env_int("HAKI_DRAIN_TASKS", 4, minimum=1)
 # of a second of its limit), and hands them to the gateway over this many connections.
 HAKI_SEND_BATCH = env_int("HAKI_SEND_BATCH", 50, minimum=1)
 HAKI_SEND_CONNECTIONS = env_int("HAKI_SEND_CONNECTIONS", 12, minimum=1)
+# A prompt to route a text routes at most this many received texts in one transaction.
+HAKI_ROUTE_BATCH = env_int("HAKI_ROUTE_BATCH", 50, minimum=1)
 
 # Monitoring (haki/monitoring.py): /healthz/backlog and /metrics answer a bearer token or
 # an address in the allowlist (loopback only by default), and 404 anyone else.

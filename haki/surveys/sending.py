@@ -14,6 +14,7 @@ from haki.members.models import Member
 from haki.messaging import keywords, outbox
 from haki.messaging.handlers import Context
 from haki.messaging.models import Msg
+from haki.messaging.routing import remembered
 from haki.messaging.texts import queue_text
 from haki.surveys.models import Broadcast, FollowUp, InfoText, Poll, PollSend, Reply
 
@@ -169,13 +170,20 @@ def responder_near(member: Member) -> Responder | None:
     return near[0] if near else None
 
 
+def info_keywords(organisation: Organisation) -> list[tuple[str, InfoText]]:
+    """The organisation's information keywords in matching form, with their text."""
+    infos = InfoText.objects.filter(organisation=organisation)
+    return [(keywords.normalise(info.keyword), info) for info in infos]
+
+
 def info_text(context: Context) -> bool:
     """A keyword the organisation answers with a stored text (RIGHTS, CLINIC …)."""
     first = keywords.normalise(context.msg.text).split(" ")[0]
     if not first:
         return False
-    for info in InfoText.objects.filter(organisation=context.organisation):
-        if keywords.normalise(info.keyword) == first:
+    org = context.organisation
+    for key, info in remembered(("info keywords", org.pk), lambda: info_keywords(org)):
+        if key == first:
             language = context.member.language if context.member else context.language
             text = info.text.get(language) or next(iter(info.text.values()), "")
             if text:

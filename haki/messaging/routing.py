@@ -1,0 +1,139 @@
+"""Routing received texts in batches.
+
+A prompt to route a text claims the oldest received texts, up to ``HAKI_ROUTE_BATCH``
+of them, in one statement, and routes them in one transaction: each text in a
+savepoint of its own, so that one text whose handler fails is handed back without
+undoing the others: received again, and left to the sweep, which tries it once a
+minute by its id. A router killed half-way commits nothing:
+its texts are received again and the sweep routes them. A text is claimed once, by
+whichever prompt gets to it first; a prompt whose text a batch has already routed
+finds the next ones, or nothing.
+
+What every text of a batch reads alike (an organisation's keywords, service kinds,
+templates) is read once per batch (``remembered``); the texts the batch queues are
+handed to the gateway together once it commits."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from haki.messaging.models import Msg
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+_memo: ContextVar[dict[Hashable, Any] | None] = ContextVar("routing_memo", default=None)
+ROUTED, NUMBERS = "routed texts", "numbers"  # the batch's own entries in its memory
+ROUTED_FIELDS = ["member", "status", "modified_on"]
+
+
+def remembered(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, once per routing batch: for what routing reads but never changes.
+    Outside a batch (a web page, a USSD screen) it is computed each time."""
+    memo = _memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]  # type: ignore[return-value]
+
+
+@contextmanager
+def batch_memory() -> Iterator[dict[Hashable, Any]]:
+    memory: dict[Hashable, Any] = {ROUTED: []}
+    token = _memo.set(memory)
+    try:
+        yield memory
+    finally:
+        _memo.reset(token)
+
+
+def claim(limit: int, also: int | None = None) -> list[int]:
+    """Mark up to ``limit`` of the oldest received texts as routed, for this router
+    alone (a text that failed before only when it is ``also``, the sweep's); returns
+    their ids, oldest first. On PostgreSQL the rows another router is
+    taking are skipped (FOR UPDATE SKIP LOCKED); SQLite runs it under its write lock."""
+    table, moment = Msg._meta.db_table, connection.ops.adapt_datetimefield_value(timezone.now())
+    postgres = connection.vendor == "postgresql"
+    materialised, lock = ("MATERIALIZED ", " FOR UPDATE SKIP LOCKED") if postgres else ("", "")
+    # Names from the model only; the values go as parameters.
+    sql = (
+        f'WITH "picked" AS {materialised}(SELECT "id" FROM "{table}" '  # noqa: S608
+        f'WHERE "status" = %s AND ("attempts" = 0 OR "id" = %s) ORDER BY "id" LIMIT %s{lock}) '
+        f'UPDATE "{table}" SET "status" = %s, "routed_on" = %s, "modified_on" = %s '
+        f'WHERE "status" = %s AND "id" IN (SELECT "id" FROM "picked") RETURNING "id"'
+    )
+    received, handled = Msg.Status.RECEIVED, Msg.Status.HANDLED
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [received, also, limit, handled, moment, moment, received])
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def route_received(also: int | None = None, limit: int | None = None) -> dict[int, str]:
+    """Route a batch of the oldest received texts (and ``also``, a text that failed
+    before); returns each text's action by id ("failed" for one handed back).
+
+    The batch is routed in one transaction; if a text's handler fails, all of it is
+    undone and routed again, this time each text in a savepoint of its own, so that
+    only the failing text is handed back. The savepoints cost two round trips per
+    text, which the usual case does without."""
+    try:
+        return _route_batch(also, limit or settings.HAKI_ROUTE_BATCH, careful=False)
+    except Exception:  # a handler's error: each text on its own now
+        return _route_batch(also, limit or settings.HAKI_ROUTE_BATCH, careful=True)
+
+
+def _route_batch(also: int | None, limit: int, careful: bool) -> dict[int, str]:
+    from haki.messaging import outbox
+    from haki.messaging.handlers import route
+
+    actions: dict[int, str] = {}
+    with transaction.atomic(), batch_memory() as memory, outbox.sends_collected():
+        texts = list(
+            Msg.objects.select_related("organisation", "channel")
+            .filter(pk__in=claim(limit, also))
+            .order_by("pk")
+        )
+        memory[NUMBERS] = {(msg.organisation_id, msg.phone_index) for msg in texts}
+        for msg in texts:
+            if not careful:
+                actions[msg.pk] = route(msg)
+                continue
+            try:
+                with transaction.atomic():
+                    actions[msg.pk] = route(msg)
+            except Exception as error:  # one text's failure stays its own
+                actions[msg.pk] = "failed"
+                memory[ROUTED] = [m for m in memory[ROUTED] if m.pk != msg.pk]
+                Msg.objects.filter(pk=msg.pk).update(
+                    status=Msg.Status.RECEIVED, routed_on=None, attempts=F("attempts") + 1
+                )
+                # The type and the row only: an error's message may quote the text.
+                logger.error("routing text %s failed (%s)", msg.pk, type(error).__name__)
+        Msg.objects.bulk_update(memory[ROUTED], ROUTED_FIELDS)
+    return actions
+
+
+def keep_routed(msg: Msg) -> None:
+    """Save what routing found of ``msg`` (its member, its status): in a batch, with the
+    batch's other texts in one statement at its end; otherwise at once."""
+    msg.modified_on = timezone.now()
+    memory = _memo.get()
+    if memory is None:
+        msg.save(update_fields=ROUTED_FIELDS)
+    else:
+        memory[ROUTED].append(msg)
+
+
+def numbers_in_batch(organisation_id: int) -> set[str]:
+    """The number indexes of the texts of the batch being routed, in ``organisation``."""
+    memory = _memo.get() or {}
+    return {index for org, index in memory.get(NUMBERS, ()) if org == organisation_id and index}
