@@ -104,3 +104,26 @@ def test_the_schema_and_its_documentation_are_served_locally(world):
     assert schema.status_code == 200 and "/api/v1/indicators/" in schema.content.decode()
     docs = Client().get(reverse("api:docs")).content.decode()
     assert "swagger" in docs.lower() and "https://" not in docs and "http://" not in docs
+
+
+def test_a_token_of_the_wrong_shape_is_refused_before_any_lookup(world, tokens):
+    """A NUL byte cannot even be sent to PostgreSQL in a query (a 500 there), and a
+    token that is not one Haki issues can never match: both are a 401 like a wrong one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("api:indicators")
+    real = tokens["external"]
+    wrong = [
+        real[:10] + "\x00" + real[11:],
+        real.replace("_", "_\x00", 1),
+        real + "x" * 5000,
+        "haki_nope_nope",
+        "haki_" + real[5:17].upper() + real[17:],
+        real[:-1],
+    ]
+    for secret in wrong:
+        with CaptureQueriesContext(connection) as queries:
+            assert get(url, secret, **OCTOBER).status_code == 401
+        assert not [q for q in queries if "api_apitoken" in q["sql"]], repr(secret)
+    assert get(url, real, **OCTOBER).status_code == 200
