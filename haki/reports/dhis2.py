@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from haki.core.models import Organisation
 from haki.reports.catalogue import Audience
-from haki.reports.figures import ScopeError, by_key, compute, scope_for
+from haki.reports.figures import ScopeError, by_key, compute, scope_for, year_error
 from haki.reports.models import Dhis2Push
 
 TIMEOUT = 30
@@ -60,6 +60,8 @@ def period_days(period: str) -> tuple[datetime.date, datetime.date]:
             % {"period": repr(period)}
         )
     year = int(match["year"])
+    if error := year_error(year):
+        raise Dhis2Error(error)
     if match["month"]:
         first = datetime.date(year, int(match["month"]), 1)
         last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)

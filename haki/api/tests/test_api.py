@@ -127,3 +127,16 @@ def test_a_token_of_the_wrong_shape_is_refused_before_any_lookup(world, tokens):
             assert get(url, secret, **OCTOBER).status_code == 401
         assert not [q for q in queries if "api_apitoken" in q["sql"]], repr(secret)
     assert get(url, real, **OCTOBER).status_code == 200
+
+
+FAR_OFF = [("0001-01-01", "0001-01-31"), ("9999-12-01", "9999-12-31"), ("1899-12-31", "1900-01-05")]
+
+
+def test_a_period_in_a_far_off_year_is_a_400_not_a_500(world, tokens):
+    for name in ("api:indicators", "api:case_aggregates"):
+        for since, until in FAR_OFF:
+            answer = get(reverse(name), tokens["internal"], **{"from": since, "to": until})
+            assert answer.status_code == 400, (name, since)
+            assert "between 1900 and 2999" in answer.content.decode()
+        edge = {"from": "1900-01-01", "to": "1900-01-31"}
+        assert get(reverse(name), tokens["internal"], **edge).status_code == 200

@@ -144,6 +144,9 @@ def test_a_rejected_token_a_web_page_a_slow_or_absent_server_each_say_so(
 def test_a_period_that_is_not_a_month_or_a_week_is_refused(world):
     with pytest.raises(CommandError, match="not a DHIS2 period"):
         call_command("dhis2", "push", "--org", "org-a", "--period", "2026-11")
+    for far_off in ("000001", "999912", "9999W52", "1899W52"):
+        with pytest.raises(CommandError, match="between 1900 and 2999"):
+            call_command("dhis2", "push", "--org", "org-a", "--period", far_off)
     assert dhis2.period_days("2026W48") == (
         datetime.date(2026, 11, 23),
         datetime.date(2026, 11, 29),

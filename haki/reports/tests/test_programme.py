@@ -75,3 +75,22 @@ def test_the_download_asks_for_the_password_again_and_is_audited(world):
     assert lines[0].startswith("Indicator,Breakdown,Value")
     assert any(line.startswith("cases_total,,") for line in lines)
     assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).count() == before + 1
+
+
+def test_a_period_in_a_far_off_year_is_a_form_error_not_a_500(world):
+    client = verified_client(world["a"].users[Role.COORDINATOR])
+    session = client.session
+    from haki.core import reauth
+
+    session[reauth.REAUTH_SESSION_KEY] = time.time()
+    session.save()
+    for since, until in [("0001-01-01", "0001-01-31"), ("9999-12-01", "9999-12-31")]:
+        query = {"since": since, "until": until, "audience": "internal", "format": "csv"}
+        for name in ("reports:programme", "reports:programme_download"):
+            page = client.get(reverse(name), query)
+            assert page.status_code == 400, (name, since)
+            assert "between 1900 and 2999" in page.content.decode()
+        for name in ("reports:brief", "reports:brief_download", "reports:donor"):
+            page = client.get(reverse(name), {**query, "language": "en"})
+            assert page.status_code in (200, 400), (name, since)
+            assert "between 1900 and 2999" in page.content.decode()
