@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import time
 
 import pytest
 from django.core.management import call_command
@@ -138,6 +139,23 @@ def test_a_rejected_token_a_web_page_a_slow_or_absent_server_each_say_so(
     server.close()
     with pytest.raises(CommandError, match="could not be reached"):
         push(org)
+    assert not Dhis2Push.objects.filter(organisation=org, ok=True).exists()
+
+
+def test_a_huge_or_dripping_answer_fails_in_one_sentence_within_the_time(
+    world, server, tmp_path, monkeypatch
+):
+    org = provision(world, server, tmp_path)
+    october_alerts(org, police=0)
+    server.mode = "huge"
+    with pytest.raises(CommandError, match="answered more than 10 MB"):
+        push(org)
+    server.mode = "drip"
+    monkeypatch.setattr(dhis2, "TIMEOUT", 1)
+    began = time.monotonic()
+    with pytest.raises(CommandError, match="did not answer within 1 seconds"):
+        push(org)
+    assert time.monotonic() - began < 5
     assert not Dhis2Push.objects.filter(organisation=org, ok=True).exists()
 
 
