@@ -8,12 +8,14 @@ sent is deleted in DHIS2 (``importStrategy=DELETE``), never left stale."""
 from __future__ import annotations
 
 import datetime
+import ipaddress
 import json
 import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -125,6 +127,27 @@ def payload(config: dict[str, Any], period: str, rows: dict[tuple, str]) -> dict
     return {"dataSet": config["data_set"], "period": period, "dataValues": data_values}
 
 
+def sends_token_in_clear(url: str) -> bool:
+    """Whether a push to ``url`` would send the API token unencrypted to another machine:
+    DHIS2 is reached over https, or over http only on this one (localhost, 127.0.0.0/8,
+    ::1). A name is not resolved: only ``localhost`` counts as this machine."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return True
+    if parts.scheme == "https":
+        return False
+    if parts.scheme != "http":
+        return True
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
 def token(config: dict[str, Any]) -> str:
     try:
         return Path(config["token_file"]).read_text().strip()
@@ -134,6 +157,10 @@ def token(config: dict[str, Any]) -> str:
 
 def post(config: dict[str, Any], body: dict[str, Any], dry_run: bool, delete: bool) -> Result:
     """One import; its summary, or Dhis2Error with a sentence saying what went wrong."""
+    if sends_token_in_clear(config["url"]):
+        raise Dhis2Error(
+            _("the DHIS2 url must be https (http only to this machine): the push sends a token")
+        )
     url = config["url"].rstrip("/") + "/api/dataValueSets"
     params = {"idScheme": "code", "dryRun": "true" if dry_run else "false"}
     if delete:

@@ -181,6 +181,46 @@ def test_the_provisioning_file_may_only_name_areas_and_indicators_that_exist(wor
         load(text)
 
 
+def test_the_token_goes_over_https_or_to_this_machine_only(world, tmp_path, monkeypatch):
+    from haki.provisioning import ProvisioningError
+
+    for url in ("http://dhis2.example.org", "http://10.0.0.5:8080", "http://[2001:db8::1]"):
+        text = FILE.format(url=url, token_file="/nowhere", extra="")
+        with pytest.raises(ProvisioningError, match="must be https"):
+            load(text)
+    for url in (
+        "https://dhis2.example.org",
+        "http://127.0.0.1:8080",
+        "http://localhost:8080",
+        "http://[::1]:8080",
+    ):
+        load(FILE.format(url=url, token_file="/nowhere", extra=""))
+    # Settings written before the rule: the push refuses too, before the token is sent.
+    org = world["a"].org
+    token_file = tmp_path / "dhis2-token"
+    token_file.write_text("d2pat_local_test_token")
+    org.settings = {
+        **org.settings,
+        "dhis2": {
+            "url": "http://dhis2.example.org",
+            "token_file": str(token_file),
+            "data_set": "HAKI_MONTHLY",
+            "org_units": {"ROOT": "OU_NATIONAL"},
+            "data_elements": {"alerts_total": "ALERTS"},
+            "schedule": "monthly",
+        },
+    }
+    org.save()
+
+    def never(*args, **kwargs):
+        raise AssertionError("the token was sent over plain http")
+
+    monkeypatch.setattr(dhis2.requests, "post", never)
+    with pytest.raises(CommandError, match="must be https"):
+        push(org)
+    assert "must be https" in Dhis2Push.objects.get(organisation=org).summary["error"]
+
+
 def test_the_worker_pushes_the_last_complete_period_once_and_the_page_shows_it(
     world, server, tmp_path
 ):
