@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 from django.conf import settings
@@ -11,6 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from haki.core.models import Organisation
 
 PREFIX = "haki_"
+# What ``ApiToken.issue`` makes: the prefix, 12 hex digits (the key), an underscore and
+# token_urlsafe(32). Anything else is refused before a query: it cannot match, and a NUL
+# byte cannot even be sent to PostgreSQL.
+SHAPE = re.compile(r"haki_([0-9a-f]{12})_[A-Za-z0-9_-]{43}")
 
 
 def digest(secret: str) -> str:
@@ -67,11 +72,11 @@ class ApiToken(models.Model):
 
     @classmethod
     def find(cls, secret: str) -> ApiToken | None:
-        parts = secret.split("_")
-        if len(parts) < 3 or not secret.startswith(PREFIX) or len(secret) > 200:
+        shape = SHAPE.fullmatch(secret)
+        if shape is None:
             return None
         token = (
-            cls.objects.filter(key=parts[1], revoked_on__isnull=True)
+            cls.objects.filter(key=shape[1], revoked_on__isnull=True)
             .select_related("organisation")
             .first()
         )

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from haki.reports import brief
 from haki.reports.catalogue import Audience
-from haki.reports.figures import MAX_DAYS, ScopeError, compute, scope_for
+from haki.reports.figures import MAX_DAYS, ScopeError, compute, plausible, scope_for
 
 # DRF's own sentences are English only: the ones a caller meets are said in Haki's words,
 # translated like every other (the request's Accept-Language chooses the language).
@@ -34,7 +34,9 @@ TEXT_ERRORS = {
 class PeriodSerializer(serializers.Serializer):
     # "from" is a Python keyword: the field is renamed in __init__.
     to = serializers.DateField(
-        help_text="Last day of the period (YYYY-MM-DD), included.", error_messages=DATE_ERRORS
+        help_text="Last day of the period (YYYY-MM-DD), included.",
+        error_messages=DATE_ERRORS,
+        validators=[plausible],
     )
     area = serializers.CharField(
         required=False, max_length=32, help_text="An area's code.", error_messages=TEXT_ERRORS
@@ -49,7 +51,9 @@ class PeriodSerializer(serializers.Serializer):
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()
         fields["from"] = serializers.DateField(
-            help_text="First day of the period (YYYY-MM-DD).", error_messages=DATE_ERRORS
+            help_text="First day of the period (YYYY-MM-DD).",
+            error_messages=DATE_ERRORS,
+            validators=[plausible],
         )
         return fields
 

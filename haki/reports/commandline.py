@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from haki.core.models import Organisation
+from haki.reports.figures import year_error
 
 
 def add_language(parser: CommandParser) -> None:
@@ -40,8 +41,11 @@ def speaking(slug: str, language: str | None) -> Iterator[Organisation]:
 
 def day(value: str) -> datetime.date:
     try:
-        return datetime.date.fromisoformat(value)
+        found = datetime.date.fromisoformat(value)
     except ValueError:
         raise CommandError(
             _("%(value)s is not a date (YYYY-MM-DD).") % {"value": repr(value)}
         ) from None
+    if error := year_error(found.year):
+        raise CommandError(error)
+    return found

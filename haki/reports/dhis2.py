@@ -8,20 +8,26 @@ sent is deleted in DHIS2 (``importStrategy=DELETE``), never left stale."""
 from __future__ import annotations
 
 import datetime
+import ipaddress
+import json
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from django.utils.translation import gettext as _
 
 from haki.core.models import Organisation
 from haki.reports.catalogue import Audience
-from haki.reports.figures import ScopeError, by_key, compute, scope_for
+from haki.reports.figures import ScopeError, by_key, compute, scope_for, year_error
 from haki.reports.models import Dhis2Push
 
-TIMEOUT = 30
+TIMEOUT = 30  # seconds for each read, and for the whole answer
+MAX_ANSWER_BYTES = 10 * 1024 * 1024  # an import summary is a few KB
 PERIOD = re.compile(
     r"^(?P<year>\d{4})(?:(?P<month>0[1-9]|1[0-2])|W(?P<week>0[1-9]|[1-4]\d|5[0-3]))$"
 )
@@ -60,6 +66,8 @@ def period_days(period: str) -> tuple[datetime.date, datetime.date]:
             % {"period": repr(period)}
         )
     year = int(match["year"])
+    if error := year_error(year):
+        raise Dhis2Error(error)
     if match["month"]:
         first = datetime.date(year, int(match["month"]), 1)
         last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
@@ -119,6 +127,27 @@ def payload(config: dict[str, Any], period: str, rows: dict[tuple, str]) -> dict
     return {"dataSet": config["data_set"], "period": period, "dataValues": data_values}
 
 
+def sends_token_in_clear(url: str) -> bool:
+    """Whether a push to ``url`` would send the API token unencrypted to another machine:
+    DHIS2 is reached over https, or over http only on this one (localhost, 127.0.0.0/8,
+    ::1). A name is not resolved: only ``localhost`` counts as this machine."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return True
+    if parts.scheme == "https":
+        return False
+    if parts.scheme != "http":
+        return True
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
 def token(config: dict[str, Any]) -> str:
     try:
         return Path(config["token_file"]).read_text().strip()
@@ -128,23 +157,35 @@ def token(config: dict[str, Any]) -> str:
 
 def post(config: dict[str, Any], body: dict[str, Any], dry_run: bool, delete: bool) -> Result:
     """One import; its summary, or Dhis2Error with a sentence saying what went wrong."""
+    if sends_token_in_clear(config["url"]):
+        raise Dhis2Error(
+            _("the DHIS2 url must be https (http only to this machine): the push sends a token")
+        )
     url = config["url"].rstrip("/") + "/api/dataValueSets"
     params = {"idScheme": "code", "dryRun": "true" if dry_run else "false"}
     if delete:
         params["importStrategy"] = "DELETE"
-    headers = {"Authorization": f"ApiToken {token(config)}", "Accept": "application/json"}
+    headers = {
+        "Authorization": f"ApiToken {token(config)}",
+        "Accept": "application/json",
+        "Accept-Encoding": "identity",  # bytes read are bytes kept: no inflating
+    }
+    deadline = time.monotonic() + TIMEOUT
     try:
-        response = requests.post(url, params=params, json=body, headers=headers, timeout=TIMEOUT)
+        with requests.post(
+            url, params=params, json=body, headers=headers, timeout=TIMEOUT, stream=True
+        ) as response:
+            if response.status_code in (401, 403):
+                raise Dhis2Error(
+                    _("DHIS2 refused the token (check token_file and its permissions)")
+                )
+            data = read_answer(response, deadline)
     except requests.Timeout:
-        raise Dhis2Error(
-            _("DHIS2 did not answer within %(seconds)s seconds") % {"seconds": TIMEOUT}
-        ) from None
+        raise too_slow() from None
     except requests.RequestException:
-        raise Dhis2Error(_("DHIS2 could not be reached at the configured address")) from None
-    if response.status_code in (401, 403):
-        raise Dhis2Error(_("DHIS2 refused the token (check token_file and its permissions)"))
+        raise unreachable() from None
     try:
-        answer = response.json()
+        answer = json.loads(data)
     except ValueError:
         raise Dhis2Error(
             _(
@@ -154,6 +195,36 @@ def post(config: dict[str, Any], body: dict[str, Any], dry_run: bool, delete: bo
             % {"status": response.status_code}
         ) from None
     return summary(answer, response.status_code)
+
+
+def too_slow() -> Dhis2Error:
+    return Dhis2Error(_("DHIS2 did not answer within %(seconds)s seconds") % {"seconds": TIMEOUT})
+
+
+def unreachable() -> Dhis2Error:
+    return Dhis2Error(_("DHIS2 could not be reached at the configured address"))
+
+
+def read_answer(response: requests.Response, deadline: float) -> bytes:
+    """The answer's body, at most MAX_ANSWER_BYTES of it and read before ``deadline``:
+    a huge answer or one dripped a byte at a time fails instead of filling the memory
+    or holding the push (each read returns what has arrived, so the clock is checked)."""
+    body = bytearray()
+    try:
+        while chunk := response.raw.read1(64 * 1024, decode_content=False):
+            body += chunk
+            if len(body) > MAX_ANSWER_BYTES:
+                raise Dhis2Error(
+                    _("DHIS2 answered more than %(mb)s MB: check the url")
+                    % {"mb": MAX_ANSWER_BYTES // (1024 * 1024)}
+                )
+            if time.monotonic() > deadline:
+                raise too_slow()
+    except urllib3.exceptions.ReadTimeoutError:
+        raise too_slow() from None
+    except (urllib3.exceptions.HTTPError, OSError):
+        raise unreachable() from None
+    return bytes(body)
 
 
 def summary(answer: Any, status: int) -> Result:

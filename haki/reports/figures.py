@@ -16,6 +16,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from haki.core.models import MINIMUM_K, Area, Organisation
@@ -67,6 +68,25 @@ def k_of(organisation: Organisation) -> int:
 
 
 MAX_DAYS = 3 * 366
+# The one bound on a period's days, wherever they are typed: far-off years are typing
+# mistakes, and date arithmetic near the years 1 and 9999 overflows.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def year_error(year: int) -> str | None:
+    """Why a period may not fall in ``year``, or None."""
+    if FIRST_YEAR <= year <= LAST_YEAR:
+        return None
+    return _("Choose a year between %(first)s and %(last)s.") % {
+        "first": FIRST_YEAR,
+        "last": LAST_YEAR,
+    }
+
+
+def plausible(day: datetime.date) -> None:
+    """The validator of a form's or the API's period days."""
+    if error := year_error(day.year):
+        raise ValidationError(error)
 
 
 def scope_for(
@@ -77,6 +97,8 @@ def scope_for(
     audience: Audience = Audience.INTERNAL,
 ) -> Scope:
     """A checked scope, or ScopeError saying what is wrong (never what exists)."""
+    if error := year_error(since.year) or year_error(until.year):
+        raise ScopeError(error)
     if since > until:
         raise ScopeError(_("The period must not end before it starts."))
     if (until - since).days >= MAX_DAYS:

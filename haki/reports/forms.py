@@ -10,8 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from haki.core.models import Area
 from haki.reports.brief import Audience
+from haki.reports.figures import plausible
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def day_field(label: str) -> forms.DateField:
+    """A day of a period, within the years a period may fall in."""
+    return forms.DateField(label=label, widget=DATE, validators=[plausible])
 
 
 def default_period() -> tuple[datetime.date, datetime.date]:
@@ -24,8 +30,8 @@ def default_period() -> tuple[datetime.date, datetime.date]:
 
 
 class BriefForm(forms.Form):
-    since = forms.DateField(label=_("From"), widget=DATE)
-    until = forms.DateField(label=_("Until"), widget=DATE)
+    since = day_field(_("From"))
+    until = day_field(_("Until"))
     audience = forms.ChoiceField(
         label=_("For"),
         choices=[
@@ -52,8 +58,8 @@ class BriefForm(forms.Form):
 
 
 class ProgrammeForm(forms.Form):
-    since = forms.DateField(label=_("From"), widget=DATE)
-    until = forms.DateField(label=_("Until"), widget=DATE)
+    since = day_field(_("From"))
+    until = day_field(_("Until"))
     area = forms.ChoiceField(label=_("Area"), required=False)
     audience = forms.ChoiceField(
         label=_("Figures"),
@@ -95,8 +101,8 @@ class ProgrammeForm(forms.Form):
 
 
 class DonorReportForm(forms.Form):
-    since = forms.DateField(label=_("From"), widget=DATE)
-    until = forms.DateField(label=_("Until"), widget=DATE)
+    since = day_field(_("From"))
+    until = day_field(_("Until"))
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
 
     def clean(self) -> dict[str, Any]:

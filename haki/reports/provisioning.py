@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from haki.core.models import Organisation
 from haki.provisioning import Changes, Context, Section, Spec, register
@@ -25,6 +25,18 @@ class Dhis2Spec(Spec):
         min_length=1, max_length=200
     )
     schedule: Literal["monthly", "weekly", "off"] = "off"
+
+    @field_validator("url")
+    @classmethod
+    def https_unless_local(cls, value: str) -> str:
+        from haki.reports.dhis2 import sends_token_in_clear
+
+        if sends_token_in_clear(value):
+            raise ValueError(
+                "must be https:// (http:// only to this machine: localhost, 127.0.0.1, ::1), "
+                "since the push sends an API token"
+            )
+        return value
 
 
 def check_dhis2(context: Context, spec: Dhis2Spec | None) -> None:

@@ -104,3 +104,39 @@ def test_the_schema_and_its_documentation_are_served_locally(world):
     assert schema.status_code == 200 and "/api/v1/indicators/" in schema.content.decode()
     docs = Client().get(reverse("api:docs")).content.decode()
     assert "swagger" in docs.lower() and "https://" not in docs and "http://" not in docs
+
+
+def test_a_token_of_the_wrong_shape_is_refused_before_any_lookup(world, tokens):
+    """A NUL byte cannot even be sent to PostgreSQL in a query (a 500 there), and a
+    token that is not one Haki issues can never match: both are a 401 like a wrong one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("api:indicators")
+    real = tokens["external"]
+    wrong = [
+        real[:10] + "\x00" + real[11:],
+        real.replace("_", "_\x00", 1),
+        real + "x" * 5000,
+        "haki_nope_nope",
+        "haki_" + real[5:17].upper() + real[17:],
+        real[:-1],
+    ]
+    for secret in wrong:
+        with CaptureQueriesContext(connection) as queries:
+            assert get(url, secret, **OCTOBER).status_code == 401
+        assert not [q for q in queries if "api_apitoken" in q["sql"]], repr(secret)
+    assert get(url, real, **OCTOBER).status_code == 200
+
+
+FAR_OFF = [("0001-01-01", "0001-01-31"), ("9999-12-01", "9999-12-31"), ("1899-12-31", "1900-01-05")]
+
+
+def test_a_period_in_a_far_off_year_is_a_400_not_a_500(world, tokens):
+    for name in ("api:indicators", "api:case_aggregates"):
+        for since, until in FAR_OFF:
+            answer = get(reverse(name), tokens["internal"], **{"from": since, "to": until})
+            assert answer.status_code == 400, (name, since)
+            assert "between 1900 and 2999" in answer.content.decode()
+        edge = {"from": "1900-01-01", "to": "1900-01-31"}
+        assert get(reverse(name), tokens["internal"], **edge).status_code == 200

@@ -1,7 +1,9 @@
 """A local HTTP server that speaks DHIS2's ``/api/dataValueSets`` wire format: it checks
 the ``ApiToken``, keeps the data values it is sent (by code: ``idScheme=code``), honours
 ``dryRun`` and ``importStrategy=DELETE``, and answers an import summary as DHIS2 2.38 and
-later do (a web message wrapping it; HTTP 409 when there are conflicts)."""
+later do (a web message wrapping it; HTTP 409 when there are conflicts). Its modes also
+play the servers a push must not wait on forever: one that answers slowly, one that
+drips its answer a byte at a time, one whose answer is larger than any import summary."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ class Dhis2Server:
     token: str
     data_elements: set[str]
     org_units: set[str]
-    mode: str = "normal"  # "html", "slow"
+    mode: str = "normal"  # "html", "slow", "drip", "huge"
     stored: dict[tuple, str] = field(default_factory=dict)
     requests: list[dict] = field(default_factory=list)
 
@@ -42,13 +44,26 @@ class Dhis2Server:
         self.httpd.server_close()
 
     def _send(self, handler: BaseHTTPRequestHandler, status: int, body: dict | str) -> None:
+        if self.mode == "huge" and isinstance(body, dict):
+            body = {**body, "padding": "x" * (11 * 1024 * 1024)}
         data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
         handler.send_response(status)
         kind = "text/html" if isinstance(body, str) else "application/json"
         handler.send_header("Content-Type", kind)
         handler.send_header("Content-Length", str(len(data)))
         handler.end_headers()
+        if self.mode == "drip":
+            return self._drip(handler, data)
         handler.wfile.write(data)
+
+    def _drip(self, handler: BaseHTTPRequestHandler, data: bytes) -> None:
+        """The answer a byte every 50 ms: each read is quick, the whole takes long."""
+        for at in range(len(data)):
+            time.sleep(0.05)
+            try:
+                handler.wfile.write(data[at : at + 1])
+            except OSError:  # the client gave up
+                return
 
     def _answer(self, handler: BaseHTTPRequestHandler) -> None:
         url = urlsplit(handler.path)

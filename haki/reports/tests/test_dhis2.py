@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import time
 
 import pytest
 from django.core.management import call_command
@@ -141,9 +142,29 @@ def test_a_rejected_token_a_web_page_a_slow_or_absent_server_each_say_so(
     assert not Dhis2Push.objects.filter(organisation=org, ok=True).exists()
 
 
+def test_a_huge_or_dripping_answer_fails_in_one_sentence_within_the_time(
+    world, server, tmp_path, monkeypatch
+):
+    org = provision(world, server, tmp_path)
+    october_alerts(org, police=0)
+    server.mode = "huge"
+    with pytest.raises(CommandError, match="answered more than 10 MB"):
+        push(org)
+    server.mode = "drip"
+    monkeypatch.setattr(dhis2, "TIMEOUT", 1)
+    began = time.monotonic()
+    with pytest.raises(CommandError, match="did not answer within 1 seconds"):
+        push(org)
+    assert time.monotonic() - began < 5
+    assert not Dhis2Push.objects.filter(organisation=org, ok=True).exists()
+
+
 def test_a_period_that_is_not_a_month_or_a_week_is_refused(world):
     with pytest.raises(CommandError, match="not a DHIS2 period"):
         call_command("dhis2", "push", "--org", "org-a", "--period", "2026-11")
+    for far_off in ("000001", "999912", "9999W52", "1899W52"):
+        with pytest.raises(CommandError, match="between 1900 and 2999"):
+            call_command("dhis2", "push", "--org", "org-a", "--period", far_off)
     assert dhis2.period_days("2026W48") == (
         datetime.date(2026, 11, 23),
         datetime.date(2026, 11, 29),
@@ -158,6 +179,46 @@ def test_the_provisioning_file_may_only_name_areas_and_indicators_that_exist(wor
     )
     with pytest.raises(ProvisioningError, match="may not leave the organisation"):
         load(text)
+
+
+def test_the_token_goes_over_https_or_to_this_machine_only(world, tmp_path, monkeypatch):
+    from haki.provisioning import ProvisioningError
+
+    for url in ("http://dhis2.example.org", "http://10.0.0.5:8080", "http://[2001:db8::1]"):
+        text = FILE.format(url=url, token_file="/nowhere", extra="")
+        with pytest.raises(ProvisioningError, match="must be https"):
+            load(text)
+    for url in (
+        "https://dhis2.example.org",
+        "http://127.0.0.1:8080",
+        "http://localhost:8080",
+        "http://[::1]:8080",
+    ):
+        load(FILE.format(url=url, token_file="/nowhere", extra=""))
+    # Settings written before the rule: the push refuses too, before the token is sent.
+    org = world["a"].org
+    token_file = tmp_path / "dhis2-token"
+    token_file.write_text("d2pat_local_test_token")
+    org.settings = {
+        **org.settings,
+        "dhis2": {
+            "url": "http://dhis2.example.org",
+            "token_file": str(token_file),
+            "data_set": "HAKI_MONTHLY",
+            "org_units": {"ROOT": "OU_NATIONAL"},
+            "data_elements": {"alerts_total": "ALERTS"},
+            "schedule": "monthly",
+        },
+    }
+    org.save()
+
+    def never(*args, **kwargs):
+        raise AssertionError("the token was sent over plain http")
+
+    monkeypatch.setattr(dhis2.requests, "post", never)
+    with pytest.raises(CommandError, match="must be https"):
+        push(org)
+    assert "must be https" in Dhis2Push.objects.get(organisation=org).summary["error"]
 
 
 def test_the_worker_pushes_the_last_complete_period_once_and_the_page_shows_it(

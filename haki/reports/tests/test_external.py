@@ -152,3 +152,25 @@ def test_the_command_refuses_an_unknown_area_clearly(world):
 
     with pytest.raises(CommandError, match="no area with this code"):
         run_command(world["a"].org, "--area", "CEN-NOPE")
+
+
+def test_the_commands_csv_keeps_a_label_that_looks_like_a_formula_text(world):
+    """A coordinator names a violation type, a poll or a kind of service; whatever its
+    first character, a spreadsheet opening the CSV shows it and never runs it."""
+    import csv
+
+    from haki.cases.models import ViolationType
+
+    org = world["a"].org
+    build(org, random.Random(3))
+    labels = ["=HYPERLINK(1)", "+1+1", "-1+1", "@SUM(1)", "\tTAB", "\rCR"]
+    types = list(ViolationType.objects.filter(organisation=org)[: len(labels)])
+    assert len(types) == len(labels)
+    for violation_type, label in zip(types, labels, strict=True):
+        violation_type.label = label
+        violation_type.save()
+    rows = list(csv.reader(io.StringIO(run_command(org, "--format", "csv"))))
+    shown = {row[6] for row in rows[1:] if row[5] == "type"}
+    for label in labels:
+        assert "'" + label in shown and label not in shown
+    assert all(not row[6].startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows)

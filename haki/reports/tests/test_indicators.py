@@ -152,3 +152,18 @@ def test_outside_the_organisation_no_area_deeper_than_the_brief_level(known):
     with pytest.raises(ScopeError):
         scope_for(org, *OCTOBER, "HOT", Audience.EXTERNAL)
     assert scope_for(org, *OCTOBER, "CEN", Audience.EXTERNAL).area.code == "CEN"
+
+
+@pytest.mark.parametrize(
+    "since,until", [("0001-01-01", "0001-01-31"), ("9999-12-01", "9999-12-31")]
+)
+def test_a_period_in_a_far_off_year_is_refused_with_a_sentence(world, since, until):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    org = world["a"].org
+    with pytest.raises(ScopeError, match="between 1900 and 2999"):
+        scope_for(org, datetime.date.fromisoformat(since), datetime.date.fromisoformat(until))
+    for command in (["indicators"], ["brief", "--audience", "internal"]):
+        with pytest.raises(CommandError, match="between 1900 and 2999"):
+            call_command(*command, "--org", org.slug, "--from", since, "--to", until)
