@@ -10,14 +10,18 @@ from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from conftest import verified_client
 from haki.cases.models import Case, ViolationType
+from haki.core.models import AuditEvent
+from haki.credentials.checks import Throttle
 from haki.crisis.models import Alert
 from haki.messaging.models import Channel, Msg
+from haki.messaging.tests.test_router import replies_to, text_in
+from haki.messaging.texts import render
 from haki.surveys.models import InfoText
 from haki.ussd import screens
 from haki.ussd.models import Session
@@ -251,6 +255,33 @@ def test_a_worker_code_is_checked_on_the_screen(kenya):
     wrong.dial()
     wrong.press("5")
     assert wrong.press("00000000").startswith("END ")
+
+
+@override_settings(HAKI_CHECK_FAILURES=2)
+def test_a_code_check_in_the_menu_counts_with_the_checks_by_sms(kenya, client):
+    """The menu answers what CHECK answers: wrong codes by SMS and on the screen count
+    against the number together, and a number refused is refused on both."""
+    Throttle.forget()
+    org, number = kenya.org, kenya.member.phone
+    kannel = Channel.objects.get(organisation=org, type="kn")
+    [told] = replies_to(text_in(client, kannel, number, "CHECK AAAA-AAAA"))
+    assert told.template == "credential.unknown"
+    phone = Phone(kenya.channel, number)
+    phone.dial()
+    phone.press("5")
+    limit = "END " + render(org, "credential.limit", "sw")
+    assert phone.press("BBBB-BBBB") == limit  # the second failure of the number
+    again = Phone(kenya.channel, number, session_id="ATUid_2")
+    again.dial()
+    again.press("5")
+    assert again.press(kenya.credential.code) == limit  # refused, even a real code
+    assert replies_to(text_in(client, kannel, number, f"CHECK {kenya.credential.code}")) == []
+    actors = AuditEvent.objects.filter(actor__startswith="credential check")
+    assert sorted(actors.values_list("actor", flat=True)) == [
+        "credential check by SMS",
+        "credential check by USSD",
+    ]
+    Throttle.forget()
 
 
 def test_find_a_service_sends_the_nearest_by_sms(kenya):
