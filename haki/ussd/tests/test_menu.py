@@ -245,6 +245,34 @@ def test_know_your_rights_sends_the_marked_text_by_sms(kenya):
     assert sent.text == "Haki zako: ..." and sent.channel == kenya.channel
 
 
+def test_texts_after_a_session_leave_through_a_channel_that_sends_texts(kenya):
+    """A service code on an Africa's Talking account without an SMS API key cannot send
+    the texts a session leads to, even as the organisation's first channel: they leave
+    through one of its channels that can send texts."""
+    org = kenya.org
+    Channel.objects.filter(organisation=org).update(is_active=False)
+    menu_only = at_channel(org, api_key="")
+    texting = Channel.objects.create(organisation=org, type="kn", name="SMS", address="20200")
+    InfoText.objects.create(organisation=org, keyword="HAKI", text={"sw": "Haki"}, is_rights=True)
+    for number, answers in [
+        (kenya.member.phone, ["1"]),  # help: her confirmation and the responders' texts
+        (kenya.member.phone, ["4"]),  # the rights text
+        ("+254190555777", ["3", "1"]),  # registered: the welcome
+    ]:
+        phone = Phone(menu_only, number, session_id=f"ATUid_{len(answers)}{answers[0]}")
+        phone.dial()
+        for answer in answers:
+            phone.press(answer)
+    sent = Msg.objects.filter(organisation=org, direction=Msg.Direction.OUT)
+    assert set(sent.values_list("template", flat=True)) >= {
+        "alert.member",
+        "alert.responder",
+        "info",
+        "join.welcome",
+    }
+    assert set(sent.values_list("channel", flat=True)) == {texting.pk}
+
+
 def test_a_worker_code_is_checked_on_the_screen(kenya):
     phone = Phone(kenya.channel, kenya.member.phone)
     phone.dial()
