@@ -22,8 +22,10 @@ from haki.crisis.models import Alert
 from haki.messaging.models import Channel, Msg
 from haki.messaging.tests.test_router import replies_to, text_in
 from haki.messaging.texts import render
+from haki.referrals.models import Service, ServiceKind
 from haki.surveys.models import InfoText
 from haki.ussd import screens
+from haki.ussd.menu import cut
 from haki.ussd.models import Session
 
 pytestmark = pytest.mark.django_db
@@ -321,6 +323,72 @@ def test_find_a_service_sends_the_nearest_by_sms(kenya):
     assert Msg.objects.filter(
         direction="out", template__in=["referral.services", "referral.no_service"]
     ).exists()
+
+
+def test_the_kind_chosen_is_the_kind_whose_services_are_sent(kenya):
+    org, number = kenya.org, kenya.member.phone
+    kinds = list(ServiceKind.of(org))
+    for kind in kinds:
+        Service.objects.create(
+            organisation=org, name=f"Place {kind.key}", kind=kind, area=kenya.central
+        )
+    screen = Phone(kenya.channel, number, session_id="ATUid_kinds")
+    screen.dial()
+    lines = screen.press("3").split("\n")[1:]
+    with translation.override("sw"):
+        by_label = {cut(kind.display_name): kind for kind in kinds}
+    listed = {line.split(" ", 1)[0]: by_label[line.split(" ", 1)[1]] for line in lines}
+    assert len(listed) > 2
+    for choice in ["1", "2", str(len(listed))]:  # the first, the second, the last shown
+        phone = Phone(kenya.channel, number, session_id=f"ATUid_kind{choice}")
+        phone.dial()
+        phone.press("3")
+        assert phone.press(choice) == "END " + said(screens.SMS_SENT, "sw")
+        sent = Msg.objects.filter(template="referral.services").latest("pk")
+        assert [k for k in kinds if f"Place {k.key}," in sent.text] == [listed[choice]]
+
+
+@pytest.mark.parametrize(
+    "choice, reports, police", [("1", True, True), ("2", True, False), ("3", False, False)]
+)
+def test_the_consent_chosen_in_the_menu_is_kept_with_the_report(kenya, choice, reports, police):
+    """Who may see the report is asked of this report: kept on its case as chosen, and
+    the member's standing consents (her number to responders, police referral) are
+    neither widened nor narrowed by it."""
+    member = kenya.member
+    member.share_number_with_responders, member.allow_police_referral = False, True
+    member.save()
+    phone = Phone(kenya.channel, member.phone)
+    for answer in ["2", "1", "1", "1", choice]:
+        phone.press(answer)
+    assert phone.press("1").startswith("END ")
+    case = Case.objects.get(source="ussd")
+    assert (case.consent_reports, case.consent_police) == (reports, police)
+    member.refresh_from_db()
+    assert (member.share_number_with_responders, member.allow_police_referral) == (False, True)
+
+
+def test_a_replayed_request_or_a_late_one_after_the_act_does_nothing_again(kenya):
+    """After the alert, the network's copy of the request and a request for any other
+    act in the same session get the alert's last screen: no second alert, no case."""
+    stranger = Phone(kenya.channel, "+254190555778", session_id="ATUid_stranger")
+    stranger.dial()
+    ended = stranger.press("1")
+    assert ended == "END " + said(screens.HELP_SENT, "en")
+    for text in ["1", "1", "2", "3*1"]:  # help again, the rights text, registering
+        assert stranger.screen(text) == ended
+    assert Alert.objects.filter(source="ussd").count() == 1  # an unknown number joins none
+    assert not Msg.objects.filter(template__in=["info", "join.welcome"]).exists()
+    assert not kenya.org.members.with_phone(kenya.org, "+254190555778").exists()
+    member = Phone(kenya.channel, kenya.member.phone, session_id="ATUid_member")
+    member.dial()
+    ended = member.press("1")
+    alert = Alert.objects.get(source="ussd", member=kenya.member)
+    events = alert.events.count()
+    assert member.screen("1") == ended
+    assert member.screen("2*1*1*1*2*1") == ended
+    assert not Case.objects.filter(source="ussd").exists()
+    assert alert.events.count() == events  # the copy did not join the alert either
 
 
 def test_caseworkers_find_reports_to_review_and_accept_them(kenya):
