@@ -26,7 +26,7 @@ from haki.ussd.menu import QUESTIONS, Unreadable, Visit, walk
 from haki.ussd.models import LIFETIME, Session
 
 TEXT_CHARS = 200  # more than any walk through the menu can type
-ANSWERS = 12  # the longest walk is seven answers
+ANSWERS = 12  # the longest walk (a report) is six answers
 REPLIES = 60  # screens a session may be answered: a person presses a dozen keys at most
 UNREADABLE = (SuspiciousOperation, MultiPartParserError)
 
