@@ -107,7 +107,8 @@ class Case(models.Model):
 
     class Status(models.TextChoices):
         # A member's own report: place and who did it may be unknown until a caseworker
-        # completes it; it counts nowhere until accepted.
+        # completes it. It is listed and counted (indicators, patterns, briefs) as any
+        # case is from the start, with the consents the member chose.
         TO_REVIEW = "to_review", _("To review")
         RECORDED = "recorded", _("Recorded")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.utils import translation
 
+from haki.core.models import Organisation
 from haki.credentials import codes
 from haki.credentials.checks import Throttle, check_code, record_failure
 from haki.credentials.models import Credential
@@ -48,29 +49,38 @@ def check(context: Context) -> bool:
     if not rest:
         context.reply("credential.how")
         return True
-    throttle = Throttle("sms", f"{context.organisation.pk}:{context.msg.phone_index}")
-    if throttle.blocked():
-        return True  # already told once in this period; silence costs nothing
-    code = codes.find_in(rest)
-    verdict = check_code(code, context.organisation) if code else None
-    if verdict is None or not verdict.recognised:
-        shown = codes.display(code) if code else rest[:12]
-        if record_failure(throttle, "credential check by SMS", context.organisation):
-            context.reply("credential.limit")
-        else:
-            context.reply("credential.unknown", code=shown)
-        return True
-    with translation.override(context.language):
-        role = str(Credential.Role(verdict.role).label)
-    context.reply(
-        f"credential.{verdict.status}",
-        code=codes.display(verdict.code),
-        name=verdict.organisation,
-        role=role,
-        until=verdict.valid_until.isoformat(),
-        since=verdict.valid_from.isoformat(),
-    )
+    found = answer(context.organisation, context.msg.phone_index, rest, context.language, "SMS")
+    if found is not None:  # None: already told once in this period; silence costs nothing
+        key, values = found
+        context.reply(key, **values)
     return True
+
+
+def answer(
+    organisation: Organisation, phone_index: str, words: str, language: str, by: str
+) -> tuple[str, dict[str, str]] | None:
+    """What checking the code at the start of ``words`` answers the number with
+    ``phone_index`` (a text's key and values), by SMS or on a USSD screen (``by``);
+    None while the number is refused. Failures count against the number whichever
+    way it asks."""
+    throttle = Throttle("sms", f"{organisation.pk}:{phone_index}")
+    if throttle.blocked():
+        return None
+    code = codes.find_in(words)
+    verdict = check_code(code, organisation) if code else None
+    if verdict is None or not verdict.recognised:
+        if record_failure(throttle, f"credential check by {by}", organisation):
+            return "credential.limit", {}
+        return "credential.unknown", {"code": codes.display(code) if code else words[:12]}
+    with translation.override(language):
+        role = str(Credential.Role(verdict.role).label)
+    return f"credential.{verdict.status}", {
+        "code": codes.display(verdict.code),
+        "name": verdict.organisation,
+        "role": role,
+        "until": verdict.valid_until.isoformat(),
+        "since": verdict.valid_from.isoformat(),
+    }
 
 
 def register() -> None:

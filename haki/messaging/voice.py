@@ -23,9 +23,9 @@ from haki.messaging.models import Channel
 
 logger = logging.getLogger(__name__)
 
-# What a channel needs to send texts itself. A number kept for calls alone (an Africa's
-# Talking voice number without an SMS API key, say) has its texts sent through the
-# organisation's default channel.
+# What a channel needs to send texts itself. A number kept for calls or a USSD service
+# code alone (an Africa's Talking account without an SMS API key, say) has its texts
+# sent through another of the organisation's channels.
 SENDS_WITH = {
     "at": ("username", "api_key"),
     "t": ("account_sid", "auth_token"),
@@ -57,9 +57,15 @@ def receive_call(request: HttpRequest, channel: Channel, gateway: Gateway) -> Ht
 
 
 def texting_channel(channel: Channel) -> Channel | None:
-    """The channel a call's texts go out through: its own when it can send texts,
-    else None (the organisation's default channel)."""
-    needed = SENDS_WITH.get(channel.type, ())
-    if all(channel.config.get(key) or channel.secrets.get(key) for key in needed):
+    """The channel a call's or a USSD session's texts go out through: its own when it
+    can send texts, else the first of the organisation's active channels that can
+    (None when none can: the organisation's default channel)."""
+    if sends_texts(channel):
         return channel
-    return None
+    others = Channel.objects.filter(organisation=channel.organisation_id, is_active=True)
+    return next((other for other in others.order_by("pk") if sends_texts(other)), None)
+
+
+def sends_texts(channel: Channel) -> bool:
+    needed = SENDS_WITH.get(channel.type, ())
+    return all(channel.config.get(key) or channel.secrets.get(key) for key in needed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -184,18 +185,42 @@ def info_text(context: Context) -> bool:
     org = context.organisation
     for key, info in remembered(("info keywords", org.pk), lambda: info_keywords(org)):
         if key == first:
-            language = context.member.language if context.member else context.language
-            text = info.text.get(language) or next(iter(info.text.values()), "")
-            if text:
-                outbox.queue(
-                    context.organisation,
-                    context.msg.phone,
-                    text,
-                    template="info",
-                    member=context.member,
-                    language=language,
-                    channel=context.msg.channel,
-                    in_reply_to=context.msg,
-                )
+            send_info(
+                info,
+                org,
+                context.msg.phone,
+                context.member.language if context.member else context.language,
+                member=context.member,
+                channel=context.msg.channel,
+                in_reply_to=context.msg,
+            )
             return True
     return False
+
+
+def send_info(
+    info: InfoText,
+    organisation: Organisation,
+    to: str,
+    language: str,
+    *,
+    member: Member | None = None,
+    channel: Any = None,
+    in_reply_to: Msg | None = None,
+) -> bool:
+    """Text ``info`` in ``language`` (else in its first language), asked for by its
+    keyword or in the USSD menu; False when it holds no text."""
+    text = info.in_language(language)
+    if not text:
+        return False
+    outbox.queue(
+        organisation,
+        to,
+        text,
+        template="info",
+        member=member,
+        language=language,
+        channel=channel,
+        in_reply_to=in_reply_to,
+    )
+    return True

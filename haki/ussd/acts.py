@@ -4,25 +4,24 @@ check, the rights text), and returns the last screen."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
-
-from django.utils import translation
 
 from haki.cases.models import Case, ViolationType
 from haki.core.models import Area
-from haki.credentials import codes
-from haki.credentials.checks import Throttle, check_code, record_failure
-from haki.credentials.models import Credential
+from haki.credentials import sms as credentials_sms
 from haki.crisis import alerts
 from haki.crisis.models import Alert
-from haki.members.models import Member
-from haki.messaging import outbox
+from haki.messaging import keywords
+from haki.messaging.handlers import Context, join
+from haki.messaging.keywords import Match
+from haki.messaging.models import Msg
 from haki.messaging.texts import queue_text, render
 from haki.referrals.models import ServiceKind
 from haki.referrals.sms import nearest_listed
 from haki.surveys.models import InfoText
+from haki.surveys.sending import send_info
 from haki.ussd import screens
 from haki.ussd.menu import Visit, occurred
 
@@ -76,68 +75,64 @@ def services(visit: Visit, data: dict[str, Any]) -> str:
 
 
 def rights(visit: Visit, data: dict[str, Any]) -> str:
-    """The organisation's rights text, by SMS: it is longer than a screen, and stays."""
+    """The organisation's rights text, by SMS as its keyword brings it: it is longer
+    than a screen, and stays."""
     info = InfoText.rights_of(visit.organisation)
-    text = info.in_language(visit.language) if info else ""
-    if not text:
-        return str(screens.NOT_AVAILABLE)
-    outbox.queue(
+    if info is None or not send_info(
+        info,
         visit.organisation,
         visit.phone,
-        text,
-        template="info",
+        visit.language,
         member=visit.member,
-        language=visit.language,
         channel=visit.channel,
-    )
+    ):
+        return str(screens.NOT_AVAILABLE)
     return str(screens.SMS_SENT)
 
 
 def check(visit: Visit, data: dict[str, Any]) -> str:
-    """The credential check of CHECK <code>, answered on the screen; failures count
-    against the number as they do by SMS."""
+    """The answer of CHECK <code>, shown on the screen; failures count against the
+    number as they do by SMS, and a number refused is told so."""
     org = visit.organisation
-    throttle = Throttle("sms", f"{org.pk}:{org.keyring.index(visit.phone)}")
-    if throttle.blocked():
-        return render(org, "credential.limit", visit.language)
-    code = codes.parse(data.get("typed", ""))
-    verdict = check_code(code, org) if code else None
-    if verdict is None or not verdict.recognised:
-        if record_failure(throttle, "credential check by USSD", org):
-            return render(org, "credential.limit", visit.language)
-        shown = codes.display(code) if code else data.get("typed", "")[:12]
-        return render(org, "credential.unknown", visit.language, code=shown)
-    with translation.override(visit.language):
-        role = str(Credential.Role(verdict.role).label)
-    return render(
-        org,
-        f"credential.{verdict.status}",
-        visit.language,
-        code=codes.display(verdict.code),
-        name=verdict.organisation,
-        role=role,
-        until=verdict.valid_until.isoformat(),
-        since=verdict.valid_from.isoformat(),
-    )
+    index = org.keyring.index(visit.phone)
+    found = credentials_sms.answer(org, index, data.get("typed", ""), visit.language, "USSD")
+    key, values = found or ("credential.limit", {})
+    return render(org, key, visit.language, **values)
+
+
+@dataclass
+class MenuContext(Context):
+    """A choice made in the menu, handed to an SMS command's own handler: its texts go
+    to the caller through the visit's channel, in reply to no text."""
+
+    channel: Any = None
+
+    def reply(self, key: str, language: str | None = None, **values: object) -> Msg | None:
+        return queue_text(
+            self.organisation,
+            self.msg.phone,
+            key,
+            language or self.language,
+            member=self.member,
+            channel=self.channel,
+            **values,
+        )
 
 
 def register(visit: Visit, data: dict[str, Any]) -> str:
-    """As JOIN does: a member in the chosen area, welcomed by SMS."""
+    """JOIN itself, with the chosen area's code: a member in that area, welcomed by
+    SMS."""
     org = visit.organisation
     area = Area.objects.filter(organisation=org, pk=data.get("area")).first()
     if area is None:
         return str(screens.NOT_AVAILABLE)
-    member = Member(
-        organisation=org,
-        area=area,
-        language=org.default_language,
-        alias=f"member-{uuid.uuid4().hex[:6]}",
-    )
-    member.phone = visit.phone
-    member.save()
-    visit.member = member
-    _text(visit, "join.welcome")
-    return str(screens.REGISTERED)
+    msg = Msg(organisation=org, channel=visit.channel, direction=Msg.Direction.IN)
+    msg.phone = visit.phone
+    words = Match("join", visit.language, "", keywords.normalise(area.code))
+    context = MenuContext(msg, org, visit.member, words, channel=visit.channel)
+    join(context)
+    visit.member = context.member
+    return str(screens.REGISTERED if visit.member else screens.NOT_AVAILABLE)
 
 
 def _text(visit: Visit, key: str, **values: object) -> None:

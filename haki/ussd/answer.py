@@ -19,13 +19,14 @@ from haki.core.phones import InvalidPhoneNumber, normalise_phone
 from haki.members.models import Member
 from haki.messaging.channels.base import BadRequest, form, required
 from haki.messaging.inbound import UNSTORABLE
+from haki.messaging.voice import texting_channel
 from haki.ussd import screens
 from haki.ussd.acts import ACTS
 from haki.ussd.menu import QUESTIONS, Unreadable, Visit, walk
 from haki.ussd.models import LIFETIME, Session
 
 TEXT_CHARS = 200  # more than any walk through the menu can type
-ANSWERS = 12  # the longest walk is seven answers
+ANSWERS = 12  # the longest walk (a report) is six answers
 REPLIES = 60  # screens a session may be answered: a person presses a dozen keys at most
 UNREADABLE = (SuspiciousOperation, MultiPartParserError)
 
@@ -53,7 +54,7 @@ def answer(request: HttpRequest, channel: Any) -> HttpResponse:
         return neutral_end(org.default_language)
     index = org.keyring.index(phone)
     member = Member.objects.filter(organisation=org, phone_index=index).first()
-    visit = Visit(org, channel, phone, member)
+    visit = Visit(org, texting_channel(channel), phone, member)
     text = request.POST.get("text", "")
     if (
         len(session_id) > 64

@@ -34,7 +34,7 @@ class Visit:
     """Who is dialling, and in which language the screens are written."""
 
     organisation: Organisation
-    channel: Any
+    channel: Any  # the texts' (``texting_channel``): a menu's own may not send texts
     phone: str
     member: Member | None
 

@@ -10,16 +10,22 @@ from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from conftest import verified_client
 from haki.cases.models import Case, ViolationType
+from haki.core.models import AuditEvent
+from haki.credentials.checks import Throttle
 from haki.crisis.models import Alert
 from haki.messaging.models import Channel, Msg
+from haki.messaging.tests.test_router import replies_to, text_in
+from haki.messaging.texts import render
+from haki.referrals.models import Service, ServiceKind
 from haki.surveys.models import InfoText
 from haki.ussd import screens
+from haki.ussd.menu import cut
 from haki.ussd.models import Session
 
 pytestmark = pytest.mark.django_db
@@ -241,6 +247,34 @@ def test_know_your_rights_sends_the_marked_text_by_sms(kenya):
     assert sent.text == "Haki zako: ..." and sent.channel == kenya.channel
 
 
+def test_texts_after_a_session_leave_through_a_channel_that_sends_texts(kenya):
+    """A service code on an Africa's Talking account without an SMS API key cannot send
+    the texts a session leads to, even as the organisation's first channel: they leave
+    through one of its channels that can send texts."""
+    org = kenya.org
+    Channel.objects.filter(organisation=org).update(is_active=False)
+    menu_only = at_channel(org, api_key="")
+    texting = Channel.objects.create(organisation=org, type="kn", name="SMS", address="20200")
+    InfoText.objects.create(organisation=org, keyword="HAKI", text={"sw": "Haki"}, is_rights=True)
+    for number, answers in [
+        (kenya.member.phone, ["1"]),  # help: her confirmation and the responders' texts
+        (kenya.member.phone, ["4"]),  # the rights text
+        ("+254190555777", ["3", "1"]),  # registered: the welcome
+    ]:
+        phone = Phone(menu_only, number, session_id=f"ATUid_{len(answers)}{answers[0]}")
+        phone.dial()
+        for answer in answers:
+            phone.press(answer)
+    sent = Msg.objects.filter(organisation=org, direction=Msg.Direction.OUT)
+    assert set(sent.values_list("template", flat=True)) >= {
+        "alert.member",
+        "alert.responder",
+        "info",
+        "join.welcome",
+    }
+    assert set(sent.values_list("channel", flat=True)) == {texting.pk}
+
+
 def test_a_worker_code_is_checked_on_the_screen(kenya):
     phone = Phone(kenya.channel, kenya.member.phone)
     phone.dial()
@@ -253,6 +287,33 @@ def test_a_worker_code_is_checked_on_the_screen(kenya):
     assert wrong.press("00000000").startswith("END ")
 
 
+@override_settings(HAKI_CHECK_FAILURES=2)
+def test_a_code_check_in_the_menu_counts_with_the_checks_by_sms(kenya, client):
+    """The menu answers what CHECK answers: wrong codes by SMS and on the screen count
+    against the number together, and a number refused is refused on both."""
+    Throttle.forget()
+    org, number = kenya.org, kenya.member.phone
+    kannel = Channel.objects.get(organisation=org, type="kn")
+    [told] = replies_to(text_in(client, kannel, number, "CHECK AAAA-AAAA"))
+    assert told.template == "credential.unknown"
+    phone = Phone(kenya.channel, number)
+    phone.dial()
+    phone.press("5")
+    limit = "END " + render(org, "credential.limit", "sw")
+    assert phone.press("BBBB-BBBB") == limit  # the second failure of the number
+    again = Phone(kenya.channel, number, session_id="ATUid_2")
+    again.dial()
+    again.press("5")
+    assert again.press(kenya.credential.code) == limit  # refused, even a real code
+    assert replies_to(text_in(client, kannel, number, f"CHECK {kenya.credential.code}")) == []
+    actors = AuditEvent.objects.filter(actor__startswith="credential check")
+    assert sorted(actors.values_list("actor", flat=True)) == [
+        "credential check by SMS",
+        "credential check by USSD",
+    ]
+    Throttle.forget()
+
+
 def test_find_a_service_sends_the_nearest_by_sms(kenya):
     phone = Phone(kenya.channel, kenya.member.phone)
     phone.dial()
@@ -262,6 +323,72 @@ def test_find_a_service_sends_the_nearest_by_sms(kenya):
     assert Msg.objects.filter(
         direction="out", template__in=["referral.services", "referral.no_service"]
     ).exists()
+
+
+def test_the_kind_chosen_is_the_kind_whose_services_are_sent(kenya):
+    org, number = kenya.org, kenya.member.phone
+    kinds = list(ServiceKind.of(org))
+    for kind in kinds:
+        Service.objects.create(
+            organisation=org, name=f"Place {kind.key}", kind=kind, area=kenya.central
+        )
+    screen = Phone(kenya.channel, number, session_id="ATUid_kinds")
+    screen.dial()
+    lines = screen.press("3").split("\n")[1:]
+    with translation.override("sw"):
+        by_label = {cut(kind.display_name): kind for kind in kinds}
+    listed = {line.split(" ", 1)[0]: by_label[line.split(" ", 1)[1]] for line in lines}
+    assert len(listed) > 2
+    for choice in ["1", "2", str(len(listed))]:  # the first, the second, the last shown
+        phone = Phone(kenya.channel, number, session_id=f"ATUid_kind{choice}")
+        phone.dial()
+        phone.press("3")
+        assert phone.press(choice) == "END " + said(screens.SMS_SENT, "sw")
+        sent = Msg.objects.filter(template="referral.services").latest("pk")
+        assert [k for k in kinds if f"Place {k.key}," in sent.text] == [listed[choice]]
+
+
+@pytest.mark.parametrize(
+    "choice, reports, police", [("1", True, True), ("2", True, False), ("3", False, False)]
+)
+def test_the_consent_chosen_in_the_menu_is_kept_with_the_report(kenya, choice, reports, police):
+    """Who may see the report is asked of this report: kept on its case as chosen, and
+    the member's standing consents (her number to responders, police referral) are
+    neither widened nor narrowed by it."""
+    member = kenya.member
+    member.share_number_with_responders, member.allow_police_referral = False, True
+    member.save()
+    phone = Phone(kenya.channel, member.phone)
+    for answer in ["2", "1", "1", "1", choice]:
+        phone.press(answer)
+    assert phone.press("1").startswith("END ")
+    case = Case.objects.get(source="ussd")
+    assert (case.consent_reports, case.consent_police) == (reports, police)
+    member.refresh_from_db()
+    assert (member.share_number_with_responders, member.allow_police_referral) == (False, True)
+
+
+def test_a_replayed_request_or_a_late_one_after_the_act_does_nothing_again(kenya):
+    """After the alert, the network's copy of the request and a request for any other
+    act in the same session get the alert's last screen: no second alert, no case."""
+    stranger = Phone(kenya.channel, "+254190555778", session_id="ATUid_stranger")
+    stranger.dial()
+    ended = stranger.press("1")
+    assert ended == "END " + said(screens.HELP_SENT, "en")
+    for text in ["1", "1", "2", "3*1"]:  # help again, the rights text, registering
+        assert stranger.screen(text) == ended
+    assert Alert.objects.filter(source="ussd").count() == 1  # an unknown number joins none
+    assert not Msg.objects.filter(template__in=["info", "join.welcome"]).exists()
+    assert not kenya.org.members.with_phone(kenya.org, "+254190555778").exists()
+    member = Phone(kenya.channel, kenya.member.phone, session_id="ATUid_member")
+    member.dial()
+    ended = member.press("1")
+    alert = Alert.objects.get(source="ussd", member=kenya.member)
+    events = alert.events.count()
+    assert member.screen("1") == ended
+    assert member.screen("2*1*1*1*2*1") == ended
+    assert not Case.objects.filter(source="ussd").exists()
+    assert alert.events.count() == events  # the copy did not join the alert either
 
 
 def test_caseworkers_find_reports_to_review_and_accept_them(kenya):
