@@ -40,6 +40,7 @@ OUTGOING_PER_SYNC = 100
 STATUS = {"mt_sent": "sent", "mt_dlvd": "delivered", "mt_fail": "failed", "mt_error": None}
 UNACKNOWLEDGED = {"fcm", "status"}
 PHONE = re.compile(r"\+?\d{1,64}")  # what RapidPro takes for a number (Android may send null)
+DIGITS = re.compile(r"[0-9]+")
 Item = Incoming | StatusReport | None
 
 
@@ -55,7 +56,7 @@ class Relayer(Gateway):
         check_address(request, channel)
         secret = channel.secrets.get("secret")
         ts, given = request.GET.get("ts", ""), request.GET.get("signature", "")
-        if not secret or not given or not ts.isdigit():
+        if not secret or not given or not DIGITS.fullmatch(ts):
             raise Forbidden("missing secret, signature or ts")
         if abs(time.time() - int(ts)) > MAX_AGE:
             raise Forbidden("old request")
@@ -98,14 +99,22 @@ def read_command(command: dict) -> Item:
                 isinstance(text, str) and text and isinstance(phone, str) and PHONE.fullmatch(phone)
             ):
                 return None  # RapidPro drops an empty text or a hidden number, and acknowledges it
-            received_on = datetime.fromtimestamp(int(ts) // 1000, tz=UTC)
+            received_on = datetime.fromtimestamp(number(ts) // 1000, tz=UTC)
             return Incoming(f"{command.get('p_id')}:{ts}", phone, text, received_on)
         if STATUS.get(name):
-            msg_id = int(command["msg_id"])
+            msg_id = number(command["msg_id"])
             return StatusReport(status=STATUS[name], external_id=str(msg_id % 2**32))
     except (KeyError, ValueError, TypeError, OverflowError, OSError):
         raise BadRequest(f"{name} command is missing a field or has a wrong one") from None
     return None  # fcm, status, call, reset: nothing Haki keeps
+
+
+def number(value: object) -> int:
+    """A JSON number, or a string of ASCII digits: int() would also read Arabic-Indic or
+    fullwidth digits, which are no number the app writes."""
+    if isinstance(value, str) and not DIGITS.fullmatch(value):
+        raise ValueError("not ASCII digits")
+    return int(value)  # type: ignore[call-overload]
 
 
 def outgoing(channel) -> list[dict]:
