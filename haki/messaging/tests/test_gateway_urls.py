@@ -324,3 +324,23 @@ def test_a_relayer_timestamp_or_id_in_other_digits_than_ascii_is_refused(world, 
     assert not Msg.objects.filter(channel=channel, direction="in").exists()
     sent.refresh_from_db()
     assert sent.status == "wired"
+
+
+def test_a_text_from_a_phone_with_a_wrong_clock_is_kept_with_its_arrival_time(world, client):
+    from django.utils import timezone
+
+    channel = make_channel(world["a"].org, "a")
+    url = f"/c/a/{channel.uuid}/sync"
+    stamps = {"1970": 0, "2100": 4102444800000, "beyond": 10**20, "as text": "86400000"}
+    commands = [
+        {"cmd": "mo_sms", "phone": "+254190555001", "msg": name, "ts": ts, "p_id": i}
+        for i, (name, ts) in enumerate(stamps.items())
+    ]
+    body = json.dumps({"cmds": commands}).encode()
+    before = timezone.now()
+    response = client.post(f"{url}?{relayer_query(channel, body)}", body, "application/json")
+    assert response.status_code == 200
+    assert [c["p_id"] for c in response.json()["cmds"] if c["cmd"] == "ack"] == [0, 1, 2, 3]
+    texts = Msg.objects.filter(channel=channel, direction="in")
+    assert sorted(m.text for m in texts) == sorted(stamps)
+    assert all(before <= m.received_on <= timezone.now() for m in texts)
