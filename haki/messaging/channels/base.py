@@ -230,18 +230,21 @@ def session() -> requests.Session:
     return _local.session
 
 
-def post(url: str, **kwargs) -> requests.Response:
+def request(method: str, url: str, **kwargs) -> requests.Response:
+    """Every gateway's request, through this thread's session; a failure to reach the
+    gateway is a SendFailed worth retrying."""
     try:
-        return session().post(url, timeout=TIMEOUT, **kwargs)
+        return session().request(method, url, timeout=TIMEOUT, **kwargs)
     except requests.RequestException as exc:
         raise SendFailed(f"gateway unreachable ({type(exc).__name__})", retry=True) from None
+
+
+def post(url: str, **kwargs) -> requests.Response:
+    return request("POST", url, **kwargs)
 
 
 def get(url: str, **kwargs) -> requests.Response:
-    try:
-        return session().get(url, timeout=TIMEOUT, **kwargs)
-    except requests.RequestException as exc:
-        raise SendFailed(f"gateway unreachable ({type(exc).__name__})", retry=True) from None
+    return request("GET", url, **kwargs)
 
 
 def raise_for_status(response: requests.Response) -> None:

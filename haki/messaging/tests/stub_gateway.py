@@ -21,6 +21,8 @@ class Received:
     form: dict[str, list[str]]
     json: dict | None
     headers: dict[str, str]
+    body: bytes = b""
+    peer: int = 0  # the sender's port: one per connection
 
 
 @dataclass
@@ -78,6 +80,8 @@ class StubGateway:
                 form={} if is_json else parse_qs(body.decode()),
                 json=json.loads(body) if is_json and body else None,
                 headers={k.lower(): v for k, v in handler.headers.items()},
+                body=body,
+                peer=handler.client_address[1],
             )
         )
         if self.fail_next > 0:

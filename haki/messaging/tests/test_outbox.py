@@ -317,3 +317,15 @@ def test_a_batch_takes_its_slots_from_the_channels_limit(world, stub):
     # Slots 50.5 ms apart (1% under the limit), less the 10 ms a late sender may catch
     # up on; a thread may also start a few ms late.
     assert times[-1] - times[0] >= 5 * 0.0505 - 0.01 - 0.01
+
+
+@pytest.mark.parametrize("stub", ["ex"], indirect=True)
+def test_an_external_channel_sends_through_the_shared_kept_alive_session(world, stub):
+    org = world["a"].org
+    channel = Channel(organisation=org, type="ex", name="ex", address="20100")
+    channel.configure({"send_url": stub.url + "/send"})
+    channel.save()
+    first, second = (send_now(org, channel, text=t) for t in ("one", "two"))
+    assert first.status == second.status == Msg.Status.WIRED
+    assert [r.form["text"] for r in stub.requests] == [["one"], ["two"]]
+    assert stub.requests[0].peer == stub.requests[1].peer  # one connection, kept alive
