@@ -5,6 +5,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from http.cookiejar import Cookie, DefaultCookiePolicy
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import parse_qs, unquote_to_bytes
 
@@ -222,11 +223,23 @@ def status_url(channel: Channel, msg: Msg, extra: str = "") -> str:
 _local = threading.local()
 
 
+class NoCookies(DefaultCookiePolicy):
+    """A gateway's Set-Cookie is never kept: sent back, it would tie one text to the
+    next, and one channel's texts to another's gateway."""
+
+    def set_ok(self, cookie: Cookie, request: object) -> bool:
+        return False
+
+    def return_ok(self, cookie: Cookie, request: object) -> bool:
+        return False
+
+
 def session() -> requests.Session:
     """This thread's HTTP session: its connections to a gateway are kept alive between
-    texts, which saves a TCP (and TLS) handshake per text."""
+    texts, which saves a TCP (and TLS) handshake per text. It keeps no cookies."""
     if getattr(_local, "session", None) is None:
         _local.session = requests.Session()
+        _local.session.cookies.set_policy(NoCookies())
     return _local.session
 
 

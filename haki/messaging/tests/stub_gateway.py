@@ -30,7 +30,8 @@ class StubGateway:
     """``fail_next`` answers that many requests with ``fail_status`` first.
     ``delivery_reports`` (Kannel): report each text accepted by the SMSC to its
     ``dlr-url`` as Kannel does, and before answering, the order hardest for a sender.
-    ``delay``: seconds each answer takes, as a gateway's round trip does. It speaks
+    ``delay``: seconds each answer takes, as a gateway's round trip does. ``cookie``:
+    a cookie set by every answer, as a gateway behind a load balancer may. It speaks
     HTTP/1.1, so a sender's connections are kept alive as a real gateway's are."""
 
     kind: str = "kn"
@@ -38,6 +39,7 @@ class StubGateway:
     fail_status: int = 503
     delivery_reports: bool = False
     delay: float = 0.0
+    cookie: str = ""  # a Set-Cookie header sent with every answer
     requests: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -119,10 +121,11 @@ class StubGateway:
         else:
             self._reply(handler, 200, b'{"status": "queued"}', "application/json")
 
-    @staticmethod
-    def _reply(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str):
+    def _reply(self, handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str):
         handler.send_response(status)
         handler.send_header("Content-Type", content_type)
+        if self.cookie:
+            handler.send_header("Set-Cookie", self.cookie)
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
         handler.wfile.write(body)

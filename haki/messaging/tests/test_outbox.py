@@ -329,3 +329,16 @@ def test_an_external_channel_sends_through_the_shared_kept_alive_session(world, 
     assert first.status == second.status == Msg.Status.WIRED
     assert [r.form["text"] for r in stub.requests] == [["one"], ["two"]]
     assert stub.requests[0].peer == stub.requests[1].peer  # one connection, kept alive
+
+
+def test_a_cookie_a_gateway_sets_is_never_sent_back(world, stub):
+    org = world["a"].org
+    stub.cookie = "route=worker-7; Path=/"
+    kannel = channel_for(org, stub)
+    external = Channel(organisation=org, type="ex", name="ex", address="20100")
+    external.configure({"send_url": stub.url + "/send"})
+    external.save()
+    for channel in (kannel, kannel, external):
+        assert send_now(org, channel).status == Msg.Status.WIRED
+    assert len(stub.requests) == 3
+    assert not [r.headers["cookie"] for r in stub.requests if "cookie" in r.headers]
