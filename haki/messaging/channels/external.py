@@ -45,10 +45,11 @@ CONTENT_TYPES = {
 METHODS = ("GET", "POST", "PUT")
 DEFAULT_BODY = "id={{id}}&text={{text}}&to={{to}}&from={{from}}&channel={{channel}}"
 VARIABLE = re.compile(r"\{\{(\w+)\}\}")
+QUOTES = {'"': "&quot;", "'": "&apos;"}  # a variable may stand in an attribute's value
 ENCODERS = {
     "urlencoded": quote_plus,
     "json": json.dumps,
-    "xml": escape,
+    "xml": lambda value: escape(value, QUOTES),
 }
 
 

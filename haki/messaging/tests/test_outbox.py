@@ -342,3 +342,25 @@ def test_a_cookie_a_gateway_sets_is_never_sent_back(world, stub):
         assert send_now(org, channel).status == Msg.Status.WIRED
     assert len(stub.requests) == 3
     assert not [r.headers["cookie"] for r in stub.requests if "cookie" in r.headers]
+
+
+@pytest.mark.parametrize("stub", ["ex"], indirect=True)
+def test_an_external_xml_body_escapes_quotes_in_attributes_and_text(world, stub):
+    from defusedxml import ElementTree
+
+    org = world["a"].org
+    channel = Channel(organisation=org, type="ex", name="ex", address="20100")
+    channel.configure(
+        {
+            "send_url": stub.url + "/send",
+            "content_type": "xml",
+            "send_body": "<sms to=\"{{to}}\" text='{{text}}'><body>{{text}}</body></sms>",
+        }
+    )
+    channel.save()
+    text = """Say "hi" & it's <b> ok"""
+    assert send_now(org, channel, text=text).status == Msg.Status.WIRED
+    (request,) = stub.requests
+    sms = ElementTree.fromstring(request.body)
+    assert sms.get("text") == text and sms.find("body").text == text
+    assert sms.get("to") == "+254190555001"
