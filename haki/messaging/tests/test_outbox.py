@@ -364,3 +364,28 @@ def test_an_external_xml_body_escapes_quotes_in_attributes_and_text(world, stub)
     sms = ElementTree.fromstring(request.body)
     assert sms.get("text") == text and sms.find("body").text == text
     assert sms.get("to") == "+254190555001"
+
+
+def test_a_batch_never_hands_over_a_text_whose_lease_runs_out_before_its_slot(
+    world, stub, settings
+):
+    org = world["a"].org
+    channel = channel_for(org, stub)
+    settings.HAKI_SEND_LEASE_SECONDS = 2
+    queue_quietly(org, channel, 3, Msg.Priority.BULK, "poll")
+    # Other senders hold the channel's slots for longer than the lease: by the time
+    # these texts' slots come, another worker may have taken them again.
+    later = timezone.now() + timedelta(seconds=3)
+    Channel.objects.filter(pk=channel.pk).update(next_send_on=later)
+    claimed = outbox.claim(channel, 3)
+    assert outbox.send_batch(channel, claimed) == 0
+    assert not stub.requests
+    texts = Msg.objects.filter(channel=channel)
+    assert texts.status_counts() == {Msg.Status.QUEUED: 3}
+    assert set(texts.values_list("attempts", flat=True)) == {0}
+    assert outbox.recover_interrupted() == []  # nothing left claimed
+    # Once their new time comes, the next drain sends each once.
+    texts.update(next_attempt_on=timezone.now())
+    Channel.objects.filter(pk=channel.pk).update(next_send_on=None)
+    assert outbox.drain(channel.pk) == 3
+    assert sorted(r.query["text"][0] for r in stub.requests) == ["poll 0", "poll 1", "poll 2"]
