@@ -245,9 +245,10 @@ def session() -> requests.Session:
 
 def request(method: str, url: str, **kwargs) -> requests.Response:
     """Every gateway's request, through this thread's session; a failure to reach the
-    gateway is a SendFailed worth retrying."""
+    gateway is a SendFailed worth retrying. A redirect is never followed: only the
+    send_url is checked (``sendurls``), not where a gateway sends Haki on to."""
     try:
-        return session().request(method, url, timeout=TIMEOUT, **kwargs)
+        return session().request(method, url, timeout=TIMEOUT, allow_redirects=False, **kwargs)
     except requests.RequestException as exc:
         raise SendFailed(f"gateway unreachable ({type(exc).__name__})", retry=True) from None
 

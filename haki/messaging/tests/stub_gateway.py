@@ -31,7 +31,8 @@ class StubGateway:
     ``delivery_reports`` (Kannel): report each text accepted by the SMSC to its
     ``dlr-url`` as Kannel does, and before answering, the order hardest for a sender.
     ``delay``: seconds each answer takes, as a gateway's round trip does. ``cookie``:
-    a cookie set by every answer, as a gateway behind a load balancer may. It speaks
+    a cookie set by every answer, as a gateway behind a load balancer may. ``redirect``:
+    where every request is redirected, as a compromised gateway could. It speaks
     HTTP/1.1, so a sender's connections are kept alive as a real gateway's are."""
 
     kind: str = "kn"
@@ -40,6 +41,7 @@ class StubGateway:
     delivery_reports: bool = False
     delay: float = 0.0
     cookie: str = ""  # a Set-Cookie header sent with every answer
+    redirect: str = ""  # a URL every request is sent on to (302)
     requests: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -86,6 +88,12 @@ class StubGateway:
                 peer=handler.client_address[1],
             )
         )
+        if self.redirect:
+            handler.send_response(302)
+            handler.send_header("Location", self.redirect)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
         if self.fail_next > 0:
             self.fail_next -= 1
             return self._reply(handler, self.fail_status, b"unavailable", "text/plain")
