@@ -100,7 +100,7 @@ class ChannelForm(OrganisationModelForm):
         value = self.cleaned_data["relayer_id"].strip()
         if not value:
             return None
-        if not (value.isdigit() and 0 < int(value) < 2**63):
+        if not (value.isascii() and value.isdigit() and 0 < int(value) < 2**63):
             raise forms.ValidationError(_("Write the number RapidPro gave the phone."))
         others = Channel.objects.filter(config__relayer_id=int(value)).exclude(pk=self.instance.pk)
         if others.exists():

@@ -22,7 +22,8 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -31,6 +32,7 @@ from django.utils import timezone
 
 from haki.core.models import Organisation
 from haki.messaging.channels import SendFailed, gateway_for
+from haki.messaging.channels.base import TIMEOUT
 from haki.messaging.models import Channel, Msg, insert_statement
 from haki.messaging.sendurls import check_channel
 
@@ -294,20 +296,64 @@ def send_batch(channel: Channel, ids: list[int]) -> int:
     gateway = gateway_for(channel.type)
     offsets = channel.reserve_send_slots(len(msgs))
     begun = time.monotonic()
+    claimed_on = min((m.claimed_on for m in msgs if m.claimed_on), default=timezone.now())
+    deadline = begun + lease_left(claimed_on)
     letters = [(m, m.phone, m.text, offset) for m, offset in zip(msgs, offsets, strict=True)]
 
-    def hand_over(letter: tuple[Msg, str, str, float]) -> str | SendFailed | None:
+    def hand_over(letter: tuple[Msg, str, str, float]) -> str | SendFailed | Late | None:
         msg, phone, text, offset = letter
+        if begun + offset > deadline:
+            return Late(offset)
         wait = begun + offset - time.monotonic()
         if wait > 0:
             time.sleep(wait)
+        if time.monotonic() > deadline:  # a sending thread that came free too late
+            return Late(offset)
         try:
             return gateway.send(channel, msg, phone, text)
         except SendFailed as failure:
             return failure
 
     hand_all = _pool().map if gateway.concurrent else map
-    return _record(channel, msgs, list(hand_all(hand_over, letters)))
+    outcomes = list(hand_all(hand_over, letters))
+    late = [(m, o) for m, o in zip(msgs, outcomes, strict=True) if isinstance(o, Late)]
+    if late:
+        _release(channel, late, begun)
+    kept = [(m, o) for m, o in zip(msgs, outcomes, strict=True) if not isinstance(o, Late)]
+    return _record(channel, [m for m, _ in kept], [o for _, o in kept])
+
+
+@dataclass(frozen=True)
+class Late:
+    """A claimed text whose slot (``offset`` seconds into its batch) comes too late in
+    its lease: handed over then, it could be sent again by a worker that took it back."""
+
+    offset: float
+
+
+def lease_left(claimed_on: datetime) -> float:
+    """Seconds left to hand a text claimed at ``claimed_on`` to the gateway: its lease,
+    less the longest a gateway may take to answer and a moment to record the outcome
+    (at most half the lease), so the outcome is written before the lease runs out."""
+    lease = settings.HAKI_SEND_LEASE_SECONDS
+    margin = min(sum(TIMEOUT) + 5, lease / 2)
+    return (claimed_on + timedelta(seconds=lease - margin) - timezone.now()).total_seconds()
+
+
+def _release(channel: Channel, late: list[tuple[Msg, Late]], begun: float) -> None:
+    """Give back texts never handed over: queued again, the attempt not counted, due
+    when the first of their slots would have come (so the drain does not claim them
+    again into slots as late), with a drain asked for then."""
+    from haki.messaging import tasks
+
+    delay = max(begun + min(o.offset for _, o in late) - time.monotonic(), 0.0)
+    Msg.objects.filter(pk__in=[m.pk for m, _ in late], status=Msg.Status.SENDING).update(
+        status=Msg.Status.QUEUED,
+        attempts=F("attempts") - 1,
+        next_attempt_on=timezone.now() + timedelta(seconds=delay),
+    )
+    tasks.drain.schedule((channel.pk,), delay=delay)
+    logger.warning("gave back %s texts whose sending slot came too late", len(late))
 
 
 def _record(channel: Channel, msgs: list[Msg], outcomes: list) -> int:

@@ -120,3 +120,19 @@ def test_routing_latency_is_counted_from_storing_to_routing(world, client):
     body = client.get("/metrics").content.decode()
     assert 'haki_routing_latency_seconds_bucket{le="2.5"} 0.0' in body
     assert 'haki_routing_latency_seconds_bucket{le="5.0"} 1.0' in body
+
+
+def test_routing_latency_reads_recent_texts_by_index_without_sorting(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/metrics")
+    (sql,) = [q["sql"] for q in queries if '"routed_on"' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        plan = " | ".join(row[-1] for row in cursor.fetchall())
+    assert "USING INDEX" in plan and "SCAN" not in plan, plan
+    assert "TEMP B-TREE" not in plan, plan

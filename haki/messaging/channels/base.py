@@ -5,6 +5,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from http.cookiejar import Cookie, DefaultCookiePolicy
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import parse_qs, unquote_to_bytes
 
@@ -222,26 +223,42 @@ def status_url(channel: Channel, msg: Msg, extra: str = "") -> str:
 _local = threading.local()
 
 
+class NoCookies(DefaultCookiePolicy):
+    """A gateway's Set-Cookie is never kept: sent back, it would tie one text to the
+    next, and one channel's texts to another's gateway."""
+
+    def set_ok(self, cookie: Cookie, request: object) -> bool:
+        return False
+
+    def return_ok(self, cookie: Cookie, request: object) -> bool:
+        return False
+
+
 def session() -> requests.Session:
     """This thread's HTTP session: its connections to a gateway are kept alive between
-    texts, which saves a TCP (and TLS) handshake per text."""
+    texts, which saves a TCP (and TLS) handshake per text. It keeps no cookies."""
     if getattr(_local, "session", None) is None:
         _local.session = requests.Session()
+        _local.session.cookies.set_policy(NoCookies())
     return _local.session
 
 
-def post(url: str, **kwargs) -> requests.Response:
+def request(method: str, url: str, **kwargs) -> requests.Response:
+    """Every gateway's request, through this thread's session; a failure to reach the
+    gateway is a SendFailed worth retrying. A redirect is never followed: only the
+    send_url is checked (``sendurls``), not where a gateway sends Haki on to."""
     try:
-        return session().post(url, timeout=TIMEOUT, **kwargs)
+        return session().request(method, url, timeout=TIMEOUT, allow_redirects=False, **kwargs)
     except requests.RequestException as exc:
         raise SendFailed(f"gateway unreachable ({type(exc).__name__})", retry=True) from None
+
+
+def post(url: str, **kwargs) -> requests.Response:
+    return request("POST", url, **kwargs)
 
 
 def get(url: str, **kwargs) -> requests.Response:
-    try:
-        return session().get(url, timeout=TIMEOUT, **kwargs)
-    except requests.RequestException as exc:
-        raise SendFailed(f"gateway unreachable ({type(exc).__name__})", retry=True) from None
+    return request("GET", url, **kwargs)
 
 
 def raise_for_status(response: requests.Response) -> None:

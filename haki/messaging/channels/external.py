@@ -20,12 +20,10 @@ from urllib.parse import quote_plus
 from uuid import UUID
 from xml.sax.saxutils import escape
 
-import requests
 from django.http import HttpRequest, JsonResponse
 
 from haki.messaging.channels.base import (
     GET_OR_POST,
-    TIMEOUT,
     Action,
     BadRequest,
     Gateway,
@@ -35,6 +33,7 @@ from haki.messaging.channels.base import (
     StatusReport,
     form,
     raise_for_status,
+    request,
 )
 from haki.messaging.sendurls import UnsafeSendUrl, check_send_url
 
@@ -46,10 +45,11 @@ CONTENT_TYPES = {
 METHODS = ("GET", "POST", "PUT")
 DEFAULT_BODY = "id={{id}}&text={{text}}&to={{to}}&from={{from}}&channel={{channel}}"
 VARIABLE = re.compile(r"\{\{(\w+)\}\}")
+QUOTES = {'"': "&quot;", "'": "&apos;"}  # a variable may stand in an attribute's value
 ENCODERS = {
     "urlencoded": quote_plus,
     "json": json.dumps,
-    "xml": escape,
+    "xml": lambda value: escape(value, QUOTES),
 }
 
 
@@ -140,7 +140,7 @@ class External(Gateway):
             template = config.get("send_body") or DEFAULT_BODY
             body = fill(template, variables, ENCODERS[content_type]).encode()
         headers = {"Content-Type": CONTENT_TYPES[content_type]}
-        raise_for_status(request(method, url, body, headers))
+        raise_for_status(request(method, url, data=body, headers=headers))
         return None
 
 
@@ -158,12 +158,3 @@ def fill(template: str, variables: dict[str, str], encode: Callable[[str], str])
         lambda found: encode(variables[found[1]]) if found[1] in variables else found[0],
         template,
     )
-
-
-def request(
-    method: str, url: str, body: bytes | None, headers: dict[str, str]
-) -> requests.Response:
-    try:
-        return requests.request(method, url, data=body, headers=headers, timeout=TIMEOUT)
-    except requests.RequestException as exc:
-        raise SendFailed(f"gateway unreachable ({type(exc).__name__})", retry=True) from None

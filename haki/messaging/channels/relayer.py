@@ -19,7 +19,7 @@ import hmac
 import json
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.http import HttpRequest, JsonResponse
 
@@ -35,11 +35,13 @@ from haki.messaging.channels.base import (
 )
 
 MAX_AGE = 15 * 60  # seconds, as RapidPro
+LATER = timedelta(seconds=MAX_AGE)
 MAX_COMMANDS = 100
 OUTGOING_PER_SYNC = 100
 STATUS = {"mt_sent": "sent", "mt_dlvd": "delivered", "mt_fail": "failed", "mt_error": None}
 UNACKNOWLEDGED = {"fcm", "status"}
 PHONE = re.compile(r"\+?\d{1,64}")  # what RapidPro takes for a number (Android may send null)
+DIGITS = re.compile(r"[0-9]+")
 Item = Incoming | StatusReport | None
 
 
@@ -55,7 +57,7 @@ class Relayer(Gateway):
         check_address(request, channel)
         secret = channel.secrets.get("secret")
         ts, given = request.GET.get("ts", ""), request.GET.get("signature", "")
-        if not secret or not given or not ts.isdigit():
+        if not secret or not given or not DIGITS.fullmatch(ts):
             raise Forbidden("missing secret, signature or ts")
         if abs(time.time() - int(ts)) > MAX_AGE:
             raise Forbidden("old request")
@@ -98,14 +100,36 @@ def read_command(command: dict) -> Item:
                 isinstance(text, str) and text and isinstance(phone, str) and PHONE.fullmatch(phone)
             ):
                 return None  # RapidPro drops an empty text or a hidden number, and acknowledges it
-            received_on = datetime.fromtimestamp(int(ts) // 1000, tz=UTC)
+            received_on = phone_time(number(ts))
             return Incoming(f"{command.get('p_id')}:{ts}", phone, text, received_on)
         if STATUS.get(name):
-            msg_id = int(command["msg_id"])
+            msg_id = number(command["msg_id"])
             return StatusReport(status=STATUS[name], external_id=str(msg_id % 2**32))
     except (KeyError, ValueError, TypeError, OverflowError, OSError):
         raise BadRequest(f"{name} command is missing a field or has a wrong one") from None
     return None  # fcm, status, call, reset: nothing Haki keeps
+
+
+def phone_time(ts: int) -> datetime | None:
+    """When the phone got the text (``ts`` in milliseconds), or None, for the time it
+    arrives here, when the phone's clock cannot be right: before 2000, later than the
+    sync carrying it (give or take the 15 minutes a sync's own time may be off), or
+    past any date. Refused, the text would be lost: the phone repeats the same sync."""
+    from haki.messaging.inbound import EARLIEST
+
+    try:
+        moment = datetime.fromtimestamp(ts // 1000, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return moment if EARLIEST <= moment <= datetime.now(tz=UTC) + LATER else None
+
+
+def number(value: object) -> int:
+    """A JSON number, or a string of ASCII digits: int() would also read Arabic-Indic or
+    fullwidth digits, which are no number the app writes."""
+    if isinstance(value, str) and not DIGITS.fullmatch(value):
+        raise ValueError("not ASCII digits")
+    return int(value)  # type: ignore[call-overload]
 
 
 def outgoing(channel) -> list[dict]:

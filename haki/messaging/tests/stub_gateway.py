@@ -21,6 +21,8 @@ class Received:
     form: dict[str, list[str]]
     json: dict | None
     headers: dict[str, str]
+    body: bytes = b""
+    peer: int = 0  # the sender's port: one per connection
 
 
 @dataclass
@@ -28,7 +30,9 @@ class StubGateway:
     """``fail_next`` answers that many requests with ``fail_status`` first.
     ``delivery_reports`` (Kannel): report each text accepted by the SMSC to its
     ``dlr-url`` as Kannel does, and before answering, the order hardest for a sender.
-    ``delay``: seconds each answer takes, as a gateway's round trip does. It speaks
+    ``delay``: seconds each answer takes, as a gateway's round trip does. ``cookie``:
+    a cookie set by every answer, as a gateway behind a load balancer may. ``redirect``:
+    where every request is redirected, as a compromised gateway could. It speaks
     HTTP/1.1, so a sender's connections are kept alive as a real gateway's are."""
 
     kind: str = "kn"
@@ -36,6 +40,8 @@ class StubGateway:
     fail_status: int = 503
     delivery_reports: bool = False
     delay: float = 0.0
+    cookie: str = ""  # a Set-Cookie header sent with every answer
+    redirect: str = ""  # a URL every request is sent on to (302)
     requests: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -78,8 +84,16 @@ class StubGateway:
                 form={} if is_json else parse_qs(body.decode()),
                 json=json.loads(body) if is_json and body else None,
                 headers={k.lower(): v for k, v in handler.headers.items()},
+                body=body,
+                peer=handler.client_address[1],
             )
         )
+        if self.redirect:
+            handler.send_response(302)
+            handler.send_header("Location", self.redirect)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
         if self.fail_next > 0:
             self.fail_next -= 1
             return self._reply(handler, self.fail_status, b"unavailable", "text/plain")
@@ -115,10 +129,11 @@ class StubGateway:
         else:
             self._reply(handler, 200, b'{"status": "queued"}', "application/json")
 
-    @staticmethod
-    def _reply(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str):
+    def _reply(self, handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str):
         handler.send_response(status)
         handler.send_header("Content-Type", content_type)
+        if self.cookie:
+            handler.send_header("Set-Cookie", self.cookie)
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
         handler.wfile.write(body)

@@ -161,3 +161,14 @@ def test_an_external_and_a_rapidpro_android_channel_are_made_on_the_web(world):
     assert "/relayers/relayer/sync/4242/" in page.content.decode()
     again = {**phone, "name": "Relayer 2"}
     assert "already has this relayer id" in client.post(add, again).content.decode()
+
+
+def test_a_relayer_id_in_other_digits_than_ascii_is_a_form_error(world):
+    client = verified_client(world["a"].users[Role.COORDINATOR])
+    add = reverse("messaging:channel_add")
+    for typed in ("٤٢٤٢", "４２４２", "²"):
+        phone = channel_data(type="a", name="Relayer", relayer_id=typed, secret="s", send_url="")
+        response = client.post(add, phone)
+        assert response.status_code == 400, typed
+        assert "Write the number RapidPro gave the phone." in response.content.decode()
+    assert not Channel.objects.filter(name="Relayer").exists()

@@ -289,3 +289,58 @@ def test_a_sync_without_the_database_spools_its_texts_and_asks_the_phone_back(
     assert [c["p_id"] for c in response.json()["cmds"] if c["cmd"] == "ack"] == [1, 2]
     assert Msg.objects.filter(channel=channel, direction="in").count() == 1
     forget_channels()
+
+
+def signed_query(channel: Channel, body: bytes, ts: str) -> str:
+    key = (channel.secrets["secret"] + ts).encode()
+    digest = base64.urlsafe_b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
+    return urlencode({"ts": ts, "signature": digest})
+
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@pytest.mark.parametrize("digits", [ARABIC_INDIC, FULLWIDTH])
+def test_a_relayer_timestamp_or_id_in_other_digits_than_ascii_is_refused(world, client, digits):
+    channel = make_channel(world["a"].org, "a")
+    url = f"/c/a/{channel.uuid}/sync"
+    empty = b'{"cmds": []}'
+    # The request's own time, signed as written: refused, never read as a number.
+    for ts in (str(int(time.time())).translate(digits), "²"):
+        query = signed_query(channel, empty, ts)
+        assert client.post(f"{url}?{query}", empty, "application/json").status_code == 403
+    sent = wired(channel)
+    for command in (
+        {"cmd": "mo_sms", "phone": "+254190555001", "msg": "hi", "ts": "1795263728000", "p_id": 1},
+        {"cmd": "mt_sent", "msg_id": str(sent.pk), "p_id": 2},
+    ):
+        for field in ("ts", "msg_id"):
+            if field in command:
+                command[field] = command[field].translate(digits)
+        body = json.dumps({"cmds": [command]}).encode()
+        response = client.post(f"{url}?{relayer_query(channel, body)}", body, "application/json")
+        assert response.status_code == 400, command
+    assert not Msg.objects.filter(channel=channel, direction="in").exists()
+    sent.refresh_from_db()
+    assert sent.status == "wired"
+
+
+def test_a_text_from_a_phone_with_a_wrong_clock_is_kept_with_its_arrival_time(world, client):
+    from django.utils import timezone
+
+    channel = make_channel(world["a"].org, "a")
+    url = f"/c/a/{channel.uuid}/sync"
+    stamps = {"1970": 0, "2100": 4102444800000, "beyond": 10**20, "as text": "86400000"}
+    commands = [
+        {"cmd": "mo_sms", "phone": "+254190555001", "msg": name, "ts": ts, "p_id": i}
+        for i, (name, ts) in enumerate(stamps.items())
+    ]
+    body = json.dumps({"cmds": commands}).encode()
+    before = timezone.now()
+    response = client.post(f"{url}?{relayer_query(channel, body)}", body, "application/json")
+    assert response.status_code == 200
+    assert [c["p_id"] for c in response.json()["cmds"] if c["cmd"] == "ack"] == [0, 1, 2, 3]
+    texts = Msg.objects.filter(channel=channel, direction="in")
+    assert sorted(m.text for m in texts) == sorted(stamps)
+    assert all(before <= m.received_on <= timezone.now() for m in texts)

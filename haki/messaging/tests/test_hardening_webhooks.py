@@ -409,3 +409,23 @@ def test_a_charset_that_cannot_decode_a_query_string_is_ignored_not_answered_wit
         assert call_wsgi("PUT", path, f"text/plain; charset={charset}").startswith("405")
         big = call_wsgi("POST", path, f"text/plain; charset={charset}", length=10**6)
         assert big.startswith("413")
+
+
+def test_a_gateways_redirect_is_never_followed(world):
+    """The send_url is checked before each send; where a redirect points is not, so a
+    gateway could send Haki on to the cloud's metadata service."""
+    org = world["a"].org
+    target = StubGateway()
+    gateway = StubGateway(redirect=f"{target.url}/latest/meta-data/")
+    try:
+        channel = make_channel(
+            org, "kn", send_url=f"{gateway.url}/cgi-bin/sendsms", username="haki", password="pw"
+        )
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            msg = outbox.queue(org, "+254190555001", "hello", channel=channel)
+        msg.refresh_from_db()
+        assert len(gateway.requests) == 1 and target.requests == []
+        assert msg.status == Msg.Status.FAILED and msg.error == "gateway answered HTTP 302"
+    finally:
+        gateway.close()
+        target.close()

@@ -317,3 +317,75 @@ def test_a_batch_takes_its_slots_from_the_channels_limit(world, stub):
     # Slots 50.5 ms apart (1% under the limit), less the 10 ms a late sender may catch
     # up on; a thread may also start a few ms late.
     assert times[-1] - times[0] >= 5 * 0.0505 - 0.01 - 0.01
+
+
+@pytest.mark.parametrize("stub", ["ex"], indirect=True)
+def test_an_external_channel_sends_through_the_shared_kept_alive_session(world, stub):
+    org = world["a"].org
+    channel = Channel(organisation=org, type="ex", name="ex", address="20100")
+    channel.configure({"send_url": stub.url + "/send"})
+    channel.save()
+    first, second = (send_now(org, channel, text=t) for t in ("one", "two"))
+    assert first.status == second.status == Msg.Status.WIRED
+    assert [r.form["text"] for r in stub.requests] == [["one"], ["two"]]
+    assert stub.requests[0].peer == stub.requests[1].peer  # one connection, kept alive
+
+
+def test_a_cookie_a_gateway_sets_is_never_sent_back(world, stub):
+    org = world["a"].org
+    stub.cookie = "route=worker-7; Path=/"
+    kannel = channel_for(org, stub)
+    external = Channel(organisation=org, type="ex", name="ex", address="20100")
+    external.configure({"send_url": stub.url + "/send"})
+    external.save()
+    for channel in (kannel, kannel, external):
+        assert send_now(org, channel).status == Msg.Status.WIRED
+    assert len(stub.requests) == 3
+    assert not [r.headers["cookie"] for r in stub.requests if "cookie" in r.headers]
+
+
+@pytest.mark.parametrize("stub", ["ex"], indirect=True)
+def test_an_external_xml_body_escapes_quotes_in_attributes_and_text(world, stub):
+    from defusedxml import ElementTree
+
+    org = world["a"].org
+    channel = Channel(organisation=org, type="ex", name="ex", address="20100")
+    channel.configure(
+        {
+            "send_url": stub.url + "/send",
+            "content_type": "xml",
+            "send_body": "<sms to=\"{{to}}\" text='{{text}}'><body>{{text}}</body></sms>",
+        }
+    )
+    channel.save()
+    text = """Say "hi" & it's <b> ok"""
+    assert send_now(org, channel, text=text).status == Msg.Status.WIRED
+    (request,) = stub.requests
+    sms = ElementTree.fromstring(request.body)
+    assert sms.get("text") == text and sms.find("body").text == text
+    assert sms.get("to") == "+254190555001"
+
+
+def test_a_batch_never_hands_over_a_text_whose_lease_runs_out_before_its_slot(
+    world, stub, settings
+):
+    org = world["a"].org
+    channel = channel_for(org, stub)
+    settings.HAKI_SEND_LEASE_SECONDS = 2
+    queue_quietly(org, channel, 3, Msg.Priority.BULK, "poll")
+    # Other senders hold the channel's slots for longer than the lease: by the time
+    # these texts' slots come, another worker may have taken them again.
+    later = timezone.now() + timedelta(seconds=3)
+    Channel.objects.filter(pk=channel.pk).update(next_send_on=later)
+    claimed = outbox.claim(channel, 3)
+    assert outbox.send_batch(channel, claimed) == 0
+    assert not stub.requests
+    texts = Msg.objects.filter(channel=channel)
+    assert texts.status_counts() == {Msg.Status.QUEUED: 3}
+    assert set(texts.values_list("attempts", flat=True)) == {0}
+    assert outbox.recover_interrupted() == []  # nothing left claimed
+    # Once their new time comes, the next drain sends each once.
+    texts.update(next_attempt_on=timezone.now())
+    Channel.objects.filter(pk=channel.pk).update(next_send_on=None)
+    assert outbox.drain(channel.pk) == 3
+    assert sorted(r.query["text"][0] for r in stub.requests) == ["poll 0", "poll 1", "poll 2"]
