@@ -3,7 +3,9 @@ second, the count hardly moves with whatever else the machine is doing, so it sh
 what a change to the webhook costs or saves even on a busy machine.
 
 Haki's webhook (``haki.wsgi``, as gunicorn runs it) and the floor each run in a single
-process without a web server, fed the load generator's own Kannel requests. The
+process without a web server, fed the load generator's own Kannel requests; routing
+(``route``) is counted the same way: texts stored as the webhook stores them, then each
+one's prompt run in line as a worker runs it (the queue's own work left out). The
 figure is the count for LONG texts minus the count for SHORT texts, over LONG - SHORT:
 start-up and warming up cancel out. It leaves out the web server's own work, which
 both pay alike, and the database's and Redis's, which run in their own processes.
@@ -54,7 +56,10 @@ def environ(path: str, i: int, run: str) -> dict[str, object]:
 
 
 def feed(application: str, texts: int, run: str) -> None:
-    """Inside valgrind: post ``texts`` Kannel texts straight to the application."""
+    """Inside valgrind: post ``texts`` Kannel texts straight to the application, or
+    (``route``) store them as the webhook does and route them as the worker does."""
+    if application == "route":
+        return feed_router(texts, run)
     if application == "haki":
         from haki.wsgi import application as app
 
@@ -72,6 +77,26 @@ def feed(application: str, texts: int, run: str) -> None:
         answer = app(environ(path, i, run), start_response)
         b"".join(answer)
         getattr(answer, "close", lambda: None)()
+
+
+def feed_router(texts: int, run: str) -> None:
+    """Store ``texts`` texts of 5,000 senders, then run each one's routing prompt in
+    line, as a worker takes them from the queue: what routing costs, without the queue."""
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from haki.messaging import tasks
+    from haki.messaging.models import Channel, Msg
+
+    channel = Channel.objects.select_related("organisation").get(uuid=KANNEL)
+    stored = [
+        Msg.objects.store_received(channel, f"{run}-{i}", load.sender(i), load.TEXT, timezone.now())
+        for i in range(texts)
+    ]
+    for msg_id in stored:
+        tasks.route_msg.call_local(msg_id)
 
 
 def count(application: str, texts: int, env: dict[str, str], run: str) -> int:
@@ -122,15 +147,17 @@ def measure(server: str, redis: str) -> dict[str, float]:
         with RunningHaki(Path(folder), server, HAKI_HUEY_URL=redis) as running:
             provision(running, "http://127.0.0.1:9", "http://127.0.0.1:9")  # sends nothing
             haki_count = per_text("haki", running.env)
+            route_count = per_text("route", running.env)
     return {
         "inbound_instructions_m_per_text": round(haki_count / 1e6, 2),
+        "routing_instructions_m_per_text": round(route_count / 1e6, 2),
         "inbound_floor_instructions_m_per_text": round(floor_count / 1e6, 2),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--feed", choices=["haki", "floor"], help=argparse.SUPPRESS)
+    parser.add_argument("--feed", choices=["haki", "floor", "route"], help=argparse.SUPPRESS)
     parser.add_argument("--texts", type=int, default=LONG, help=argparse.SUPPRESS)
     parser.add_argument("--run", default="i", help=argparse.SUPPRESS)
     parser.add_argument("--postgres", default=postgres.DEFAULT_SERVER)

@@ -96,6 +96,7 @@ def rows(sizes: dict[str, int]) -> list[Row]:
             ("inbound_floor_instructions_m_per_text", "floor"),
         ),
         Row("inbound_floor_instructions_m_per_text", "  floor", "reference"),
+        Row("routing_instructions_m_per_text", "instructions per text routed, one process (M)"),
         Row("help_latency_p50_ms_idle", "HELP to responders p50, idle (ms)"),
         Row("help_latency_p99_ms_idle", "HELP to responders p99, idle (ms)", "< 300", below(300)),
         Row(
@@ -132,6 +133,12 @@ def rows(sizes: dict[str, int]) -> list[Row]:
         Row(
             "escalation_lateness_p99_s",
             f"escalation lateness p99, {pending:,} pending (s)",
+            "< 2",
+            below(2),
+        ),
+        Row(
+            "escalation_lateness_p99_s_loaded",
+            f"escalation lateness p99, {pending:,} pending, 40 texts/s (s)",
             "< 2",
             below(2),
         ),

@@ -11,7 +11,7 @@ from haki.crisis import alerts, duty, outages
 from haki.processes import once_per_process
 
 
-@db_task()
+@db_task(priority=20)  # as a send: ahead of routing prompts and broadcasts' drains
 def escalate(alert_id: int) -> str:
     return alerts.escalate(alert_id)
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from haki.core.phones import InvalidPhoneNumber, normalise_phone
 from haki.members.models import Member
-from haki.messaging import directory, spool, tasks
+from haki.messaging import directory, routing, spool, tasks
 from haki.messaging.channels import (
     Action,
     BadRequest,
@@ -158,11 +158,13 @@ def store_incoming(channel: Channel, incoming: Incoming) -> int | None:
 
 
 def prompt_routing(msg_id: int) -> None:
-    """Ask a worker to route the stored text now. With the queue unreachable the text
+    """Ask a worker to route the stored text now, unless a prompt already waits that
+    will take it (``routing.prompt_needed``). With the queue unreachable the text
     is still stored, so the gateway still gets its 2xx, and the worker's sweep routes
     the text once the queue is back."""
     try:
-        tasks.route_msg(msg_id)
+        if routing.prompt_needed():
+            tasks.route_msg(msg_id)
     except QUEUE_ERRORS as exc:
         logger.error(
             "queue unavailable (%s): text %s waits for the sweep", type(exc).__name__, msg_id

@@ -9,6 +9,12 @@ its texts are received again and the sweep routes them. A text is claimed once, 
 whichever prompt gets to it first; a prompt whose text a batch has already routed
 finds the next ones, or nothing.
 
+On Redis, a text stored while a prompt already waits asks for no other
+(``prompt_needed``): the waiting prompt, once a worker takes it, routes every text
+stored until then, batch after batch. A worker marks the prompt taken before its first
+claim, so a text stored later asks for a prompt of its own; and the mark lapses after
+two seconds, should a prompt be lost with a killed worker.
+
 What every text of a batch reads alike (an organisation's keywords, service kinds,
 templates) is read once per batch (``remembered``); the texts the batch queues are
 handed to the gateway together once it commits."""
@@ -75,6 +81,42 @@ def claim(limit: int, also: int | None = None) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [received, also, limit, handled, moment, moment, received])
         return sorted(row[0] for row in cursor.fetchall())
+
+
+PROMPT_SECONDS = 2
+
+
+def _prompt_mark() -> tuple[Any, str] | None:
+    """Redis and the key marking a routing prompt as waiting; None on other queues
+    (SQLite, or in line in tests), where every text gets its own prompt."""
+    from huey.contrib.djhuey import HUEY
+    from huey.storage import RedisStorage
+
+    if not isinstance(HUEY.storage, RedisStorage):
+        return None
+    return HUEY.storage.conn, f"{HUEY.name}.routing-prompt"
+
+
+def prompt_needed() -> bool:
+    """Whether a text just stored needs a prompt to be routed: not while one waits
+    (marked as waiting, for the next text, if not)."""
+    mark = _prompt_mark()
+    return mark is None or bool(mark[0].set(mark[1], 1, nx=True, ex=PROMPT_SECONDS))
+
+
+def route_waiting(also: int | None = None) -> dict[int, str]:
+    """Route batch after batch until none is full: every text stored before the
+    prompt was taken; returns each text's action by id."""
+    mark = _prompt_mark()
+    if mark is not None:
+        mark[0].delete(mark[1])  # taken: a text stored from now on prompts again
+    done: dict[int, str] = {}
+    while True:
+        routed = route_received(also)
+        done.update(routed)
+        also = None
+        if len(routed) < settings.HAKI_ROUTE_BATCH:
+            return done
 
 
 def route_received(also: int | None = None, limit: int | None = None) -> dict[int, str]:

@@ -274,3 +274,30 @@ UNROUTED = """
 from haki.messaging.models import Msg
 print(Msg.objects.filter(organisation__slug="{slug}", direction="in", status="received").count())
 """
+
+
+def test_a_burst_of_texts_is_routed_by_fewer_prompts_with_none_left_for_the_sweep(installation):
+    haki, gateway = installation, StubGateway()
+    with organisation(haki, "prompts", gateway, member_count=10) as start:
+        start("worker")  # no scheduler: no sweep routes what a prompt would have missed
+        url = f"{haki.url}/c/kn/{channel_of('prompts')}/receive"
+
+        def text_in(i: int) -> int:
+            sender = quote(f"+2541931{i % 10:05d}")
+            query = f"backend=fake&sender={sender}&message=hello&ts=1795263728&id=p-{i}&to=20777"
+            request = urllib.request.Request(
+                f"{url}?{query}", data=b"hello", headers={"Content-Type": "text/plain"}
+            )
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return answer.status
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            assert set(pool.map(text_in, range(300))) == {200}
+        wait_until(
+            lambda: haki.shell(UNROUTED.format(slug="prompts")).strip() == "0",
+            30,
+            what="every text routed by a prompt",
+        )
+        time.sleep(3)  # the prompts still queued have run by now
+        prompts = tasks_run(haki, "prompts-worker", "route_msg")
+        assert 0 < prompts <= 150, prompts  # a prompt per text would be 300

@@ -1,0 +1,78 @@
+"""Routing in batches: every received text is routed once, a failing handler hands back
+its own text alone, and texts of one batch see what earlier ones did."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import TestCase
+from django.utils import timezone
+
+from haki.members.models import Member
+from haki.messaging import keywords, routing
+from haki.messaging.models import Msg
+
+pytestmark = pytest.mark.django_db
+
+
+def stored(place, sender: str, text: str, n: int) -> int:
+    """A text stored as the webhook stores it, not yet routed."""
+    return Msg.objects.store_received(
+        place.channel, f"batch-{n}", sender, text, timezone.now(), template=""
+    )
+
+
+def test_a_failing_handler_hands_back_its_own_text_and_the_rest_of_the_batch_is_routed(
+    world, monkeypatch
+):
+    kisumu = world["a"]
+
+    def breaks_on_boom(context) -> bool:
+        if "BOOM" in keywords.normalise(context.msg.text):
+            raise RuntimeError("a handler's bug")
+        return False
+
+    monkeypatch.setattr(keywords, "FALLBACKS", [breaks_on_boom, *keywords.FALLBACKS])
+    ids = [
+        stored(kisumu, "+254190777101", "hello", 1),
+        stored(kisumu, "+254190777102", "boom", 2),
+        stored(kisumu, "+254190777103", "hello again", 3),
+    ]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        actions = routing.route_received()
+    assert actions == {ids[0]: "inbox", ids[1]: "failed", ids[2]: "inbox"}
+    texts = {m.pk: m for m in Msg.objects.filter(pk__in=ids)}
+    assert [texts[i].status for i in ids] == ["inbox", "received", "inbox"]
+    assert texts[ids[1]].attempts == 1 and texts[ids[1]].routed_on is None
+    # Both others got their courtesy reply; the failed text none.
+    assert [Msg.objects.filter(in_reply_to_id=i).count() for i in ids] == [1, 0, 1]
+    # A prompt for another text leaves the failed one to the sweep, which names it.
+    assert routing.route_received() == {}
+    assert routing.route_received(also=ids[1]) == {ids[1]: "failed"}
+    assert Msg.objects.get(pk=ids[1]).attempts == 2
+
+
+def test_texts_of_one_batch_see_what_earlier_texts_did(world):
+    """A number's JOIN and then its STOP, and two texts from one unknown number, in one
+    batch: the STOP finds the new member, and only the first text gets a courtesy reply."""
+    kisumu = world["a"]
+    joined, unknown = "+254190777201", "+254190777202"
+    ids = [
+        stored(kisumu, joined, "JOIN CEN", 1),
+        stored(kisumu, unknown, "hello", 2),
+        stored(kisumu, joined, "STOP", 3),
+        stored(kisumu, unknown, "hello?", 4),
+    ]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        actions = routing.route_received()
+    assert [actions[i] for i in ids] == ["join", "inbox", "stop", "inbox"]
+    member = Member.objects.with_phone(kisumu.org, joined).get()
+    assert member.opted_out_on is not None
+    assert [Msg.objects.filter(in_reply_to_id=i).count() for i in ids] == [1, 1, 1, 0]
+
+
+def test_a_batch_takes_at_most_its_size_oldest_first_and_the_next_prompt_the_rest(world):
+    kisumu = world["a"]
+    ids = [stored(kisumu, f"+2541907773{n:02d}", "hello", n) for n in range(5)]
+    assert list(routing.route_received(limit=3)) == ids[:3]
+    assert list(routing.route_received(limit=3)) == ids[3:]
+    assert not Msg.objects.filter(pk__in=ids, status=Msg.Status.RECEIVED).exists()
