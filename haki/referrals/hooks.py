@@ -1,8 +1,8 @@
 """Where other apps hear about referrals without this app depending on them.
 
-The partnership app (stations, allies) registers a function here to count a completed
-police referral as a positive act of the referring officer's station; until it does,
-nothing else happens. Each function receives the completed ``Referral`` (its
+The partnership app (stations, allies) registers a function here that counts a
+completed police referral as a positive act of the referring officer's station
+(``haki.partnership.acts``). Each function receives the completed ``Referral`` (its
 ``referred_by_responder`` is the police ally who texted REFER)."""
 
 from __future__ import annotations
