@@ -70,8 +70,8 @@ def rows(sizes: dict[str, int]) -> list[Row]:
         Row(
             "inbound_routed_msgs_per_s",
             "inbound and routed, worker running (texts/s)",
-            "",
-            None,
+            ">= 2x RapidSMS",
+            at_least(2, "inbound_rapidsms_msgs_per_s"),
             ("inbound_rapidsms_msgs_per_s", "RapidSMS"),
         ),
         Row("inbound_msgs_per_s_sqlite", "  Haki on SQLite, Kannel"),
