@@ -160,6 +160,20 @@ def tasks_run(haki: RunningHaki, worker: str, task: str) -> int:
     return haki.log(worker).count(f"Executing haki.messaging.tasks.{task}")
 
 
+def text_in(haki: RunningHaki, slug: str, sender: str, text: str, gateway_id: str) -> int:
+    """A text posted as Kannel posts it to the organisation's channel; the answer's status."""
+    url = f"{haki.url}/c/kn/{channel_of(slug)}/receive"
+    query = (
+        f"backend=fake&sender={quote(sender)}&message={quote(text)}&ts=1795263728"
+        f"&id={gateway_id}&to=20777"
+    )
+    request = urllib.request.Request(
+        f"{url}?{query}", data=text.encode(), headers={"Content-Type": "text/plain"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return answer.status
+
+
 def test_a_burst_of_400_texts_reaches_the_gateway_once_each_through_two_workers(installation):
     haki, gateway = installation, StubGateway()
     with organisation(haki, "burst", gateway, member_count=200) as start:
@@ -243,16 +257,9 @@ def test_two_calls_for_help_from_one_member_at_once_open_one_alert(installation)
     with organisation(haki, "twice", gateway, member_count=10) as start:
         start("scheduler")
         start("worker")
-        url = f"{haki.url}/c/kn/{channel_of('twice')}/receive"
 
         def call_for_help(i: int) -> int:
-            sender = quote(f"+2541931{i // 2:05d}")
-            query = f"backend=fake&sender={sender}&message=HELP&ts=1795263728&id=twice-{i}&to=20777"
-            request = urllib.request.Request(
-                f"{url}?{query}", data=b"HELP", headers={"Content-Type": "text/plain"}
-            )
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                return answer.status
+            return text_in(haki, "twice", f"+2541931{i // 2:05d}", "HELP", f"twice-{i}")
 
         # Each member's two texts arrive together, as when a phone sends twice in panic.
         with ThreadPoolExecutor(max_workers=20) as pool:
@@ -280,19 +287,12 @@ def test_a_burst_of_texts_is_routed_by_fewer_prompts_with_none_left_for_the_swee
     haki, gateway = installation, StubGateway()
     with organisation(haki, "prompts", gateway, member_count=10) as start:
         start("worker")  # no scheduler: no sweep routes what a prompt would have missed
-        url = f"{haki.url}/c/kn/{channel_of('prompts')}/receive"
 
-        def text_in(i: int) -> int:
-            sender = quote(f"+2541931{i % 10:05d}")
-            query = f"backend=fake&sender={sender}&message=hello&ts=1795263728&id=p-{i}&to=20777"
-            request = urllib.request.Request(
-                f"{url}?{query}", data=b"hello", headers={"Content-Type": "text/plain"}
-            )
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                return answer.status
+        def hello(i: int) -> int:
+            return text_in(haki, "prompts", f"+2541931{i % 10:05d}", "hello", f"p-{i}")
 
         with ThreadPoolExecutor(max_workers=16) as pool:
-            assert set(pool.map(text_in, range(300))) == {200}
+            assert set(pool.map(hello, range(300))) == {200}
         wait_until(
             lambda: haki.shell(UNROUTED.format(slug="prompts")).strip() == "0",
             30,
