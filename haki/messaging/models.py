@@ -18,6 +18,34 @@ from haki.core.models import Organisation
 from haki.core.phones import mask_phone
 
 
+def claim_msgs(
+    where: str, where_params: list, order: str, limit: int, sets: str, set_params: list
+) -> list[int]:
+    """Change, for this caller alone, the first ``limit`` texts matching ``where`` in
+    ``order`` by ``sets``, and return their ids. ``where``, ``order`` and ``sets`` are SQL
+    naming the model's own columns, their values given as parameters; ``where`` starts
+    with the status the rows must still have, checked again as each row is changed.
+
+    One statement: a CTE run once (as a subquery PostgreSQL may run it again for each
+    row, and the rows this statement has just changed are skipped by FOR UPDATE, not
+    repeated); on PostgreSQL the rows another caller is taking are skipped (FOR UPDATE
+    SKIP LOCKED), SQLite runs it under its write lock."""
+    from django.db import connection, transaction
+
+    table = Msg._meta.db_table
+    postgres = connection.vendor == "postgresql"
+    materialised, lock = ("MATERIALIZED ", " FOR UPDATE SKIP LOCKED") if postgres else ("", "")
+    sql = (
+        f'WITH "picked" AS {materialised}(SELECT "id" FROM "{table}" '  # noqa: S608
+        f"WHERE {where} ORDER BY {order} LIMIT %s{lock}) "
+        f'UPDATE "{table}" SET {sets} '
+        f'WHERE "status" = %s AND "id" IN (SELECT "id" FROM "picked") RETURNING "id"'
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [*where_params, limit, *set_params, where_params[0]])
+        return [row[0] for row in cursor.fetchall()]
+
+
 @cache
 def insert_statement(
     model: type[models.Model], names: tuple[str, ...], skip_repeats: bool = False

@@ -33,7 +33,7 @@ from django.utils import timezone
 from haki.core.models import Organisation
 from haki.messaging.channels import SendFailed, gateway_for
 from haki.messaging.channels.base import TIMEOUT
-from haki.messaging.models import Channel, Msg, insert_statement
+from haki.messaging.models import Channel, Msg, claim_msgs, insert_statement
 from haki.messaging.sendurls import check_channel
 
 logger = logging.getLogger(__name__)
@@ -124,12 +124,8 @@ def send_queued(ids: list[int]) -> int:
     by_channel: dict[int, list[int]] = {}
     for pk, channel_id in waiting.values_list("pk", "channel_id"):
         by_channel.setdefault(channel_id, []).append(pk)
-    sent = 0
-    for channel in Channel.objects.select_related("organisation").filter(pk__in=by_channel):
-        size = batch_size(channel)
-        while claimed := claim(channel, size, among=by_channel[channel.pk]):
-            sent += send_batch(channel, claimed)
-    return sent
+    channels = Channel.objects.select_related("organisation").filter(pk__in=by_channel)
+    return sum(send_due(c, batch_size(c), by_channel[c.pk]) for c in channels)
 
 
 def _priority(priority: int | None, in_reply_to: Msg | None) -> int:
@@ -217,13 +213,16 @@ def drain(channel_id: int, batch: int | None = None) -> int:
     channel = Channel.objects.select_related("organisation").filter(pk=channel_id).first()
     if channel is None:
         return 0
-    size = batch or batch_size(channel)
+    return send_due(channel, batch or batch_size(channel))
+
+
+def send_due(channel: Channel, size: int, among: list[int] | None = None) -> int:
+    """Claim and send the channel's due texts (of ``among`` only, if given), ``size``
+    at a time, until none is left; returns how many the gateway took."""
     sent = 0
-    while True:
-        claimed = claim(channel, size)
-        if not claimed:
-            return sent
+    while claimed := claim(channel, size, among):
         sent += send_batch(channel, claimed)
+    return sent
 
 
 def batch_size(channel: Channel) -> int:
@@ -235,31 +234,18 @@ def batch_size(channel: Channel) -> int:
 def claim(channel: Channel, limit: int, among: list[int] | None = None) -> list[int]:
     """Take up to ``limit`` of the channel's due texts (of ``among`` only, if given),
     most urgent first, then the oldest, for this sender alone; returns their ids. One
-    statement: on PostgreSQL the rows another sender is taking are skipped (FOR UPDATE
-    SKIP LOCKED), SQLite runs it under its write lock; the status is checked again as
-    each row is changed."""
-    table, now = Msg._meta.db_table, timezone.now()
-    postgres = connection.vendor == "postgresql"
-    # A CTE, run once: as a subquery PostgreSQL may run it again for each row, and the
-    # rows this statement has just changed are skipped by FOR UPDATE, not repeated.
-    materialised, lock = ("MATERIALIZED ", " FOR UPDATE SKIP LOCKED") if postgres else ("", "")
-    only = f'AND "id" IN ({", ".join(["%s"] * len(among))}) ' if among else ""
-    # Names from the model only; the values go as parameters.
-    sql = (
-        f'WITH "picked" AS {materialised}(SELECT "id" FROM "{table}" '  # noqa: S608
-        f'WHERE "channel_id" = %s AND "status" = %s AND "direction" = %s {only}'
-        f'AND "next_attempt_on" <= %s ORDER BY "priority", "id" LIMIT %s{lock}) '
-        f'UPDATE "{table}" SET "status" = %s, "attempts" = "attempts" + 1, '
-        f'"claimed_on" = %s, "modified_on" = %s '
-        f'WHERE "status" = %s AND "id" IN (SELECT "id" FROM "picked") RETURNING "id"'
+    statement (``claim_msgs``)."""
+    moment = connection.ops.adapt_datetimefield_value(timezone.now())
+    only = f' AND "id" IN ({", ".join(["%s"] * len(among))})' if among else ""
+    return claim_msgs(
+        f'"status" = %s AND "channel_id" = %s AND "direction" = %s{only} '
+        'AND "next_attempt_on" <= %s',
+        [Msg.Status.QUEUED, channel.pk, Msg.Direction.OUT, *(among or []), moment],
+        '"priority", "id"',
+        limit,
+        '"status" = %s, "attempts" = "attempts" + 1, "claimed_on" = %s, "modified_on" = %s',
+        [Msg.Status.SENDING, moment, moment],
     )
-    moment = connection.ops.adapt_datetimefield_value(now)
-    queued, out = Msg.Status.QUEUED, Msg.Direction.OUT
-    params = [channel.pk, queued, out, *(among or []), moment, limit]
-    params += [Msg.Status.SENDING, moment, moment, queued]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
 
 
 _local = threading.local()

@@ -1,11 +1,11 @@
 """Routing received texts in batches.
 
 A prompt to route a text claims the oldest received texts, up to ``HAKI_ROUTE_BATCH``
-of them, in one statement, and routes them in one transaction: each text in a
-savepoint of its own, so that one text whose handler fails is handed back without
-undoing the others: received again, and left to the sweep, which tries it once a
-minute by its id. A router killed half-way commits nothing:
-its texts are received again and the sweep routes them. A text is claimed once, by
+of them, in one statement, and routes them in one transaction. If a handler fails, the
+batch is undone and routed again with each text in a savepoint of its own, so that only
+the failing text is handed back: received again, and left to the sweep, which tries it
+once a minute by its id. A router killed half-way commits nothing: its texts are
+received again and the sweep routes them. A text is claimed once, by
 whichever prompt gets to it first; a prompt whose text a batch has already routed
 finds the next ones, or nothing.
 
@@ -32,7 +32,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from haki.messaging.models import Msg
+from haki.messaging.models import Msg, claim_msgs
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -65,22 +65,17 @@ def batch_memory() -> Iterator[dict[Hashable, Any]]:
 def claim(limit: int, also: int | None = None) -> list[int]:
     """Mark up to ``limit`` of the oldest received texts as routed, for this router
     alone (a text that failed before only when it is ``also``, the sweep's); returns
-    their ids, oldest first. On PostgreSQL the rows another router is
-    taking are skipped (FOR UPDATE SKIP LOCKED); SQLite runs it under its write lock."""
-    table, moment = Msg._meta.db_table, connection.ops.adapt_datetimefield_value(timezone.now())
-    postgres = connection.vendor == "postgresql"
-    materialised, lock = ("MATERIALIZED ", " FOR UPDATE SKIP LOCKED") if postgres else ("", "")
-    # Names from the model only; the values go as parameters.
-    sql = (
-        f'WITH "picked" AS {materialised}(SELECT "id" FROM "{table}" '  # noqa: S608
-        f'WHERE "status" = %s AND ("attempts" = 0 OR "id" = %s) ORDER BY "id" LIMIT %s{lock}) '
-        f'UPDATE "{table}" SET "status" = %s, "routed_on" = %s, "modified_on" = %s '
-        f'WHERE "status" = %s AND "id" IN (SELECT "id" FROM "picked") RETURNING "id"'
+    their ids, oldest first; one statement (``claim_msgs``)."""
+    moment = connection.ops.adapt_datetimefield_value(timezone.now())
+    claimed = claim_msgs(
+        '"status" = %s AND ("attempts" = 0 OR "id" = %s)',
+        [Msg.Status.RECEIVED, also],
+        '"id"',
+        limit,
+        '"status" = %s, "routed_on" = %s, "modified_on" = %s',
+        [Msg.Status.HANDLED, moment, moment],
     )
-    received, handled = Msg.Status.RECEIVED, Msg.Status.HANDLED
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [received, also, limit, handled, moment, moment, received])
-        return sorted(row[0] for row in cursor.fetchall())
+    return sorted(claimed)
 
 
 PROMPT_SECONDS = 2
