@@ -76,3 +76,23 @@ def test_a_batch_takes_at_most_its_size_oldest_first_and_the_next_prompt_the_res
     assert list(routing.route_received(limit=3)) == ids[:3]
     assert list(routing.route_received(limit=3)) == ids[3:]
     assert not Msg.objects.filter(pk__in=ids, status=Msg.Status.RECEIVED).exists()
+
+
+def test_a_batchs_replies_reach_the_gateway_once_it_commits(world):
+    """The courtesy replies a batch queues are handed to the gateway (wired), each to its
+    own number, by the one prompt the batch leaves."""
+    from haki.messaging.tests.stub_gateway import StubGateway
+    from haki.messaging.tests.test_outbox import channel_for
+
+    kisumu, gateway = world["a"], StubGateway()
+    try:
+        kisumu.channel = channel_for(kisumu.org, gateway)
+        senders = [f"+2541907774{n:02d}" for n in range(3)]
+        ids = [stored(kisumu, sender, "hello", n) for n, sender in enumerate(senders)]
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            routing.route_received()
+        replies = Msg.objects.filter(in_reply_to_id__in=ids)
+        assert sorted(replies.values_list("status", flat=True)) == ["wired"] * 3
+        assert sorted(r.query["to"][0] for r in gateway.requests) == senders
+    finally:
+        gateway.close()
