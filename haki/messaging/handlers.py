@@ -55,7 +55,7 @@ class Context:
             language or self.language,
             member=self.member,
             channel=self.msg.channel,
-            in_reply_to=self.msg,
+            in_reply_to=self.msg if self.msg.pk else None,  # a USSD choice is no stored text
             **values,
         )
 

@@ -5,7 +5,6 @@ check, the rights text), and returns the last screen."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from haki.cases.models import Case, ViolationType
@@ -100,25 +99,6 @@ def check(visit: Visit, data: dict[str, Any]) -> str:
     return render(org, key, visit.language, **values)
 
 
-@dataclass
-class MenuContext(Context):
-    """A choice made in the menu, handed to an SMS command's own handler: its texts go
-    to the caller through the visit's channel, in reply to no text."""
-
-    channel: Any = None
-
-    def reply(self, key: str, language: str | None = None, **values: object) -> Msg | None:
-        return queue_text(
-            self.organisation,
-            self.msg.phone,
-            key,
-            language or self.language,
-            member=self.member,
-            channel=self.channel,
-            **values,
-        )
-
-
 def register(visit: Visit, data: dict[str, Any]) -> str:
     """JOIN itself, with the chosen area's code: a member in that area, welcomed by
     SMS."""
@@ -129,7 +109,7 @@ def register(visit: Visit, data: dict[str, Any]) -> str:
     msg = Msg(organisation=org, channel=visit.channel, direction=Msg.Direction.IN)
     msg.phone = visit.phone
     words = Match("join", visit.language, "", keywords.normalise(area.code))
-    context = MenuContext(msg, org, visit.member, words, channel=visit.channel)
+    context = Context(msg, org, visit.member, words)
     join(context)
     visit.member = context.member
     return str(screens.REGISTERED if visit.member else screens.NOT_AVAILABLE)
