@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from typing import Any
@@ -9,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from haki.core.models import AuditEvent
-from haki.core.spreadsheets import escape_formula
+from haki.core.spreadsheets import csv_bytes
 from haki.reports.catalogue import Audience
 from haki.reports.commandline import add_language, day, speaking
 from haki.reports.figures import Figure, ScopeError, compute, scope_for
@@ -22,18 +20,13 @@ def as_json(head: dict[str, Any], figures: list[Figure]) -> str:
 
 
 def as_csv(figures: list[Figure]) -> str:
-    """One row per indicator, then one per breakdown cell (with its ``by`` and label).
-    A label is named by a coordinator: one that a spreadsheet would read as a formula
-    stays text (escape_formula)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    """One row per indicator, then one per breakdown cell (with its ``by`` and label);
+    a label a spreadsheet would read as a formula stays text (``csv_bytes``)."""
+    rows: list[list[Any]] = []
     for f in figures:
-        writer.writerow([f.key, f.value, f.numerator, f.denominator, f.withheld, "", ""])
-        for cell in f.breakdown:
-            row = [f.key, cell.value, "", "", cell.withheld, cell.by, cell.label]
-            writer.writerow([escape_formula(v) for v in row])
-    return out.getvalue()
+        rows.append([f.key, f.value, f.numerator, f.denominator, f.withheld, "", ""])
+        rows += [[f.key, c.value, "", "", c.withheld, c.by, c.label] for c in f.breakdown]
+    return csv_bytes(CSV_COLUMNS, rows).decode("utf-8-sig")
 
 
 class Command(BaseCommand):
