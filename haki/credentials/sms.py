@@ -14,6 +14,7 @@ from haki.credentials.checks import Throttle, check_code, record_failure
 from haki.credentials.models import Credential
 from haki.messaging import keywords
 from haki.messaging.handlers import Context
+from haki.messaging.routing import remembered
 
 WORDS = {
     "en": ["CHECK", "VERIFY"],
@@ -26,7 +27,7 @@ WORDS = {
 
 
 def _an_organisation_word(context: Context) -> bool:
-    from haki.surveys.models import InfoText
+    from haki.surveys.sending import info_keywords
 
     text = keywords.normalise(context.msg.text)
     member = context.member
@@ -35,11 +36,9 @@ def _an_organisation_word(context: Context) -> bool:
             key = keywords.normalise(word)
             if text == key or text.startswith(key + " "):
                 return True
-    first = text.split(" ")[0]
-    infos = InfoText.objects.filter(organisation=context.organisation)
-    return any(
-        keywords.normalise(keyword) == first for keyword in infos.values_list("keyword", flat=True)
-    )
+    first, org = text.split(" ")[0], context.organisation
+    infos = remembered(("info keywords", org.pk), lambda: info_keywords(org))
+    return any(key == first for key, _info in infos)
 
 
 def check(context: Context) -> bool:
