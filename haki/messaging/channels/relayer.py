@@ -41,7 +41,7 @@ OUTGOING_PER_SYNC = 100
 STATUS = {"mt_sent": "sent", "mt_dlvd": "delivered", "mt_fail": "failed", "mt_error": None}
 UNACKNOWLEDGED = {"fcm", "status"}
 PHONE = re.compile(r"\+?\d{1,64}")  # what RapidPro takes for a number (Android may send null)
-DIGITS = re.compile(r"[0-9]+")
+DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII digits, at most a 64-bit number
 Item = Incoming | StatusReport | None
 
 
