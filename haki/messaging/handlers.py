@@ -17,7 +17,7 @@ from haki.members.models import Member
 from haki.messaging import keywords
 from haki.messaging.keywords import Match
 from haki.messaging.models import Keyword, Msg
-from haki.messaging.routing import keep_routed, numbers_in_batch, remembered
+from haki.messaging.routing import forget, keep_routed, numbers_in_batch, remembered
 from haki.messaging.texts import queue_text
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ class Context:
         return self.organisation.default_language
 
     def reply(self, key: str, language: str | None = None, **values: object) -> Msg | None:
+        """Queue text ``key`` to the sender; in a routing batch it is written with the
+        batch's other replies (``outbox.queue``'s ``may_wait``)."""
         return queue_text(
             self.organisation,
             self.msg.phone,
@@ -56,6 +58,7 @@ class Context:
             member=self.member,
             channel=self.msg.channel,
             in_reply_to=self.msg if self.msg.pk else None,  # a USSD choice is no stored text
+            may_wait=True,
             **values,
         )
 
@@ -63,11 +66,31 @@ class Context:
 def route(msg: Msg) -> str:
     """Find who sent ``msg`` and what they asked for, and do it. Returns the action."""
     org = msg.organisation
-    member = (
-        Member.objects.filter(organisation=org, phone_index=msg.phone_index).first()
-        if msg.phone_index
-        else None
+    action = _act(msg, org, sender_of(msg))
+    if action != "inbox":  # a handler may have made, changed or erased a member
+        forget(("members", org.pk))
+    return action
+
+
+def sender_of(msg: Msg) -> Member | None:
+    """The member who sent ``msg``; in a routing batch, the members of all its numbers
+    are read in one query, read again after a handler other than the inbox ran."""
+    if not msg.phone_index:
+        return None
+    org = msg.organisation
+    members = remembered(
+        ("members", org.pk),
+        lambda: members_by_number(org, numbers_in_batch(org.pk) or {msg.phone_index}),
     )
+    return members.get(msg.phone_index)
+
+
+def members_by_number(organisation: Organisation, indexes: set[str]) -> dict[str, Member]:
+    found = Member.objects.filter(organisation=organisation, phone_index__in=indexes)
+    return {member.phone_index: member for member in found.order_by()}
+
+
+def _act(msg: Msg, org: Organisation, member: Member | None) -> str:
     on_call = keywords.CALLS.get(msg.template)
     if on_call is not None:
         msg.member = member

@@ -41,7 +41,8 @@ def claim_msgs(
         f'UPDATE "{table}" SET {sets} '
         f'WHERE "status" = %s AND "id" IN (SELECT "id" FROM "picked") RETURNING "id"'
     )
-    with transaction.atomic(), connection.cursor() as cursor:
+    # Without a savepoint in a caller's transaction (a routing batch): two round trips less.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(sql, [*where_params, limit, *set_params, where_params[0]])
         return [row[0] for row in cursor.fetchall()]
 

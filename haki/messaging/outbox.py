@@ -57,13 +57,16 @@ def queue(
     channel: Channel | None = None,
     in_reply_to: Msg | None = None,
     priority: int | None = None,
+    may_wait: bool = False,
 ) -> Msg | None:
     """Write one outgoing text; it is sent once the current transaction commits.
 
     ``priority``: a ``Msg.Priority``; by default a reply to a text goes as a reply, any
-    other text as a routine notice. Returns None, and sends nothing, to a member who has
-    opted out or been erased."""
-    from haki.messaging import tasks
+    other text as a routine notice. ``may_wait``: in a routing batch, the text is written
+    with the batch's other replies when the batch ends (``routing.keep_reply``), and
+    has no id until then. Returns None, and sends nothing, to a member who has opted
+    out or been erased."""
+    from haki.messaging import routing
 
     unreachable = member is not None and (member.opted_out_on or member.erased_on)
     if unreachable and template not in ALWAYS_SENT:
@@ -88,13 +91,31 @@ def queue(
     )
     msg.phone = to
     msg.text = text
-    msg.save()
+    if not (may_wait and routing.keep_reply(msg)):
+        msg.save()
+        _hand_over([msg.pk])
+    return msg
+
+
+def insert_queued(msgs: list[Msg]) -> None:
+    """Write the unsaved texts ``msgs`` (made by ``queue``) in one statement, each
+    sent once the transaction commits."""
+    if msgs:
+        Msg.objects.bulk_create(msgs)
+        _hand_over([msg.pk for msg in msgs])
+
+
+def _hand_over(ids: list[int]) -> None:
+    """Have the texts ``ids`` sent after commit: with the others collected
+    (``sends_collected``), or each on its own."""
+    from haki.messaging import tasks
+
     collected = _collected.get()
     if collected is not None:
-        collected.append(msg.pk)
+        collected.extend(ids)
     else:
-        transaction.on_commit(lambda: tasks.send_msg(msg.pk))
-    return msg
+        for msg_id in ids:
+            transaction.on_commit(lambda msg_id=msg_id: tasks.send_msg(msg_id))
 
 
 _collected: ContextVar[list[int] | None] = ContextVar("collected_sends", default=None)

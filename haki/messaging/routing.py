@@ -16,8 +16,10 @@ claim, so a text stored later asks for a prompt of its own; and the mark lapses 
 two seconds, should a prompt be lost with a killed worker.
 
 What every text of a batch reads alike (an organisation's keywords, service kinds,
-templates) is read once per batch (``remembered``); the texts the batch queues are
-handed to the gateway together once it commits."""
+templates, the senders' members) is read once per batch (``remembered``); what it writes
+alike (each text's status and member, the replies to the senders) is written in one
+statement each when the batch ends; the texts the batch queues are handed to the
+gateway together once it commits."""
 
 from __future__ import annotations
 
@@ -37,7 +39,8 @@ from haki.messaging.models import Msg, claim_msgs
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 _memo: ContextVar[dict[Hashable, Any] | None] = ContextVar("routing_memo", default=None)
-ROUTED, NUMBERS = "routed texts", "numbers"  # the batch's own entries in its memory
+# The batch's own entries in its memory.
+ROUTED, NUMBERS, REPLIES = "routed texts", "numbers", "replies"
 ROUTED_FIELDS = ["member", "status", "modified_on"]
 
 
@@ -52,9 +55,16 @@ def remembered(key: Hashable, compute: Callable[[], T]) -> T:
     return memo[key]  # type: ignore[return-value]
 
 
+def forget(key: Hashable) -> None:
+    """Have ``remembered(key, …)`` computed again, for what a handler may have changed."""
+    memo = _memo.get()
+    if memo is not None:
+        memo.pop(key, None)
+
+
 @contextmanager
 def batch_memory() -> Iterator[dict[Hashable, Any]]:
-    memory: dict[Hashable, Any] = {ROUTED: []}
+    memory: dict[Hashable, Any] = {ROUTED: [], REPLIES: []}
     token = _memo.set(memory)
     try:
         yield memory
@@ -144,19 +154,46 @@ def _route_batch(also: int | None, limit: int, careful: bool) -> dict[int, str]:
             if not careful:
                 actions[msg.pk] = route(msg)
                 continue
+            kept = len(memory[ROUTED]), len(memory[REPLIES])
             try:
                 with transaction.atomic():
                     actions[msg.pk] = route(msg)
             except Exception as error:  # one text's failure stays its own
                 actions[msg.pk] = "failed"
-                memory[ROUTED] = [m for m in memory[ROUTED] if m.pk != msg.pk]
+                del memory[ROUTED][kept[0] :], memory[REPLIES][kept[1] :]
                 Msg.objects.filter(pk=msg.pk).update(
                     status=Msg.Status.RECEIVED, routed_on=None, attempts=F("attempts") + 1
                 )
                 # The type and the row only: an error's message may quote the text.
                 logger.error("routing text %s failed (%s)", msg.pk, type(error).__name__)
-        Msg.objects.bulk_update(memory[ROUTED], ROUTED_FIELDS)
+        outbox.insert_queued(memory[REPLIES])
+        save_routed(memory[ROUTED])
     return actions
+
+
+def save_routed(texts: list[Msg]) -> None:
+    """Each routed text's status and member, in one hand-written UPDATE: Django's
+    ``bulk_update`` builds an expression per text and field, which cost more than the
+    statement itself."""
+    if not texts:
+        return
+    table = Msg._meta.db_table
+    cases = " ".join(["WHEN %s THEN %s"] * len(texts))
+    ids = ", ".join(["%s"] * len(texts))
+    sql = (
+        f'UPDATE "{table}" SET "status" = CASE "id" {cases} END, '  # noqa: S608
+        f'"member_id" = CAST(CASE "id" {cases} END AS bigint), "modified_on" = %s '
+        f'WHERE "id" IN ({ids})'
+    )
+    moment = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = [
+        *(value for msg in texts for value in (msg.pk, msg.status)),
+        *(value for msg in texts for value in (msg.pk, msg.member_id)),
+        moment,
+        *(msg.pk for msg in texts),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def keep_routed(msg: Msg) -> None:
@@ -168,6 +205,16 @@ def keep_routed(msg: Msg) -> None:
         msg.save(update_fields=ROUTED_FIELDS)
     else:
         memory[ROUTED].append(msg)
+
+
+def keep_reply(msg: Msg) -> bool:
+    """In a batch, keep the unsaved reply ``msg`` to be written with the batch's other
+    replies when it ends (``outbox.insert_queued``); False outside a batch."""
+    memory = _memo.get()
+    if memory is None:
+        return False
+    memory[REPLIES].append(msg)
+    return True
 
 
 def numbers_in_batch(organisation_id: int) -> set[str]:

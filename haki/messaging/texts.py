@@ -65,9 +65,10 @@ def queue_text(
     channel=None,
     in_reply_to=None,
     priority: int | None = None,
+    may_wait: bool = False,
     **values: object,
 ):
-    """Render text ``key`` in ``language`` and put it in the outbox."""
+    """Render text ``key`` in ``language`` and put it in the outbox (``outbox.queue``)."""
     from haki.messaging import outbox
 
     text = " ".join(render(organisation, key, language, **values).split())
@@ -81,6 +82,7 @@ def queue_text(
         channel=channel,
         in_reply_to=in_reply_to,
         priority=priority,
+        may_wait=may_wait,
     )
 
 

@@ -117,13 +117,16 @@ def record_reply(context: Context) -> bool:
     member = context.member
     if member is None:
         return False
-    polls_sent_to_them = Msg.objects.filter(member=member, template="poll").values("batch")
-    send = (
-        PollSend.objects.filter(uuid__in=polls_sent_to_them, closes_on__gt=timezone.now())
-        .select_related("poll")
-        .order_by("-sent_on")
-        .first()
+    org = context.organisation
+    sends = remembered(("open poll sends", org.pk), lambda: open_sends(org))
+    if not sends:  # most of the time: no member's text needs a look at what they got
+        return False
+    sent_to_them = set(
+        Msg.objects.filter(
+            member=member, template="poll", batch__in=[send.uuid for send in sends]
+        ).values_list("batch", flat=True)
     )
+    send = next((send for send in sends if send.uuid in sent_to_them), None)
     if send is None:
         return False
     answer = answer_of(context.msg.text)
@@ -135,6 +138,15 @@ def record_reply(context: Context) -> bool:
     if answer == send.poll.follow_up_on:
         _open_follow_up(reply, member)
     return answer != Reply.Answer.OTHER
+
+
+def open_sends(organisation: Organisation) -> list[PollSend]:
+    """The organisation's poll sendings still taking replies, the latest first."""
+    return list(
+        PollSend.objects.filter(poll__organisation=organisation, closes_on__gt=timezone.now())
+        .select_related("poll")
+        .order_by("-sent_on")
+    )
 
 
 def _open_follow_up(reply: Reply, member: Member) -> None:

@@ -8,6 +8,7 @@ from enum import StrEnum
 from http.cookiejar import Cookie, DefaultCookiePolicy
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import parse_qs, unquote_to_bytes
+from urllib.request import getproxies
 
 import requests
 from django.conf import settings
@@ -236,10 +237,15 @@ class NoCookies(DefaultCookiePolicy):
 
 def session() -> requests.Session:
     """This thread's HTTP session: its connections to a gateway are kept alive between
-    texts, which saves a TCP (and TLS) handshake per text. It keeps no cookies."""
+    texts, which saves a TCP (and TLS) handshake per text. It keeps no cookies.
+
+    Without a proxy in the environment, the session does not look there for one (nor
+    in ~/.netrc) on every request: reading the environment's proxy settings cost a
+    third of a text's sending. With a proxy set, it is used as ``requests`` always does."""
     if getattr(_local, "session", None) is None:
         _local.session = requests.Session()
         _local.session.cookies.set_policy(NoCookies())
+        _local.session.trust_env = bool(getproxies())
     return _local.session
 
 
