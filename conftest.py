@@ -22,6 +22,7 @@ from haki.crisis.models import Alert, Responder
 from haki.members.models import Member
 from haki.messaging.inbound import forget_channels
 from haki.messaging.models import Channel, Msg
+from haki.messaging.routing import forget_settings
 from haki.surveys.models import Broadcast, FollowUp, Poll, PollSend, Reply
 
 
@@ -135,13 +136,16 @@ def _default_language():
 
 @pytest.fixture(autouse=True)
 def _fresh_keyrings():
-    """Keys, and the channels the webhook keeps decrypted in memory, belong to one
-    test's database: a channel uuid reused by the next test is found afresh."""
+    """Keys, the channels the webhook keeps decrypted in memory and the settings routing
+    keeps belong to one test's database: a channel uuid reused by the next test is
+    found afresh."""
     crypto.forget_keyrings()
     forget_channels()
+    forget_settings()
     yield
     crypto.forget_keyrings()
     forget_channels()
+    forget_settings()
 
 
 @pytest.fixture

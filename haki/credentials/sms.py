@@ -37,7 +37,7 @@ def _an_organisation_word(context: Context) -> bool:
             if text == key or text.startswith(key + " "):
                 return True
     first, org = text.split(" ")[0], context.organisation
-    infos = remembered(("info keywords", org.pk), lambda: info_keywords(org))
+    infos = remembered(("info keywords", org.pk), lambda: info_keywords(org), lasting=True)
     return any(key == first for key, _info in infos)
 
 

@@ -29,14 +29,16 @@ class MessagingConfig(AppConfig):
         from haki.messaging import checks, directory, erasure, spool  # noqa: F401 - signals, checks
         from haki.messaging.handlers import register_member_actions
         from haki.messaging.keywords import command_words_and_keywords
-        from haki.messaging.models import Channel
+        from haki.messaging.models import Channel, Keyword, MessageTemplate
         from haki.messaging.panels import failing_channels
+        from haki.messaging.routing import settings_in
 
         def channel_changed(**kwargs: object) -> None:
             transaction.on_commit(directory.refresh_quietly)
 
         post_save.connect(channel_changed, sender=Channel, weak=False)
         post_delete.connect(channel_changed, sender=Channel, weak=False)
+        settings_in(Keyword, MessageTemplate)
 
         register_member_actions()
         words.register(command_words_and_keywords)

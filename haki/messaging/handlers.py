@@ -95,7 +95,8 @@ def _act(msg: Msg, org: Organisation, member: Member | None) -> str:
     if on_call is not None:
         msg.member = member
         return on_call(Context(msg=msg, organisation=org, member=member, match=None))
-    found = keywords.match(msg.text, remembered(("keywords", org.pk), lambda: own_words(org)))
+    own = remembered(("keywords", org.pk), lambda: own_words(org), lasting=True)
+    found = keywords.match(msg.text, own)
     context = Context(msg=msg, organisation=org, member=member, match=found)
     msg.member = member
     action = keywords.ACTIONS.get(found.action) if found else None

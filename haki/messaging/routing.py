@@ -24,6 +24,7 @@ gateway together once it commits."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -44,15 +45,47 @@ ROUTED, NUMBERS, REPLIES = "routed texts", "numbers", "replies"
 ROUTED_FIELDS = ["member", "status", "modified_on"]
 
 
-def remembered(key: Hashable, compute: Callable[[], T]) -> T:
+def remembered(key: Hashable, compute: Callable[[], T], lasting: bool = False) -> T:
     """``compute()``, once per routing batch: for what routing reads but never changes.
-    Outside a batch (a web page, a USSD screen) it is computed each time."""
+    Outside a batch (a web page, a USSD screen) it is computed each time.
+
+    ``lasting``: for an organisation's settings (its keywords, texts, services), kept
+    by this process for ``LASTING_SECONDS`` across batches: a change made in this
+    process is seen at once (``forget_settings``, on every save), one made elsewhere
+    (a web process, a bulk update) within that time."""
     memo = _memo.get()
     if memo is None:
         return compute()
     if key not in memo:
-        memo[key] = compute()
+        memo[key] = _kept(key, compute) if lasting else compute()
     return memo[key]  # type: ignore[return-value]
+
+
+LASTING_SECONDS = 2.0
+_settings: dict[Hashable, tuple[float, Any]] = {}
+
+
+def _kept(key: Hashable, compute: Callable[[], T]) -> T:
+    found = _settings.get(key)
+    now = time.monotonic()
+    if found is None or now - found[0] > LASTING_SECONDS:
+        found = _settings[key] = (now, compute())
+    return found[1]  # type: ignore[return-value]
+
+
+def forget_settings(**_: Any) -> None:
+    """Have every organisation's settings read again by the next batch."""
+    _settings.clear()
+
+
+def settings_in(*models: type) -> None:
+    """Rows of ``models`` are settings routing keeps (``remembered(lasting=True)``):
+    saving or deleting one has them read again."""
+    from django.db.models.signals import post_delete, post_save
+
+    for model in models:
+        post_save.connect(forget_settings, sender=model, weak=False)
+        post_delete.connect(forget_settings, sender=model, weak=False)
 
 
 def forget(key: Hashable) -> None:

@@ -33,7 +33,9 @@ def render(organisation, key: str, language: str, **values: object) -> str:
     else the translated default. Unknown placeholders are left as they are."""
     from haki.messaging.routing import remembered
 
-    own = remembered(("templates", organisation.pk), lambda: templates_of(organisation))
+    own = remembered(
+        ("templates", organisation.pk), lambda: templates_of(organisation), lasting=True
+    )
     with translation.override(language):
         template = own[key, language] if (key, language) in own else str(DEFAULTS[key])
         return PLACEHOLDER.sub(

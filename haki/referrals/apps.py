@@ -10,6 +10,7 @@ class ReferralsConfig(AppConfig):
         from haki.core import words
         from haki.core.models import Organisation
         from haki.messaging.outbox import ALWAYS_SENT
+        from haki.messaging.routing import settings_in
         from haki.messaging.texts import DEFAULTS
         from haki.referrals import sms
         from haki.referrals.models import Service, ServiceKind
@@ -22,6 +23,7 @@ class ReferralsConfig(AppConfig):
         sms.register()
         words.register(ServiceKind.own_words)
         words.register(Service.codes_held)
+        settings_in(ServiceKind, Service)
 
         def seed_kinds(sender, instance: Organisation, created: bool, **kwargs) -> None:
             if created:

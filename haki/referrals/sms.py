@@ -206,7 +206,7 @@ def own_kind_word(context: Context) -> bool:
     """Fallback: a word of one of the organisation's own kinds."""
     org = context.organisation
     text = keywords.normalise(context.msg.text)
-    for key, kind in remembered(("kind words", org.pk), lambda: kind_words(org)):
+    for key, kind in remembered(("kind words", org.pk), lambda: kind_words(org), lasting=True):
         if text == key or text.startswith(key + " "):
             context.match = keywords.Match(f"ask_{kind.key}", "", key, text[len(key) :].strip())
             return answer_with_services(context, kind)
@@ -230,7 +230,7 @@ def service_code(context: Context) -> bool:
     text = keywords.normalise(context.msg.text)
     if not text or " " in text or len(text) > 8:
         return False
-    if text not in remembered(("service codes", org.pk), lambda: active_codes(org)):
+    if text not in remembered(("service codes", org.pk), lambda: active_codes(org), lasting=True):
         return False  # read once per batch: most texts are no service's code
     service = Service.objects.active().filter(organisation=org, code=text).first()
     if service is None:

@@ -9,6 +9,7 @@ class SurveysConfig(AppConfig):
     def ready(self) -> None:
         from haki.core import words
         from haki.messaging import keywords
+        from haki.messaging.routing import settings_in
         from haki.messaging.texts import DEFAULTS
         from haki.surveys.models import InfoText
         from haki.surveys.sending import info_text, record_reply
@@ -18,3 +19,4 @@ class SurveysConfig(AppConfig):
         keywords.register_fallback(record_reply)
         keywords.register_fallback(info_text)
         words.register(InfoText.keywords_held)
+        settings_in(InfoText)

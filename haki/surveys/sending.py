@@ -195,7 +195,8 @@ def info_text(context: Context) -> bool:
     if not first:
         return False
     org = context.organisation
-    for key, info in remembered(("info keywords", org.pk), lambda: info_keywords(org)):
+    infos = remembered(("info keywords", org.pk), lambda: info_keywords(org), lasting=True)
+    for key, info in infos:
         if key == first:
             send_info(
                 info,

@@ -119,3 +119,19 @@ def test_a_batchs_replies_reach_the_gateway_once_it_commits(world):
         assert sorted(r.query["to"][0] for r in gateway.requests) == senders
     finally:
         gateway.close()
+
+
+def test_an_information_keyword_saved_between_two_batches_answers_the_next_text(world):
+    """An organisation's settings are kept between batches, and read again once one of
+    them is saved: the keyword answers the very next text."""
+    from haki.surveys.models import InfoText
+
+    kisumu = world["a"]
+    first = stored(kisumu, "+254190777601", "KALENDA", 1)
+    assert routing.route_received() == {first: "inbox"}
+    InfoText.objects.create(
+        organisation=kisumu.org, keyword="KALENDA", text={"en": "Open 8-5", "sw": "Wazi 8-5"}
+    )
+    second = stored(kisumu, "+254190777602", "KALENDA", 2)
+    assert routing.route_received() == {second: "info_text"}
+    assert Msg.objects.get(in_reply_to_id=second, template="info").text == "Open 8-5"
