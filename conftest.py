@@ -139,7 +139,9 @@ def _webhooks_through_the_front():
         found = front.match(request.path_info)
         if found is None:
             return original(handler, request)
-        return front.GatewayFront(handler).respond(request, *found)
+        response = front.GatewayFront(handler).respond(request, *found)
+        response._resource_closers.append(request.close)  # as Django's handler does
+        return response
 
     with mock.patch.object(ClientHandler, "get_response", get_response):
         yield

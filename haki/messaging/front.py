@@ -10,17 +10,15 @@ webhook this cannot take as it is, goes to Django's handler unchanged."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from uuid import UUID
 
-from django.conf import settings
-from django.core import signals
 from django.core.handlers.exception import response_for_exception
-from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_script_name
+from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
+from django.db import close_old_connections
 from django.http import HttpResponse
 from django.middleware.security import SecurityMiddleware
-from django.urls import set_script_prefix, set_urlconf
 from django.utils.log import log_response
 
 from haki.messaging.channels import Kind, gateway_for
@@ -58,18 +56,39 @@ def match(path: str) -> tuple[str, UUID, str] | None:
     return found["type"], UUID(found["uuid"]), found["action"]
 
 
+class Answer:
+    """The body of an answer given here, for the web server. Closing it, as the server
+    does once the answer is sent, closes the request (a form's uploaded files) and
+    then, as Django's request finished signal does, a database connection that is too
+    old or unusable."""
+
+    def __init__(self, body: bytes, request: WSGIRequest):
+        self.body, self.request = body, request
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.body
+
+    def close(self) -> None:
+        self.request.close()
+        close_old_connections()
+
+
 class GatewayFront:
     """A WSGI application: incoming texts of ``FRONT_TYPES`` answered as Django's
     handler would answer them, everything else passed to ``django``.
 
-    What Django's handler does for a request is kept: the request started and finished
-    signals (which close a database connection that is too old or broken, so a thread
-    never keeps one after an outage), the security middleware (its redirect to HTTPS
-    and its headers), an exception turned into Django's own answer, 4xx and 5xx answers
-    logged by ``django.request`` as Django logs them (the path, never the body)."""
+    What Django's handler does for such a request is kept: a database connection that
+    is too old or broken is closed before and after it (``close_old_connections``, the
+    only database work of Django's request signals: a thread never keeps a connection
+    broken by an outage), the security middleware (its redirect to HTTPS and its
+    headers), an exception turned into Django's own answer, 4xx and 5xx answers logged
+    by ``django.request`` as Django logs them (the path, never the body). The signals'
+    other receivers have nothing to do here: no URL is reversed, no cache used, and
+    queries are recorded only in DEBUG, into a bounded log."""
 
     def __init__(self, django: WSGIHandler):
         self.django = django
+        # Django's test client's handler has none: it makes a WSGIRequest.
         self.request_class: type[WSGIRequest] = getattr(django, "request_class", WSGIRequest)
         self.security = SecurityMiddleware(self.django.get_response)
 
@@ -77,22 +96,18 @@ class GatewayFront:
         found = match(environ.get("PATH_INFO", ""))
         if found is None:
             return self.django(environ, start_response)
-        set_script_prefix(get_script_name(environ))
-        signals.request_started.send(sender=self.__class__, environ=environ)
+        close_old_connections()
         request = self.request_class(environ)
         response = self.respond(request, *found)
-        response._handler_class = self.__class__  # its close() sends request_finished
         start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
-        return response
+        return Answer(response.content, request)
 
     def respond(
         self, request: WSGIRequest, channel_type: str, channel_uuid: UUID, action: str
     ) -> HttpResponse:
         """The answer, as Django's handler gets it from its middleware (its
-        ``get_response``): the request closed with the answer, an error answer logged."""
-        set_urlconf(settings.ROOT_URLCONF)
+        ``get_response``), an error answer logged."""
         response = self.answer(request, channel_type, channel_uuid, action)
-        response._resource_closers.append(request.close)
         if response.status_code >= 400:
             log_response(
                 "%s: %s", response.reason_phrase, request.path, response=response, request=request
