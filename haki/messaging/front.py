@@ -4,8 +4,8 @@ Kannel's and Africa's Talking's incoming texts are most of Haki's requests. For 
 the WSGI application (``haki.wsgi``) answers here: Django's request object, the
 security middleware and the gateway view (``views.gateway``, so the same size limit,
 channel lookup, checks, reading, storing or spooling, and answers), without the
-handler's middleware chain and URL resolver. Every other request, and any text
-webhook this cannot take as it is, goes to Django's handler unchanged."""
+handler's middleware chain and URL resolver. Every other request goes to Django's
+handler unchanged."""
 
 from __future__ import annotations
 
