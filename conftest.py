@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest, HttpResponse
 from django.test import Client
+from django.test.client import ClientHandler
 from django.utils import timezone, translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -20,6 +23,7 @@ from haki.core.roles import Role
 from haki.credentials.models import Credential
 from haki.crisis.models import Alert, Responder
 from haki.members.models import Member
+from haki.messaging import front
 from haki.messaging.inbound import forget_channels
 from haki.messaging.models import Channel, Msg
 from haki.messaging.routing import forget_settings
@@ -124,6 +128,24 @@ def make_org(slug: str, country: str, phone_prefix: str) -> OrgWorld:
         valid_until=datetime.date(2099, 12, 31),
     )
     return world
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _webhooks_through_the_front():
+    """Django's test client answers incoming texts as gunicorn serving ``haki.wsgi``
+    does: through the gateway front (``haki.messaging.front``), not Django's handler."""
+    original = ClientHandler.get_response
+
+    def get_response(handler: ClientHandler, request: HttpRequest) -> HttpResponse:
+        found = front.match(request.path_info)
+        if found is None:
+            return original(handler, request)
+        response = front.GatewayFront(handler).respond(request, *found)
+        response._resource_closers.append(request.close)  # as Django's handler does
+        return response
+
+    with mock.patch.object(ClientHandler, "get_response", get_response):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -34,5 +34,11 @@ class Request(WSGIRequest):
             self._encoding = charset  # nothing parsed yet, so nothing to parse again
 
 
-application = get_wsgi_application()
-application.request_class = Request
+django_application = get_wsgi_application()
+django_application.request_class = Request
+
+from haki.messaging.front import GatewayFront  # noqa: E402 - needs Django set up
+
+# Incoming texts of Kannel and Africa's Talking are answered ahead of Django's handler
+# (haki.messaging.front); every other request goes to Django.
+application = GatewayFront(django_application)

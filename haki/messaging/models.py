@@ -375,7 +375,13 @@ class Msg(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "next_attempt_on"], name="msg_due_idx"),
+            # Outgoing texts due, being sent, or waiting on a phone (relayer): partial, so
+            # that no incoming text ever updates it, as stored or as routed.
+            models.Index(
+                fields=["status", "next_attempt_on"],
+                condition=Q(status__in=["queued", "sending", "wired"]),
+                name="msg_due_idx",
+            ),
             # The texts waiting to be routed, oldest first (haki.messaging.routing).
             models.Index(fields=["id"], condition=Q(status="received"), name="msg_received_idx"),
             models.Index(

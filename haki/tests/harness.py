@@ -25,15 +25,19 @@ ROOT = Path(__file__).resolve().parents[2]
 @contextmanager
 def connection_kept() -> Iterator[None]:
     """Haki's WSGI application called in process sends request_started and
-    request_finished, whose clean-up would close the test's own database connection
-    (PostgreSQL); a server does that between requests, Django's test client does not."""
+    request_finished (its gateway front calls their ``close_old_connections`` itself),
+    whose clean-up would close the test's own database connection (PostgreSQL); a
+    server does that between requests, Django's test client does not."""
+    from unittest import mock
+
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
-        yield
+        with mock.patch("haki.messaging.front.close_old_connections"):
+            yield
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)

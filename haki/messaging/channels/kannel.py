@@ -51,8 +51,9 @@ class Kannel(Gateway):
         return Incoming(external_id, sender, self._text(request, query), received_on)
 
     def _text(self, request: HttpRequest, query: dict[str, str]) -> str:
-        charset = _charset(request.headers.get("Content-Type", ""))
-        if request.headers.get("X-Kannel-Coding") == "2":
+        # From META, as request.headers would read them without building every header.
+        charset = _charset(request.META.get("CONTENT_TYPE", ""))
+        if request.META.get("HTTP_X_KANNEL_CODING") == "2":
             charset = "utf-16-be"
         # Older set-ups send the text only in the query string.
         raw = request.body or query.get("message", "").encode("latin-1")
