@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ipaddress
+import time
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
@@ -190,31 +191,44 @@ class Channel(models.Model):
 
     def reserve_send_slots(self, count: int) -> list[float]:
         """Take the next ``count`` free sending slots of the channel; return, for each,
-        how many seconds from now to wait for it.
+        how many seconds from now to wait for it (below zero when the slot began while
+        the reservation committed).
 
         The channel's limit is a schedule kept in the database (``next_send_on``), so
         that any number of workers together never exceed ``tps``: each reservation is
         one short transaction with the row locked, and a batch reserves all its slots
-        in one.
+        in one. The waits count from the moment this returns, not from the moment the
+        schedule was read: a commit that took a few ms would otherwise move the whole
+        batch that much later than its slots, next to the batch after it.
         """
         from django.db import connection, transaction
 
-        # Each slot 2% longer than the limit allows, and a slot a sender missed by
-        # running late is gone, never made up: the gateway sees at most ``tps`` in a
-        # second even when a new connection's setup delayed the text before by most of
-        # a slot (a 100/s channel still gets 98 a second).
-        interval = 1.02 / max(self.tps, 1)
+        interval = send_interval(self.tps)
         with transaction.atomic():
             if connection.vendor == "sqlite":  # no FOR UPDATE: take the write lock first,
                 # or two workers read the same free slot and both send in it
                 Channel.objects.filter(pk=self.pk).update(next_send_on=F("next_send_on"))
             row = Channel.objects.select_for_update().only("next_send_on").get(pk=self.pk)
-            now = timezone.now()
+            now, read = timezone.now(), time.monotonic()
             slot = max(row.next_send_on or now, now)
             following = slot + timedelta(seconds=interval * count)
             Channel.objects.filter(pk=self.pk).update(next_send_on=following)
-        first = (slot - now).total_seconds()
-        return [max(first + interval * i, 0.0) for i in range(count)]
+        first = (slot - now).total_seconds() - (time.monotonic() - read)
+        return [first + interval * i for i in range(count)]
+
+
+# Each sending slot is this much longer than the limit allows (a 100/s channel gets 98
+# texts a second), and a slot a sender missed by running late is gone, never made up.
+# A text that reaches the gateway at most SEND_MARGIN seconds after its slot keeps the
+# channel within its limit: the texts arriving in any 1 s window then had their slots
+# in that second or the SEND_MARGIN seconds before it, and 1 + SEND_MARGIN seconds hold
+# ``tps`` slots at most.
+SEND_MARGIN = 0.02
+
+
+def send_interval(tps: int) -> float:
+    """Seconds between two slots of a channel limited to ``tps`` texts a second."""
+    return (1 + SEND_MARGIN) / max(tps, 1)
 
 
 class MsgQuerySet(models.QuerySet):

@@ -33,7 +33,7 @@ from django.utils import timezone
 from haki.core.models import Organisation
 from haki.messaging.channels import SendFailed, gateway_for
 from haki.messaging.channels.base import TIMEOUT
-from haki.messaging.models import Channel, Msg, claim_msgs, insert_statement
+from haki.messaging.models import SEND_MARGIN, Channel, Msg, claim_msgs, insert_statement
 from haki.messaging.sendurls import check_channel
 
 logger = logging.getLogger(__name__)
@@ -291,7 +291,11 @@ def _pool() -> ThreadPoolExecutor:
 def send_batch(channel: Channel, ids: list[int]) -> int:
     """Hand the claimed texts ``ids`` to the gateway, each in its own slot of the
     channel's limit, several at once; record the outcomes together. Returns how many
-    the gateway took."""
+    the gateway took.
+
+    A text whose sending thread came to it more than ``LATE_FOR_SLOT`` after its slot
+    (a process paused, a busy machine) is not sent then, next to the texts of the
+    following slots: it waits for a new slot, as long as its lease allows."""
     msgs = list(Msg.objects.select_related("member").filter(pk__in=ids).order_by("priority", "pk"))
     for msg in msgs:
         msg.channel = channel  # read once, and never again from a sending thread
@@ -300,42 +304,73 @@ def send_batch(channel: Channel, ids: list[int]) -> int:
         check_channel(channel)  # never a request to a refused address
     except SendFailed as refused:
         return _record(channel, msgs, [refused] * len(msgs))
-    gateway = gateway_for(channel.type)
-    offsets = channel.reserve_send_slots(len(msgs))
-    begun = time.monotonic()
     claimed_on = min((m.claimed_on for m in msgs if m.claimed_on), default=timezone.now())
-    deadline = begun + lease_left(claimed_on)
-    letters = [(m, m.phone, m.text, offset) for m, offset in zip(msgs, offsets, strict=True)]
+    deadline = time.monotonic() + lease_left(claimed_on)
+    # Numbers and texts decrypted before the slots are taken, not in them.
+    waiting = [(m, m.phone, m.text) for m in msgs]
+    outcomes: dict[int, str | SendFailed | Late | Missed | None] = {}
+    while waiting:
+        offsets = channel.reserve_send_slots(len(waiting))
+        begun = time.monotonic()
+        letters = [(*letter, begun + o) for letter, o in zip(waiting, offsets, strict=True)]
+        handed = _hand_over_all(channel, letters, deadline)
+        outcomes.update((m.pk, o) for (m, *_), o in zip(letters, handed, strict=True))
+        missed = [isinstance(o, Missed) for o in handed]
+        waiting = [letter[:3] for letter, m in zip(letters, missed, strict=True) if m]
+    late = [(m, o) for m in msgs if isinstance(o := outcomes[m.pk], Late)]
+    if late:
+        _release(channel, late)
+    kept = [(m, outcomes[m.pk]) for m in msgs if not isinstance(outcomes[m.pk], Late)]
+    return _record(channel, [m for m, _ in kept], [o for _, o in kept])
 
-    def hand_over(letter: tuple[Msg, str, str, float]) -> str | SendFailed | Late | None:
-        msg, phone, text, offset = letter
-        if begun + offset > deadline:
-            return Late(offset)
-        wait = begun + offset - time.monotonic()
+
+# How long after its slot a text may still be handed to the gateway: half the margin
+# by which slots are longer than the limit allows (``SEND_MARGIN``), the other half
+# left for the request to reach the gateway.
+LATE_FOR_SLOT = SEND_MARGIN / 2
+
+
+class Missed:
+    """A text not handed over because its sending thread came to it more than
+    ``LATE_FOR_SLOT`` after its slot: it waits for a new one."""
+
+
+def _hand_over_all(
+    channel: Channel, letters: list[tuple[Msg, str, str, float]], deadline: float
+) -> list[str | SendFailed | Late | Missed | None]:
+    """Hand each text to the gateway at its slot (a ``time.monotonic()`` moment); the
+    gateway's id or failure, ``Late`` for a slot after ``deadline``, or ``Missed`` for
+    a text whose thread came to it too long after its slot."""
+    gateway = gateway_for(channel.type)
+
+    def hand_over(letter: tuple[Msg, str, str, float]) -> str | SendFailed | Late | Missed | None:
+        msg, phone, text, slot = letter
+        if slot > deadline:
+            return Late(slot)
+        wait = slot - time.monotonic()
         if wait > 0:
             time.sleep(wait)
-        if time.monotonic() > deadline:  # a sending thread that came free too late
-            return Late(offset)
+        now = time.monotonic()
+        if now > deadline:  # a sending thread that came free too late
+            return Late(slot)
+        if now - slot > LATE_FOR_SLOT:
+            return Missed()
         try:
             return gateway.send(channel, msg, phone, text)
         except SendFailed as failure:
             return failure
 
     hand_all = _pool().map if gateway.concurrent else map
-    outcomes = list(hand_all(hand_over, letters))
-    late = [(m, o) for m, o in zip(msgs, outcomes, strict=True) if isinstance(o, Late)]
-    if late:
-        _release(channel, late, begun)
-    kept = [(m, o) for m, o in zip(msgs, outcomes, strict=True) if not isinstance(o, Late)]
-    return _record(channel, [m for m, _ in kept], [o for _, o in kept])
+    return list(hand_all(hand_over, letters))
 
 
 @dataclass(frozen=True)
 class Late:
-    """A claimed text whose slot (``offset`` seconds into its batch) comes too late in
-    its lease: handed over then, it could be sent again by a worker that took it back."""
+    """A claimed text whose slot (``at``, a ``time.monotonic()`` moment) comes too late
+    in its lease: handed over then, it could be sent again by a worker that took it
+    back."""
 
-    offset: float
+    at: float
 
 
 def lease_left(claimed_on: datetime) -> float:
@@ -347,13 +382,13 @@ def lease_left(claimed_on: datetime) -> float:
     return (claimed_on + timedelta(seconds=lease - margin) - timezone.now()).total_seconds()
 
 
-def _release(channel: Channel, late: list[tuple[Msg, Late]], begun: float) -> None:
+def _release(channel: Channel, late: list[tuple[Msg, Late]]) -> None:
     """Give back texts never handed over: queued again, the attempt not counted, due
     when the first of their slots would have come (so the drain does not claim them
     again into slots as late), with a drain asked for then."""
     from haki.messaging import tasks
 
-    delay = max(begun + min(o.offset for _, o in late) - time.monotonic(), 0.0)
+    delay = max(min(o.at for _, o in late) - time.monotonic(), 0.0)
     Msg.objects.filter(pk__in=[m.pk for m, _ in late], status=Msg.Status.SENDING).update(
         status=Msg.Status.QUEUED,
         attempts=F("attempts") - 1,
@@ -410,9 +445,8 @@ def send(msg_id: int) -> str:
     )
     if not claimed:
         return "claimed elsewhere"
-    (wait,) = msg.channel.reserve_send_slots(1)
-    if wait:
-        time.sleep(wait)
+    while not _waited_for_slot(msg.channel):
+        pass  # came too late for the slot: wait for a new one
     attempt = msg.attempts + 1
     gateway = gateway_for(msg.channel.type)
     try:
@@ -430,6 +464,16 @@ def send(msg_id: int) -> str:
         Msg.objects.filter(pk=msg.pk, external_id__isnull=True).update(external_id=external_id)
     _scrub_if_erased(msg)
     return "sent"
+
+
+def _waited_for_slot(channel: Channel) -> bool:
+    """Take one slot of the channel and sleep until it; False when the slot had passed
+    by more than ``LATE_FOR_SLOT`` on waking (the text must not be sent in it)."""
+    (wait,) = channel.reserve_send_slots(1)
+    slot = time.monotonic() + wait
+    if wait > 0:
+        time.sleep(wait)
+    return time.monotonic() - slot <= LATE_FOR_SLOT
 
 
 def _record_failure(msg: Msg, attempt: int, failure: SendFailed) -> str:
