@@ -463,8 +463,11 @@ def send(msg_id: int) -> str:
     )
     if not claimed:
         return "claimed elsewhere"
-    while not _waited_for_slot(msg.channel):
-        pass  # came too late for the slot: wait for a new one
+    deadline = time.monotonic() + lease_left(timezone.now())
+    while not _waited_for_slot(msg.channel):  # came too late for the slot: a new one
+        if time.monotonic() > deadline:  # or the lease would run out before it is sent
+            _release(msg.channel, [(msg, Late(time.monotonic()))])
+            return "given back"
     attempt = msg.attempts + 1
     gateway = gateway_for(msg.channel.type)
     try:

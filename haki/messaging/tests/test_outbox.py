@@ -455,3 +455,19 @@ def test_a_batch_never_hands_over_a_text_whose_lease_runs_out_before_its_slot(
     Channel.objects.filter(pk=channel.pk).update(next_send_on=None)
     assert outbox.drain(channel.pk) == 3
     assert sorted(r.query["text"][0] for r in stub.requests) == ["poll 0", "poll 1", "poll 2"]
+
+
+def test_a_single_text_late_for_every_slot_is_given_back_before_its_lease_runs_out(
+    world, stub, settings, monkeypatch
+):
+    """A sender that keeps waking too late for its slots gives the text back within its
+    lease, rather than taking slot after slot while another worker may send it again."""
+    org = world["a"].org
+    channel = channel_for(org, stub)
+    settings.HAKI_SEND_LEASE_SECONDS = 2  # a second to hand it over
+    monkeypatch.setattr(outbox, "too_late", lambda channel, slot, now: True)
+    msg = outbox.queue(org, "+254190300001", "late every time", channel=channel)
+    assert outbox.send(msg.pk) == "given back"
+    assert not stub.requests
+    msg.refresh_from_db()
+    assert (msg.status, msg.attempts) == (Msg.Status.QUEUED, 0)
