@@ -22,6 +22,7 @@ from haki.messaging import outbox, tasks
 from haki.messaging.channels import gateway_for
 from haki.messaging.models import Channel, Msg, send_interval
 from haki.messaging.tests.stub_gateway import StubGateway
+from haki.tests.services import writes_from_two_connections
 
 
 @pytest.fixture
@@ -335,6 +336,7 @@ def most_in_one_second(moments: list[float]) -> int:
     return most
 
 
+@writes_from_two_connections
 def test_two_workers_woken_late_for_their_slots_never_exceed_the_limit(
     transactional_db, world, stub, monkeypatch
 ):

@@ -3,7 +3,6 @@ holding every answer so far, answered CON (a question) or END (the last screen).
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -24,6 +23,7 @@ from haki.messaging.tests.test_router import replies_to, text_in
 from haki.messaging.texts import render
 from haki.referrals.models import Service, ServiceKind
 from haki.surveys.models import InfoText
+from haki.tests.services import writes_from_two_connections
 from haki.ussd import screens
 from haki.ussd.menu import cut
 from haki.ussd.models import Session
@@ -473,10 +473,7 @@ def test_sessions_the_network_has_closed_are_forgotten(kenya):
     assert list(Session.objects.values_list("session_id", flat=True)) == ["new"]
 
 
-@pytest.mark.skipif(
-    "postgres" not in os.environ.get("HAKI_TEST_DATABASE_URL", ""),
-    reason="two requests at once need a database that serves two connections",
-)
+@writes_from_two_connections
 def test_two_copies_of_the_send_request_at_once_write_one_case(transactional_db, kenya):
     phone = Phone(kenya.channel, kenya.member.phone)
     for answer in ["2", "1", "1", "1", "2"]:
