@@ -163,7 +163,7 @@ def prompt_routing(msg_id: int) -> None:
     is still stored, so the gateway still gets its 2xx, and the worker's sweep routes
     the text once the queue is back."""
     try:
-        if routing.prompt_needed():
+        if routing.prompt_needed(msg_id):
             tasks.route_msg(msg_id)
     except QUEUE_ERRORS as exc:
         logger.error(

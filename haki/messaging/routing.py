@@ -9,11 +9,13 @@ received again and the sweep routes them. A text is claimed once, by
 whichever prompt gets to it first; a prompt whose text a batch has already routed
 finds the next ones, or nothing.
 
-On Redis, a text stored while a prompt already waits asks for no other
-(``prompt_needed``): the waiting prompt, once a worker takes it, routes every text
-stored until then, batch after batch. A worker marks the prompt taken before its first
-claim, so a text stored later asks for a prompt of its own; and the mark lapses after
-two seconds, should a prompt be lost with a killed worker.
+On Redis, a prompt covers the texts stored for a quarter of a second after it
+(``prompt_needed``): its mark lasts that long, and its router routes, batch after
+batch, every text stored until the mark lapses, looking again every 20 ms meanwhile,
+then once more. A text stored while a mark lasts asks for no prompt of its own, and a
+web process that knows how long the mark lasts asks Redis nothing until then: under
+load, one question per quarter of a second rather than one per text. A prompt lost
+with a killed worker leaves its texts to the sweep, as any lost prompt.
 
 What every text of a batch reads alike (an organisation's keywords, service kinds,
 templates, the senders' members) is read once per batch (``remembered``); what it writes
@@ -121,12 +123,19 @@ def claim(limit: int, also: int | None = None) -> list[int]:
     return sorted(claimed)
 
 
-PROMPT_SECONDS = 2
+# How long a routing prompt covers the texts stored after it: its router routes them
+# until the prompt's mark lapses, then once more. A worker thread is held that long.
+PROMPT_SECONDS = 0.25
+# How often a router looks for texts while its prompt's mark lasts: at most this much
+# is added to the wait of a text stored meanwhile.
+PROMPT_POLL_SECONDS = 0.02
+# Until when (``time.monotonic()``) a prompt is known to cover what this process stores.
+_covered_until = 0.0
 
 
 def _prompt_mark() -> tuple[Any, str] | None:
-    """Redis and the key marking a routing prompt as waiting; None on other queues
-    (SQLite, or in line in tests), where every text gets its own prompt."""
+    """Redis and the key marking a routing prompt as covering new texts; None on other
+    queues (SQLite, or in line in tests), where every text gets its own prompt."""
     from huey.contrib.djhuey import HUEY
     from huey.storage import RedisStorage
 
@@ -135,26 +144,58 @@ def _prompt_mark() -> tuple[Any, str] | None:
     return HUEY.storage.conn, f"{HUEY.name}.routing-prompt"
 
 
-def prompt_needed() -> bool:
-    """Whether a text just stored needs a prompt to be routed: not while one waits
-    (marked as waiting, for the next text, if not)."""
+def prompt_needed(msg_id: int) -> bool:
+    """Whether the text ``msg_id``, just stored (committed), needs a prompt of its own
+    to be routed: not while another prompt's mark lasts, whose router routes every
+    text stored until the mark lapses (``route_waiting``). Otherwise the text's own
+    prompt marks itself for ``PROMPT_SECONDS``.
+
+    The mark's time left is kept by the process, so the texts it stores meanwhile ask
+    Redis nothing: the mark lapses no earlier than that time, counted from before the
+    question was sent."""
+    global _covered_until
     mark = _prompt_mark()
-    return mark is None or bool(mark[0].set(mark[1], 1, nx=True, ex=PROMPT_SECONDS))
+    if mark is None:
+        return True
+    asked = time.monotonic()
+    if asked < _covered_until:
+        return False
+    redis, key = mark
+    with redis.pipeline(transaction=False) as both:
+        both.set(key, msg_id, nx=True, px=int(PROMPT_SECONDS * 1000))
+        both.pttl(key)
+        marked, left_ms = both.execute()
+    if left_ms > 0:
+        _covered_until = asked + left_ms / 1000
+    return bool(marked)
 
 
-def route_waiting(also: int | None = None) -> dict[int, str]:
-    """Route batch after batch until none is full: every text stored before the
-    prompt was taken; returns each text's action by id."""
+def _marked_for(msg_id: int) -> bool:
+    """Whether the prompt of text ``msg_id`` still covers new texts (its mark lasts)."""
     mark = _prompt_mark()
-    if mark is not None:
-        mark[0].delete(mark[1])  # taken: a text stored from now on prompts again
+    return mark is not None and mark[0].get(mark[1]) == b"%d" % msg_id
+
+
+def route_waiting(also: int | None = None, prompt: int | None = None) -> dict[int, str]:
+    """Route batch after batch until none is full: every text stored before this began;
+    while the mark of this prompt (the text ``prompt``'s) lasts, look again every
+    ``PROMPT_POLL_SECONDS``, and once it has lapsed route what is left: so every text
+    stored while the mark covered it. Returns each text's action by id."""
+    if _prompt_mark() is None:
+        prompt = None  # every text has a prompt of its own: none covers others
     done: dict[int, str] = {}
     while True:
         routed = route_received(also)
         done.update(routed)
         also = None
-        if len(routed) < settings.HAKI_ROUTE_BATCH:
+        if len(routed) == settings.HAKI_ROUTE_BATCH:
+            continue
+        if prompt is None:  # no mark, or the pass after it lapsed is done
             return done
+        if _marked_for(prompt):
+            time.sleep(PROMPT_POLL_SECONDS)
+        else:  # lapsed: one more pass sees every text stored while it lasted
+            prompt = None
 
 
 def route_received(also: int | None = None, limit: int | None = None) -> dict[int, str]:

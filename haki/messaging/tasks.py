@@ -26,7 +26,7 @@ def route_msg(msg_id: int) -> str:
     claim and everything the handlers write (a new member, replies in the outbox)
     commit together, so a router killed half-way leaves its texts received, and a
     second router finds a text already routed. Returns this text's action."""
-    return routing.route_waiting(also=msg_id).get(msg_id, "already routed")
+    return routing.route_waiting(also=msg_id, prompt=msg_id).get(msg_id, "already routed")
 
 
 @db_task(priority=20)
