@@ -120,7 +120,12 @@ def database_from_url(url: str) -> dict:
     elif config["ENGINE"] == "django.db.backends.postgresql":
         # Values sent apart from the statement, and statements the server has seen five
         # times prepared by psycopg: no parsing and planning of every text's INSERT.
-        config["OPTIONS"] = {**config.get("OPTIONS", {}), "server_side_binding": True}
+        # Django turns psycopg's preparing off unless told (``prepare_threshold``).
+        config["OPTIONS"] = {
+            "server_side_binding": True,
+            "prepare_threshold": 5,
+            **config.get("OPTIONS", {}),
+        }
     return config
 
 

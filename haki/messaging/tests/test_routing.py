@@ -3,6 +3,8 @@ its own text alone, and texts of one batch see what earlier ones did."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.test import TestCase
 from django.utils import timezone
@@ -135,3 +137,20 @@ def test_an_information_keyword_saved_between_two_batches_answers_the_next_text(
     second = stored(kisumu, "+254190777602", "KALENDA", 2)
     assert routing.route_received() == {second: "info_text"}
     assert Msg.objects.get(in_reply_to_id=second, template="info").text == "Open 8-5"
+
+
+@pytest.mark.skipif(
+    not os.environ.get("HAKI_TEST_DATABASE_URL", "").startswith("postgres"),
+    reason="prepared statements are PostgreSQL's",
+)
+def test_the_webhooks_insert_is_prepared_by_postgresql_once_repeated(world):
+    """Every incoming text's INSERT is parsed and planned once per connection, not once
+    per text: the server keeps it prepared after a few texts."""
+    from django.db import connection
+
+    for n in range(8):
+        stored(world["a"], "+254190777401", "hello", 400 + n)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any(s.startswith('INSERT INTO "messaging_msg"') for s in prepared)
