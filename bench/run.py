@@ -60,7 +60,7 @@ PROCESSES = {
 @dataclass(frozen=True)
 class Sizes:
     texts: int = 2000  # per inbound round
-    rounds: int = 3  # inbound rounds; the median counts
+    rounds: int = 5  # inbound rounds; the median counts (a neighbour's burst in two is ignored)
     alerts: int = 100  # HELP texts timed, idle and again loaded
     ussd_sessions: int = 200  # whole USSD sessions timed, request by request
     pending: int = 1000  # alerts waiting for escalation

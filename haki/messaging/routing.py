@@ -179,23 +179,23 @@ def _marked_for(msg_id: int) -> bool:
 def route_waiting(also: int | None = None, prompt: int | None = None) -> dict[int, str]:
     """Route batch after batch until none is full: every text stored before this began;
     while the mark of this prompt (the text ``prompt``'s) lasts, look again every
-    ``PROMPT_POLL_SECONDS``, and once it has lapsed route what is left: so every text
+    ``PROMPT_POLL_SECONDS``, until a batch begun after the mark lapsed: so every text
     stored while the mark covered it. Returns each text's action by id."""
     if _prompt_mark() is None:
         prompt = None  # every text has a prompt of its own: none covers others
     done: dict[int, str] = {}
     while True:
+        # Looked at before the batch: once the mark has lapsed, this batch (and those
+        # after it, while they are full) sees every text stored while it lasted.
+        marked = prompt is not None and _marked_for(prompt)
         routed = route_received(also)
         done.update(routed)
         also = None
         if len(routed) == settings.HAKI_ROUTE_BATCH:
             continue
-        if prompt is None:  # no mark, or the pass after it lapsed is done
+        if not marked:
             return done
-        if _marked_for(prompt):
-            time.sleep(PROMPT_POLL_SECONDS)
-        else:  # lapsed: one more pass sees every text stored while it lasted
-            prompt = None
+        time.sleep(PROMPT_POLL_SECONDS)
 
 
 def route_received(also: int | None = None, limit: int | None = None) -> dict[int, str]:
