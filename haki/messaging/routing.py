@@ -129,6 +129,8 @@ PROMPT_SECONDS = 0.25
 # How often a router looks for texts while its prompt's mark lasts: at most this much
 # is added to the wait of a text stored meanwhile.
 PROMPT_POLL_SECONDS = 0.02
+# A moment allowed for Redis's clock and ours to differ, on either side.
+PROMPT_MARGIN_SECONDS = 0.01
 # Until when (``time.monotonic()``) a prompt is known to cover what this process stores.
 _covered_until = 0.0
 
@@ -165,15 +167,25 @@ def prompt_needed(msg_id: int) -> bool:
         both.set(key, msg_id, nx=True, px=int(PROMPT_SECONDS * 1000))
         both.pttl(key)
         marked, left_ms = both.execute()
-    if left_ms > 0:
-        _covered_until = asked + left_ms / 1000
+    if left_ms > 0:  # less a moment, should Redis's clock and ours differ by one
+        _covered_until = asked + left_ms / 1000 - PROMPT_MARGIN_SECONDS
     return bool(marked)
 
 
-def _marked_for(msg_id: int) -> bool:
-    """Whether the prompt of text ``msg_id`` still covers new texts (its mark lasts)."""
+def _marked_for(msg_id: int, since: float) -> bool:
+    """Whether the prompt of text ``msg_id``, taken at ``since`` (``time.monotonic()``),
+    still covers new texts (its mark lasts). With Redis unreachable, as long as the mark
+    could last: it was set before the prompt was queued, so it lapses before ``since``
+    plus ``PROMPT_SECONDS``."""
+    from redis import RedisError
+
     mark = _prompt_mark()
-    return mark is not None and mark[0].get(mark[1]) == b"%d" % msg_id
+    if mark is None:
+        return False
+    try:
+        return mark[0].get(mark[1]) == b"%d" % msg_id
+    except (RedisError, OSError):
+        return time.monotonic() < since + PROMPT_SECONDS + PROMPT_MARGIN_SECONDS
 
 
 def route_waiting(also: int | None = None, prompt: int | None = None) -> dict[int, str]:
@@ -184,10 +196,11 @@ def route_waiting(also: int | None = None, prompt: int | None = None) -> dict[in
     if _prompt_mark() is None:
         prompt = None  # every text has a prompt of its own: none covers others
     done: dict[int, str] = {}
+    taken = time.monotonic()
     while True:
         # Looked at before the batch: once the mark has lapsed, this batch (and those
         # after it, while they are full) sees every text stored while it lasted.
-        marked = prompt is not None and _marked_for(prompt)
+        marked = prompt is not None and _marked_for(prompt, taken)
         routed = route_received(also)
         done.update(routed)
         also = None

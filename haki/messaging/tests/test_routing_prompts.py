@@ -9,6 +9,8 @@ import uuid
 import pytest
 import redis
 from django.test import TestCase
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from haki.messaging import routing
 from haki.messaging.models import Msg
@@ -66,7 +68,29 @@ def test_once_the_mark_has_lapsed_a_text_asks_for_a_prompt_of_its_own(world, mar
     client, key = mark
     assert client.pttl(key) > 0
     time.sleep(routing.PROMPT_SECONDS + 0.05)  # the mark lapses (Redis's clock may lag)
-    assert not routing._marked_for(first)  # its router makes its last pass
+    assert not routing._marked_for(first, time.monotonic())  # its router makes its last pass
     second = stored(kisumu, "+254190777312", "hello", 2)
     assert routing.prompt_needed(second)
     assert client.get(key) == str(second).encode()
+
+
+def test_with_redis_gone_the_router_covers_as_long_as_the_mark_could_last(world, monkeypatch):
+    """The mark was set before its prompt was queued: a router that cannot read it
+    keeps looking for ``PROMPT_SECONDS`` from when it took the prompt."""
+    kisumu = world["a"]
+    gone = redis.Redis(host="127.0.0.1", port=1, retry=Retry(NoBackoff(), 0))
+    monkeypatch.setattr(routing, "_prompt_mark", lambda: (gone, "haki-test.routing-prompt"))
+    first = stored(kisumu, "+254190777321", "hello", 1)
+    late: list[int] = []
+    route_received = routing.route_received
+
+    def then_a_text_arrives(*args, **kwargs) -> dict[int, str]:
+        routed = route_received(*args, **kwargs)
+        if not late:  # stored after the first batch, while the mark may still last
+            late.append(stored(kisumu, "+254190777322", "hello", 2))
+        return routed
+
+    monkeypatch.setattr(routing, "route_received", then_a_text_arrives)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        actions = routing.route_waiting(also=first, prompt=first)
+    assert sorted(actions) == sorted([first, *late])
