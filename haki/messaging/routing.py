@@ -193,8 +193,6 @@ def route_waiting(also: int | None = None, prompt: int | None = None) -> dict[in
     while the mark of this prompt (the text ``prompt``'s) lasts, look again every
     ``PROMPT_POLL_SECONDS``, until a batch begun after the mark lapsed: so every text
     stored while the mark covered it. Returns each text's action by id."""
-    if _prompt_mark() is None:
-        prompt = None  # every text has a prompt of its own: none covers others
     done: dict[int, str] = {}
     taken = time.monotonic()
     while True:
