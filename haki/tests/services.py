@@ -15,13 +15,19 @@ import pytest
 
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 
+
+def only_on_postgresql(reason: str) -> pytest.MarkDecorator:
+    """Run the test only when the suite runs on PostgreSQL (as CI runs it once)."""
+    return pytest.mark.skipif(
+        not os.environ.get("HAKI_TEST_DATABASE_URL", "").startswith("postgres"), reason=reason
+    )
+
+
 # The suite's SQLite database lives in memory, shared by a test's threads through table
 # locks that fail at once instead of waiting (a file database, as `make run` uses,
-# waits): a test in which two connections write at once runs on PostgreSQL alone, as
-# CI runs the whole suite.
-writes_from_two_connections = pytest.mark.skipif(
-    not os.environ.get("HAKI_TEST_DATABASE_URL", "").startswith("postgres"),
-    reason="two connections writing at once need a database that serves two connections",
+# waits): a test in which two connections write at once runs on PostgreSQL alone.
+writes_from_two_connections = only_on_postgresql(
+    "two connections writing at once need a database that serves two connections"
 )
 
 

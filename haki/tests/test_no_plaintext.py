@@ -12,10 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from cryptography.fernet import Fernet
 
 from haki.tests.harness import fresh_database
+from haki.tests.services import only_on_postgresql
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -174,10 +174,7 @@ def test_sqlite_file_and_logs_hold_no_plaintext(tmp_path):
     assert_nothing_readable(raw, "the database file", seed)
 
 
-@pytest.mark.skipif(
-    not os.environ.get("HAKI_TEST_DATABASE_URL", "").startswith("postgres"),
-    reason="runs when the suite runs on PostgreSQL",
-)
+@only_on_postgresql("runs when the suite runs on PostgreSQL")
 def test_postgresql_dump_and_logs_hold_no_plaintext(tmp_path):
     with fresh_database(os.environ["HAKI_TEST_DATABASE_URL"], "haki_scan") as url:
         logs, seed = run_provision(tmp_path, url)

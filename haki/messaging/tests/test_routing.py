@@ -3,15 +3,15 @@ its own text alone, and texts of one batch see what earlier ones did."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
+from django.db import connection
 from django.test import TestCase
 from django.utils import timezone
 
 from haki.members.models import Member
 from haki.messaging import keywords, routing
 from haki.messaging.models import Msg
+from haki.tests.services import only_on_postgresql
 
 pytestmark = pytest.mark.django_db
 
@@ -139,15 +139,10 @@ def test_an_information_keyword_saved_between_two_batches_answers_the_next_text(
     assert Msg.objects.get(in_reply_to_id=second, template="info").text == "Open 8-5"
 
 
-@pytest.mark.skipif(
-    not os.environ.get("HAKI_TEST_DATABASE_URL", "").startswith("postgres"),
-    reason="prepared statements are PostgreSQL's",
-)
+@only_on_postgresql("prepared statements are PostgreSQL's")
 def test_the_webhooks_insert_is_prepared_by_postgresql_once_repeated(world):
     """Every incoming text's INSERT is parsed and planned once per connection, not once
     per text: the server keeps it prepared after a few texts."""
-    from django.db import connection
-
     for n in range(8):
         stored(world["a"], "+254190777401", "hello", 400 + n)
     with connection.cursor() as cursor:
